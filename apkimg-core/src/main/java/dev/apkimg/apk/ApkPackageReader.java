@@ -1,0 +1,202 @@
+package dev.apkimg.apk;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Reads an apk v2 package in one pass: signature stream, control stream ({@code .PKGINFO},
+ * scripts), data stream. The control stream's SHA-1 (the package's {@code Q1} identity), its
+ * signature and the data stream's SHA-256 ({@code datahash}) are computed as the bytes go by;
+ * the data entries are handed to a visitor without being held in memory.
+ */
+public final class ApkPackageReader {
+  /** Receives each data entry; {@code content} is positioned at the entry's bytes. */
+  @FunctionalInterface
+  public interface DataVisitor {
+    void visit(TarArchiveEntry entry, InputStream content) throws IOException;
+  }
+
+  /** A visitor that only reads past the data (for verification). */
+  public static final DataVisitor SKIP_DATA = (entry, content) -> { };
+
+  private ApkPackageReader() {}
+
+  /**
+   * Reads and verifies {@code in}. Throws {@link ApkFormatException} if the package is malformed,
+   * its data does not match its {@code datahash}, or a signature by a trusted key is bad.
+   * A signature by an unknown key is reported in the result (the caller decides whether the
+   * index's checksum vouches for the package, as apk does).
+   */
+  public static ApkPackage read(InputStream in, KeyLookup keys, String source, DataVisitor visitor)
+      throws IOException {
+    GzipMemberReader members = new GzipMemberReader(in);
+    MessageDigest sha1 = digest("SHA-1");
+    List<Signed> signatures = new ArrayList<>();
+
+    if (!members.hasNextMember()) {
+      throw new ApkFormatException(source + " is empty");
+    }
+    // The first stream is the signature unless the package is unsigned.
+    InputStream first = members.nextMember(sha1::update);
+    TarArchiveInputStream tar = new TarArchiveInputStream(first);
+    TarArchiveEntry e = tar.getNextEntry();
+    Control control = new Control();
+    boolean firstIsControl = e != null && !SignatureVerifier.isSignatureEntry(e.getName());
+    SignatureVerifier verifier = null;
+    if (firstIsControl) {
+      readControl(tar, e, control, source);
+    } else {
+      while (e != null) {
+        if (SignatureVerifier.isSignatureEntry(e.getName())) {
+          signatures.add(new Signed(e.getName(), tar.readAllBytes()));
+        }
+        e = tar.getNextEntry();
+      }
+      first.close();
+      for (Signed s : signatures) {
+        Optional<SignatureVerifier> v = SignatureVerifier.forEntry(s.entryName(), s.signature(), keys);
+        if (v.isPresent()) {
+          verifier = v.get();
+          break;
+        }
+      }
+      sha1.reset();
+      InputStream second = verifier == null
+          ? members.nextMember(sha1::update)
+          : members.nextMember(sha1::update, verifier::update);
+      tar = new TarArchiveInputStream(second);
+      e = tar.getNextEntry();
+      if (e == null) {
+        throw new ApkFormatException(source + " has no control data (.PKGINFO)");
+      }
+      readControl(tar, e, control, source);
+    }
+    String q1 = "Q1" + Base64.getEncoder().encodeToString(sha1.digest());
+
+    SignatureStatus status;
+    if (verifier != null) {
+      if (!verifier.verify()) {
+        throw new ApkFormatException(source + " has a signature by " + verifier.keyName()
+            + " that does not match its content: the file is corrupt or was tampered with");
+      }
+      status = SignatureStatus.verified(verifier.keyName());
+    } else if (!signatures.isEmpty()) {
+      status = new SignatureStatus(SignatureStatus.Kind.UNTRUSTED_KEY,
+          SignatureVerifier.keyNameOf(signatures.get(0).entryName()));
+    } else {
+      status = SignatureStatus.unsigned();
+    }
+    if (control.info == null) {
+      throw new ApkFormatException(source + " has no .PKGINFO");
+    }
+
+    MessageDigest sha256 = digest("SHA-256");
+    if (!members.hasNextMember()) {
+      throw new ApkFormatException(source + " has no data stream");
+    }
+    InputStream data = members.nextMember(sha256::update);
+    TarArchiveInputStream dataTar = new TarArchiveInputStream(data);
+    while ((e = dataTar.getNextEntry()) != null) {
+      visitor.visit(e, dataTar);
+    }
+    data.close();
+    String dataHash = HexFormat.of().formatHex(sha256.digest());
+    if (control.dataHash != null && !control.dataHash.equalsIgnoreCase(dataHash)) {
+      throw new ApkFormatException(source + ": data does not match its .PKGINFO datahash (expected "
+          + control.dataHash + ", got " + dataHash + "): the file is corrupt or was tampered with");
+    }
+    if (members.hasNextMember()) {
+      throw new ApkFormatException(source + " has unexpected data after its data stream");
+    }
+    PackageInfo info = control.info.withChecksum(q1);
+    return new ApkPackage(info, q1, dataHash, status, control.scripts, control.triggers);
+  }
+
+  private static void readControl(TarArchiveInputStream tar, TarArchiveEntry first, Control control, String source)
+      throws IOException {
+    TarArchiveEntry e = first;
+    while (e != null) {
+      String name = e.getName();
+      if (name.equals(".PKGINFO")) {
+        parsePkgInfo(tar, control, source);
+      } else if (InstallScript.isScriptEntry(name)) {
+        control.scripts.add(new InstallScript(name.substring(1), tar.readAllBytes(),
+            e.getModTime().getTime() / 1000));
+      }
+      e = tar.getNextEntry();
+    }
+  }
+
+  private static void parsePkgInfo(InputStream in, Control control, String source) throws IOException {
+    PackageInfoBuilder b = new PackageInfoBuilder();
+    BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    String line;
+    try {
+      while ((line = r.readLine()) != null) {
+        if (line.isEmpty() || line.startsWith("#")) {
+          continue;
+        }
+        int eq = line.indexOf(" = ");
+        if (eq < 0) {
+          continue;
+        }
+        String key = line.substring(0, eq);
+        String value = line.substring(eq + 3);
+        switch (key) {
+          case "pkgname" -> b.set('P', value);
+          case "pkgver" -> b.set('V', value);
+          case "arch" -> b.set('A', value);
+          case "size" -> b.set('I', value);
+          case "pkgdesc" -> b.set('T', value);
+          case "url" -> b.set('U', value);
+          case "license" -> b.set('L', value);
+          case "origin" -> b.set('o', value);
+          case "maintainer" -> b.set('m', value);
+          case "builddate" -> b.set('t', value);
+          case "commit" -> b.set('c', value);
+          case "provider_priority" -> b.set('k', value);
+          case "replaces_priority" -> b.set('q', value);
+          case "depend" -> b.set('D', value);
+          case "provides" -> b.set('p', value);
+          case "install_if" -> b.set('i', value);
+          case "replaces" -> b.set('r', value);
+          case "triggers" -> control.triggers.addAll(List.of(value.trim().split("\\s+")));
+          case "datahash" -> control.dataHash = value.trim();
+          default -> { }
+        }
+      }
+      control.info = b.build();
+    } catch (IllegalArgumentException ex) {
+      throw new ApkFormatException(source + ": bad .PKGINFO: " + ex.getMessage());
+    }
+  }
+
+  private static MessageDigest digest(String algorithm) {
+    try {
+      return MessageDigest.getInstance(algorithm);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class Control {
+    PackageInfo info;
+    String dataHash;
+    final List<InstallScript> scripts = new ArrayList<>();
+    final List<String> triggers = new ArrayList<>();
+  }
+
+  private record Signed(String entryName, byte[] signature) {}
+}

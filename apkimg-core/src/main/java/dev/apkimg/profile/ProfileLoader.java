@@ -1,0 +1,159 @@
+package dev.apkimg.profile;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.apkimg.apk.Dependency;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Reads and validates a YAML image profile; every error names the file, line and column. */
+public final class ProfileLoader {
+  /** apko keys that later versions of apkimg will support: say so rather than "unknown". */
+  private static final Set<String> NOT_YET_SUPPORTED = Set.of(
+      "accounts", "paths", "include", "annotations", "volumes", "stop-signal", "vcs-url", "files", "labels", "ports");
+
+  /** apk architecture names apkimg knows. */
+  public static final List<String> ARCHS = List.of(
+      "x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64");
+
+  private static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+
+  private ProfileLoader() {}
+
+  public static ImageProfile load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ProfileException("profile " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ProfileException("cannot read profile " + file + ": " + e.getMessage(), e);
+    }
+    ImageProfile profile;
+    try {
+      profile = MAPPER.readValue(text, ImageProfile.class);
+    } catch (UnrecognizedPropertyException e) {
+      String key = e.getPropertyName();
+      String where = where(file, e.getLocation());
+      if (NOT_YET_SUPPORTED.contains(key)) {
+        throw new ProfileException(where + "key '" + key + "' is not supported yet by this version of apkimg");
+      }
+      String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+          .map(Object::toString).sorted().collect(Collectors.joining(", "));
+      throw new ProfileException(where + "unknown key '" + key + "'" + path(e) + (known.isEmpty() ? "" : " (known here: " + known + ")"));
+    } catch (JsonParseException e) {
+      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
+    } catch (MismatchedInputException e) {
+      throw new ProfileException(where(file, e.getLocation()) + "wrong type" + path(e) + ": " + firstLine(e.getOriginalMessage()));
+    } catch (JsonMappingException e) {
+      throw new ProfileException(where(file, e.getLocation()) + firstLine(e.getOriginalMessage()) + path(e));
+    } catch (JsonProcessingException e) {
+      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
+    }
+    if (profile == null) {
+      throw new ProfileException(file + ": the profile is empty");
+    }
+    validate(file, profile);
+    return profile;
+  }
+
+  private static void validate(Path file, ImageProfile p) {
+    if (p.contents().packages().isEmpty()) {
+      throw new ProfileException(file + ": contents.packages is empty: name at least one package");
+    }
+    for (String pkg : p.contents().packages()) {
+      try {
+        Dependency.parse(pkg);
+      } catch (IllegalArgumentException e) {
+        throw new ProfileException(file + ": contents.packages: " + e.getMessage());
+      }
+    }
+    for (String arch : p.archs()) {
+      if (!ARCHS.contains(arch)) {
+        throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHS) + ")");
+      }
+    }
+  }
+
+  private static String where(Path file, JsonLocation loc) {
+    if (loc == null || loc.getLineNr() < 1) {
+      return file + ": ";
+    }
+    return file + ":" + loc.getLineNr() + ":" + loc.getColumnNr() + ": ";
+  }
+
+  private static String path(JsonMappingException e) {
+    String p = e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining(".")).replace(".[", "[");
+    return p.isEmpty() ? "" : " at " + p;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return (nl < 0 ? s : s.substring(0, nl)).trim();
+  }
+
+  /** Splits a command line into words: whitespace separates, single and double quotes group. */
+  public static List<String> splitWords(String command) {
+    java.util.ArrayList<String> words = new java.util.ArrayList<>();
+    if (command == null) {
+      return words;
+    }
+    StringBuilder cur = new StringBuilder();
+    boolean inWord = false;
+    char quote = 0;
+    for (int i = 0; i < command.length(); i++) {
+      char c = command.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else if (c == '\\' && quote == '"' && i + 1 < command.length()) {
+          cur.append(command.charAt(++i));
+        } else {
+          cur.append(c);
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        inWord = true;
+      } else if (c == '\\' && i + 1 < command.length()) {
+        cur.append(command.charAt(++i));
+        inWord = true;
+      } else if (Character.isWhitespace(c)) {
+        if (inWord) {
+          words.add(cur.toString());
+          cur.setLength(0);
+          inWord = false;
+        }
+      } else {
+        cur.append(c);
+        inWord = true;
+      }
+    }
+    if (quote != 0) {
+      throw new IllegalArgumentException("unterminated quote in '" + command + "'");
+    }
+    if (inWord) {
+      words.add(cur.toString());
+    }
+    return words;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.apkimg.repo;
+
+import dev.apkimg.ApkimgException;
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * An apk repository: a base URL under which {@code ARCH/APKINDEX.tar.gz} and
+ * {@code ARCH/NAME-VERSION.apk} live, as on an Alpine mirror. {@code spec} is what the user wrote
+ * (recorded in {@code etc/apk/repositories}); {@code base} is where it is read from.
+ */
+public record Repository(String spec, URI base) {
+
+  /**
+   * Parses a repository as written in a profile or on the command line: {@code https://...},
+   * {@code http://...}, {@code file://...}, an absolute path, or a path relative to
+   * {@code relativeTo} (the profile's folder).
+   */
+  public static Repository parse(String spec, Path relativeTo) {
+    String s = spec.strip();
+    if (s.startsWith("@")) {
+      throw new ApkimgException("repository '" + spec + "': tagged repositories (@tag) are not supported yet");
+    }
+    while (s.length() > 1 && s.endsWith("/")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    URI base;
+    if (s.startsWith("http://") || s.startsWith("https://") || s.startsWith("file:")) {
+      try {
+        base = URI.create(s + "/");
+      } catch (IllegalArgumentException e) {
+        throw new ApkimgException("repository '" + spec + "' is not a valid URL: " + e.getMessage());
+      }
+    } else if (s.contains("://")) {
+      throw new ApkimgException("repository '" + spec + "': only http://, https://, file:// and paths are supported");
+    } else {
+      Path p = relativeTo == null ? Path.of(s) : relativeTo.resolve(s);
+      base = p.toAbsolutePath().normalize().toUri();
+      if (!base.toString().endsWith("/")) {
+        base = URI.create(base + "/");
+      }
+    }
+    return new Repository(s, base);
+  }
+
+  public URI indexUri(String arch) {
+    return base.resolve(arch + "/APKINDEX.tar.gz");
+  }
+
+  public URI packageUri(String arch, String fileName) {
+    return base.resolve(arch + "/" + fileName);
+  }
+
+  @Override
+  public String toString() {
+    return spec;
+  }
+}

@@ -1,0 +1,588 @@
+package dev.apkimg.rootfs;
+
+import dev.apkimg.ApkimgException;
+import dev.apkimg.apk.ApkPackage;
+import dev.apkimg.apk.ApkPackageReader;
+import dev.apkimg.apk.Dependency;
+import dev.apkimg.apk.InstallScript;
+import dev.apkimg.apk.InstalledDatabaseWriter;
+import dev.apkimg.apk.KeyLookup;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+/**
+ * Merges the data streams of packages, in install order, into one gzipped tar layer that is the
+ * root filesystem apk would have made, plus apk's database and configuration.
+ *
+ * <p>Two passes over the (cached, verified) package files keep memory flat whatever the package
+ * sizes: the first learns every path and which package finally owns it; the second streams each
+ * winning entry's bytes straight from the package into the layer. Entry order follows install
+ * order and tar order, and every header field is fixed by content, so the bytes are the same on
+ * every run.
+ */
+public final class LayerWriter {
+  private static final String CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1";
+  private static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
+  private static final int DEFAULT_DIR_MODE = 0755;
+
+  private final KeyLookup keys;
+
+  public LayerWriter(KeyLookup keys) {
+    this.keys = keys;
+  }
+
+  /** Writes the layer to {@code output} (atomically: nothing is left there on failure). */
+  public LayerResult write(List<PackageSource> packages, RootfsSpec spec, Path output) throws IOException {
+    Plan plan = plan(packages);
+    Path dir = output.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".layer", ".tmp");
+    try {
+      MessageDigest compressedDigest = sha256();
+      MessageDigest tarDigest = sha256();
+      CountingOutputStream compressedCount;
+      CountingOutputStream tarCount;
+      int entries;
+      try (OutputStream file = Files.newOutputStream(tmp);
+           OutputStream buffered = new BufferedOutputStream(file, 1 << 16);
+           DigestOutputStream hashed = new DigestOutputStream(buffered, compressedDigest)) {
+        compressedCount = new CountingOutputStream(hashed);
+        GZIPOutputStream gzip = new GZIPOutputStream(compressedCount, 1 << 16);
+        tarCount = new CountingOutputStream(new DigestOutputStream(gzip, tarDigest));
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(tarCount, StandardCharsets.UTF_8.name());
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.setAddPaxHeadersForNonAsciiNames(true);
+        entries = writeEntries(plan, packages, spec, tar);
+        tar.finish();
+        tar.flush();
+        gzip.finish();
+      }
+      Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return new LayerResult(output, "sha256:" + HexFormat.of().formatHex(compressedDigest.digest()),
+          "sha256:" + HexFormat.of().formatHex(tarDigest.digest()), compressedCount.count, tarCount.count,
+          entries, plan.skippedScripts);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  // ---------------------------------------------------------------- pass 1: what goes where
+
+  /** One data entry of one package, without its bytes. */
+  private static final class Node {
+    final int pkg;
+    final int ordinal;
+    final String path;
+    final byte type;
+    final int mode;
+    final long uid;
+    final long gid;
+    final long size;
+    final String link;
+    final long mtime;
+    final int devMajor;
+    final int devMinor;
+    String checksum;
+
+    Node(int pkg, int ordinal, TarArchiveEntry e, String path) {
+      this.pkg = pkg;
+      this.ordinal = ordinal;
+      this.path = path;
+      this.type = typeOf(e);
+      this.mode = e.getMode() & 07777;
+      this.uid = e.getLongUserId();
+      this.gid = e.getLongGroupId();
+      this.size = e.isFile() ? e.getSize() : 0;
+      this.link = e.isSymbolicLink() || e.isLink() ? e.getLinkName() : null;
+      this.mtime = e.getModTime().getTime() / 1000;
+      this.devMajor = e.getDevMajor();
+      this.devMinor = e.getDevMinor();
+    }
+
+    boolean isDir() {
+      return type == TarConstants.LF_DIR;
+    }
+  }
+
+  private static final class Plan {
+    final Map<String, Node> winners = new HashMap<>();
+    final List<List<Node>> perPackage = new ArrayList<>();
+    final List<ApkPackage> metadata = new ArrayList<>();
+    final Map<String, byte[]> busyboxLists = new TreeMap<>();
+    final List<String> skippedScripts = new ArrayList<>();
+  }
+
+  private Plan plan(List<PackageSource> packages) throws IOException {
+    Plan plan = new Plan();
+    for (int i = 0; i < packages.size(); i++) {
+      PackageSource src = packages.get(i);
+      int pkg = i;
+      List<Node> nodes = new ArrayList<>();
+      ApkPackage meta;
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
+        meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
+          String path = normalize(entry.getName());
+          if (path.isEmpty()) {
+            return;
+          }
+          Node n = new Node(pkg, nodes.size(), entry, path);
+          if (entry.isFile()) {
+            String hex = entry.getExtraPaxHeader(CHECKSUM_PAX);
+            if (path.startsWith(BUSYBOX_PATHS)) {
+              byte[] bytes = content.readAllBytes();
+              plan.busyboxLists.put(path, bytes);
+              n.checksum = q1(sha1(bytes));
+            } else if (hex != null) {
+              n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+            } else {
+              n.checksum = q1(sha1(content));
+            }
+          } else if (entry.isSymbolicLink()) {
+            n.checksum = q1(sha1(entry.getLinkName().getBytes(StandardCharsets.UTF_8)));
+          } else if (entry.isLink()) {
+            String hex = entry.getExtraPaxHeader(CHECKSUM_PAX);
+            if (hex != null) {
+              n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+            }
+          }
+          nodes.add(n);
+        });
+      }
+      plan.metadata.add(meta);
+      plan.perPackage.add(nodes);
+      for (Node n : nodes) {
+        claim(plan, packages, n);
+      }
+      for (InstallScript s : meta.scripts()) {
+        if (s.type().equals("pre-install") || s.type().equals("post-install") || s.type().equals("trigger")) {
+          plan.skippedScripts.add(src.info().nameVersion() + "." + s.type());
+        }
+      }
+    }
+    // Hardlinks without a checksum of their own record their target's.
+    for (List<Node> nodes : plan.perPackage) {
+      for (Node n : nodes) {
+        if (n.type == TarConstants.LF_LINK && n.checksum == null) {
+          Node target = plan.winners.get(normalize(n.link));
+          n.checksum = target == null ? null : target.checksum;
+        }
+      }
+    }
+    return plan;
+  }
+
+  /** Decides who owns a path when several packages ship it, as apk does. */
+  private static void claim(Plan plan, List<PackageSource> packages, Node n) {
+    Node old = plan.winners.get(n.path);
+    if (old == null) {
+      plan.winners.put(n.path, n);
+      return;
+    }
+    if (old.isDir() && n.isDir()) {
+      return; // the first package's directory stays; both record it in the database
+    }
+    if (old.pkg == n.pkg) {
+      plan.winners.put(n.path, n);
+      return;
+    }
+    String oldName = packages.get(old.pkg).info().name();
+    String newName = packages.get(n.pkg).info().name();
+    boolean same = old.type == n.type && old.checksum != null && old.checksum.equals(n.checksum);
+    boolean newReplacesOld = replaces(packages.get(n.pkg), oldName);
+    boolean oldReplacesNew = replaces(packages.get(old.pkg), newName);
+    if (old.isDir() != n.isDir() || !(same || newReplacesOld || oldReplacesNew)) {
+      throw new ApkimgException("file conflict: /" + n.path + " is in both "
+          + packages.get(old.pkg).info().nameVersion() + " and " + packages.get(n.pkg).info().nameVersion()
+          + " (neither replaces the other)");
+    }
+    if (!oldReplacesNew || newReplacesOld) {
+      plan.winners.put(n.path, n);
+    }
+  }
+
+  private static boolean replaces(PackageSource p, String name) {
+    for (Dependency r : p.info().replaces()) {
+      if (r.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- pass 2: the bytes
+
+  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, TarArchiveOutputStream tar)
+      throws IOException {
+    long clamp = spec.timestamp();
+    int[] count = {0};
+    java.util.Set<String> written = new java.util.HashSet<>();
+    for (int i = 0; i < packages.size(); i++) {
+      PackageSource src = packages.get(i);
+      int pkg = i;
+      List<Node> nodes = plan.perPackage.get(i);
+      int[] ordinal = {0};
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
+        ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
+          String path = normalize(entry.getName());
+          if (path.isEmpty()) {
+            return;
+          }
+          Node n = nodes.get(ordinal[0]++);
+          Node winner = plan.winners.get(path);
+          if (winner.pkg != pkg || winner.ordinal != n.ordinal) {
+            return;
+          }
+          TarArchiveEntry out = header(n, clamp);
+          tar.putArchiveEntry(out);
+          if (n.type == TarConstants.LF_NORMAL || n.type == TarConstants.LF_OLDNORM) {
+            content.transferTo(tar);
+          }
+          tar.closeArchiveEntry();
+          written.add(path);
+          count[0]++;
+        });
+      }
+    }
+
+    // What apk's install scripts and database add, in a fixed order.
+    Map<String, Generated> generated = new TreeMap<>();
+    addApkFiles(plan, packages, spec, generated);
+    addBusyboxLinks(plan, generated);
+    for (Generated g : generated.values()) {
+      for (String parent : parents(g.path)) {
+        if (!plan.winners.containsKey(parent) && written.add(parent)) {
+          writeGenerated(tar, Generated.dir(parent, parent.equals("lib/apk/exec") ? 0700 : DEFAULT_DIR_MODE), clamp);
+          count[0]++;
+        }
+      }
+      if (written.add(g.path)) {
+        writeGenerated(tar, g, clamp);
+        count[0]++;
+      }
+    }
+    return count[0];
+  }
+
+  private static TarArchiveEntry header(Node n, long clamp) {
+    String name = n.isDir() ? n.path + "/" : n.path;
+    TarArchiveEntry e = new TarArchiveEntry(name, n.type, true);
+    e.setMode(n.mode);
+    e.setUserId(n.uid);
+    e.setGroupId(n.gid);
+    e.setUserName("");
+    e.setGroupName("");
+    e.setModTime(FileTime.from(Math.min(n.mtime, clamp), TimeUnit.SECONDS));
+    if (n.link != null) {
+      e.setLinkName(n.type == TarConstants.LF_LINK ? normalize(n.link) : n.link);
+    }
+    if (n.type == TarConstants.LF_NORMAL || n.type == TarConstants.LF_OLDNORM) {
+      e.setSize(n.size);
+    }
+    if (n.type == TarConstants.LF_CHR || n.type == TarConstants.LF_BLK) {
+      e.setDevMajor(n.devMajor);
+      e.setDevMinor(n.devMinor);
+    }
+    return e;
+  }
+
+  /** A file, directory or symlink that apk (not a package) creates. */
+  private record Generated(String path, byte type, int mode, byte[] content, String link) {
+    static Generated dir(String path, int mode) {
+      return new Generated(path, TarConstants.LF_DIR, mode, null, null);
+    }
+
+    static Generated file(String path, int mode, byte[] content) {
+      return new Generated(path, TarConstants.LF_NORMAL, mode, content, null);
+    }
+
+    static Generated symlink(String path, String target) {
+      return new Generated(path, TarConstants.LF_SYMLINK, 0777, null, target);
+    }
+  }
+
+  private static void writeGenerated(TarArchiveOutputStream tar, Generated g, long clamp) throws IOException {
+    String name = g.type() == TarConstants.LF_DIR ? g.path() + "/" : g.path();
+    TarArchiveEntry e = new TarArchiveEntry(name, g.type(), true);
+    e.setMode(g.mode());
+    e.setUserId(0);
+    e.setGroupId(0);
+    e.setUserName("");
+    e.setGroupName("");
+    e.setModTime(FileTime.from(clamp, TimeUnit.SECONDS));
+    if (g.link() != null) {
+      e.setLinkName(g.link());
+    }
+    if (g.content() != null) {
+      e.setSize(g.content().length);
+    }
+    tar.putArchiveEntry(e);
+    if (g.content() != null) {
+      tar.write(g.content());
+    }
+    tar.closeArchiveEntry();
+  }
+
+  private void addApkFiles(Plan plan, List<PackageSource> packages, RootfsSpec spec, Map<String, Generated> out)
+      throws IOException {
+    out.put("etc/apk", Generated.dir("etc/apk", DEFAULT_DIR_MODE));
+    out.put("etc/apk/keys", Generated.dir("etc/apk/keys", DEFAULT_DIR_MODE));
+    out.put("etc/apk/protected_paths.d", Generated.dir("etc/apk/protected_paths.d", DEFAULT_DIR_MODE));
+    out.put("lib/apk/exec", Generated.dir("lib/apk/exec", 0700));
+    out.put("var/cache/apk", Generated.dir("var/cache/apk", DEFAULT_DIR_MODE));
+    out.put("etc/apk/arch", Generated.file("etc/apk/arch", 0644, (spec.arch() + "\n").getBytes(StandardCharsets.UTF_8)));
+    out.put("etc/apk/world", Generated.file("etc/apk/world", 0644, lines(new TreeSet<>(spec.world()))));
+    out.put("etc/apk/repositories", Generated.file("etc/apk/repositories", 0644, lines(spec.repositories())));
+    spec.keys().forEach((name, pem) -> out.put("etc/apk/keys/" + name, Generated.file("etc/apk/keys/" + name, 0644, pem)));
+
+    ByteArrayOutputStream installed = new ByteArrayOutputStream();
+    InstalledDatabaseWriter.write(databaseEntries(plan, packages), installed);
+    out.put("lib/apk/db/installed", Generated.file("lib/apk/db/installed", 0644, installed.toByteArray()));
+    out.put("lib/apk/db/lock", Generated.file("lib/apk/db/lock", 0600, new byte[0]));
+    out.put("lib/apk/db/scripts.tar", Generated.file("lib/apk/db/scripts.tar", 0644, scriptsTar(plan, spec.timestamp())));
+    StringBuilder triggers = new StringBuilder();
+    for (ApkPackage meta : plan.metadata) {
+      if (!meta.triggers().isEmpty()) {
+        triggers.append(meta.controlChecksum()).append(' ').append(String.join(" ", meta.triggers())).append('\n');
+      }
+    }
+    out.put("lib/apk/db/triggers", Generated.file("lib/apk/db/triggers", 0644, triggers.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** busybox's post-install runs {@code busybox --install -s}: make those links from its list. */
+  private static void addBusyboxLinks(Plan plan, Map<String, Generated> out) {
+    Node busybox = plan.winners.get("bin/busybox");
+    if (busybox == null || plan.busyboxLists.isEmpty()) {
+      return;
+    }
+    for (byte[] list : plan.busyboxLists.values()) {
+      for (String line : new String(list, StandardCharsets.UTF_8).split("\n")) {
+        String path = normalize(line.trim());
+        if (!path.isEmpty() && !plan.winners.containsKey(path)) {
+          out.put(path, Generated.symlink(path, "/bin/busybox"));
+        }
+      }
+    }
+  }
+
+  private static List<InstalledDatabaseWriter.Entry> databaseEntries(Plan plan, List<PackageSource> packages) {
+    List<InstalledDatabaseWriter.Entry> entries = new ArrayList<>();
+    for (int i = 0; i < packages.size(); i++) {
+      Map<String, DirBuilder> dirs = new LinkedHashMap<>();
+      for (Node n : plan.perPackage.get(i)) {
+        if (n.isDir()) {
+          dirs.computeIfAbsent(n.path, p -> new DirBuilder(p, (int) n.uid, (int) n.gid, n.mode));
+          continue;
+        }
+        Node winner = plan.winners.get(n.path);
+        if (winner != n) {
+          continue; // overwritten by a later package: apk moves the file to that package
+        }
+        int slash = n.path.lastIndexOf('/');
+        String parent = slash < 0 ? "" : n.path.substring(0, slash);
+        String name = n.path.substring(slash + 1);
+        DirBuilder d = dirs.computeIfAbsent(parent, p -> {
+          Node real = plan.winners.get(p);
+          return real == null ? new DirBuilder(p, 0, 0, DEFAULT_DIR_MODE)
+              : new DirBuilder(p, (int) real.uid, (int) real.gid, real.mode);
+        });
+        int mode = n.type == TarConstants.LF_SYMLINK ? 0777 : n.mode;
+        d.files.add(new InstalledDatabaseWriter.File(name, (int) n.uid, (int) n.gid, mode, n.checksum));
+      }
+      List<InstalledDatabaseWriter.Dir> list = new ArrayList<>();
+      for (DirBuilder d : dirs.values()) {
+        list.add(new InstalledDatabaseWriter.Dir(d.path, d.uid, d.gid, d.mode, d.files));
+      }
+      entries.add(new InstalledDatabaseWriter.Entry(plan.metadata.get(i).info(), list));
+    }
+    return entries;
+  }
+
+  private static final class DirBuilder {
+    final String path;
+    final int uid;
+    final int gid;
+    final int mode;
+    final List<InstalledDatabaseWriter.File> files = new ArrayList<>();
+
+    DirBuilder(String path, int uid, int gid, int mode) {
+      this.path = path;
+      this.uid = uid;
+      this.gid = gid;
+      this.mode = mode;
+    }
+  }
+
+  /** {@code lib/apk/db/scripts.tar}: each script as {@code NAME-VERSION.Q1....TYPE}, in install order. */
+  private static byte[] scriptsTar(Plan plan, long clamp) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes, StandardCharsets.UTF_8.name())) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (ApkPackage meta : plan.metadata) {
+        for (InstallScript s : meta.scripts()) {
+          String name = meta.info().nameVersion() + "." + meta.controlChecksum() + "." + s.type();
+          TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
+          e.setMode(0755);
+          e.setSize(s.content().length);
+          e.setUserId(0);
+          e.setGroupId(0);
+          e.setUserName("root");
+          e.setGroupName("root");
+          e.setModTime(FileTime.from(Math.min(s.modTime(), clamp), TimeUnit.SECONDS));
+          tar.putArchiveEntry(e);
+          tar.write(s.content());
+          tar.closeArchiveEntry();
+        }
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static byte typeOf(TarArchiveEntry e) {
+    if (e.isDirectory()) {
+      return TarConstants.LF_DIR;
+    }
+    if (e.isSymbolicLink()) {
+      return TarConstants.LF_SYMLINK;
+    }
+    if (e.isLink()) {
+      return TarConstants.LF_LINK;
+    }
+    if (e.isCharacterDevice()) {
+      return TarConstants.LF_CHR;
+    }
+    if (e.isBlockDevice()) {
+      return TarConstants.LF_BLK;
+    }
+    if (e.isFIFO()) {
+      return TarConstants.LF_FIFO;
+    }
+    return TarConstants.LF_NORMAL;
+  }
+
+  /** Tar names as apk stores paths: relative, no {@code ./}, no trailing slash. */
+  static String normalize(String name) {
+    String s = name;
+    while (s.startsWith("./")) {
+      s = s.substring(2);
+    }
+    while (s.startsWith("/")) {
+      s = s.substring(1);
+    }
+    while (s.endsWith("/")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    return s.equals(".") ? "" : s;
+  }
+
+  private static List<String> parents(String path) {
+    List<String> out = new ArrayList<>();
+    int i = path.indexOf('/');
+    while (i > 0) {
+      out.add(path.substring(0, i));
+      i = path.indexOf('/', i + 1);
+    }
+    return out;
+  }
+
+  private static byte[] lines(Iterable<String> values) {
+    StringBuilder sb = new StringBuilder();
+    for (String v : values) {
+      sb.append(v).append('\n');
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String q1(byte[] sha1) {
+    return "Q1" + Base64.getEncoder().encodeToString(sha1);
+  }
+
+  private static byte[] sha1(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-1").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] sha1(InputStream in) throws IOException {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-1");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        d.update(buf, 0, n);
+      }
+      return d.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class CountingOutputStream extends OutputStream {
+    private final OutputStream out;
+    long count;
+
+    CountingOutputStream(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.close();
+    }
+  }
+}
