@@ -1,0 +1,136 @@
+package dev.apkimg.build;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One build: the profile, where the image goes, and the overrides a front end passes (command-line
+ * flags, Maven configuration). Built with {@link #builder(Path, Path)}.
+ */
+public final class BuildRequest {
+  private final Path profile;
+  private final Path output;
+  private final String arch;
+  private final List<String> repositories;
+  private final List<String> extraKeys;
+  private final boolean allowUntrusted;
+  private final Path cacheDir;
+  private final String imageReference;
+  private final int parallelism;
+
+  private BuildRequest(Builder b) {
+    this.profile = b.profile;
+    this.output = b.output;
+    this.arch = b.arch;
+    this.repositories = List.copyOf(b.repositories);
+    this.extraKeys = List.copyOf(b.extraKeys);
+    this.allowUntrusted = b.allowUntrusted;
+    this.cacheDir = b.cacheDir;
+    this.imageReference = b.imageReference;
+    this.parallelism = b.parallelism;
+  }
+
+  public static Builder builder(Path profile, Path output) {
+    return new Builder(profile, output);
+  }
+
+  public Path profile() {
+    return profile;
+  }
+
+  public Path output() {
+    return output;
+  }
+
+  /** The architecture to build; empty: the profile's. */
+  public Optional<String> arch() {
+    return Optional.ofNullable(arch);
+  }
+
+  /** When not empty, these replace the profile's repositories. */
+  public List<String> repositories() {
+    return repositories;
+  }
+
+  /** Keys trusted in addition to the profile's keyring. */
+  public List<String> extraKeys() {
+    return extraKeys;
+  }
+
+  public boolean allowUntrusted() {
+    return allowUntrusted;
+  }
+
+  public Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** The image name recorded in the archive; empty: the profile's file name. */
+  public Optional<String> imageReference() {
+    return Optional.ofNullable(imageReference);
+  }
+
+  public int parallelism() {
+    return parallelism;
+  }
+
+  public static final class Builder {
+    private final Path profile;
+    private final Path output;
+    private String arch;
+    private final List<String> repositories = new ArrayList<>();
+    private final List<String> extraKeys = new ArrayList<>();
+    private boolean allowUntrusted;
+    private Path cacheDir;
+    private String imageReference;
+    private int parallelism = 6;
+
+    private Builder(Path profile, Path output) {
+      this.profile = Objects.requireNonNull(profile, "profile");
+      this.output = Objects.requireNonNull(output, "output");
+    }
+
+    public Builder arch(String arch) {
+      this.arch = arch;
+      return this;
+    }
+
+    public Builder repositories(List<String> repositories) {
+      this.repositories.addAll(repositories);
+      return this;
+    }
+
+    public Builder extraKeys(List<String> keys) {
+      this.extraKeys.addAll(keys);
+      return this;
+    }
+
+    public Builder allowUntrusted(boolean allow) {
+      this.allowUntrusted = allow;
+      return this;
+    }
+
+    public Builder cacheDir(Path cacheDir) {
+      this.cacheDir = cacheDir;
+      return this;
+    }
+
+    public Builder imageReference(String reference) {
+      this.imageReference = reference;
+      return this;
+    }
+
+    /** Parallel downloads. */
+    public Builder parallelism(int parallelism) {
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    public BuildRequest build() {
+      return new BuildRequest(this);
+    }
+  }
+}
