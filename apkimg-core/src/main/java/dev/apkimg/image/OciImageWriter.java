@@ -16,12 +16,10 @@ import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -34,8 +32,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,11 +48,12 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  *
  * <p>jib cannot take a root filesystem as an application layer, so the layer goes in as a
  * <em>base image</em>: a {@code docker save}-style tar holding our config and the layer. jib
- * copies an already-gzipped base layer byte for byte and writes its OCI tar ({@code oci-layout},
- * {@code index.json}, {@code blobs/sha256/*}). That tar is then re-packed entry by entry, because
- * jib's tar headers carry the {@code user.name} of whoever ran the build (commons-compress fills
- * it in), which would make the archive bytes differ between machines. The blobs and JSON are
- * jib's, unchanged.
+ * copies an already-gzipped base layer byte for byte and, with {@link ImageFormat#OCI}, writes
+ * an OCI image layout as a tar: {@code blobs/sha256/<layer>}, {@code <config>}, {@code
+ * <manifest>}, then {@code oci-layout} and {@code index.json} (one manifest, annotated with
+ * {@code org.opencontainers.image.ref.name}), no directory entries, every header with uid/gid 0,
+ * empty owner names, mode 0644 and time 0. That is deterministic and what {@code skopeo} reads,
+ * so it is used as written, after checking that its manifest names our layer.
  *
  * <p>jib-core 0.28.1 has no {@code variant} in its configuration model: a variant in the base
  * config is read and dropped, and jib's {@code index.json} carries no platform. So {@link
@@ -106,10 +103,10 @@ public final class OciImageWriter {
     try {
       Path baseTar = work.resolve("base.tar");
       writeBaseImageTar(layer, config, baseTar);
-      Path jibTar = work.resolve("jib-oci.tar");
-      runJib(baseTar, config, imageReference, jibTar, work);
       temporary = Files.createTempFile(directory, "." + target.getFileName() + ".", ".tmp");
-      ImageResult result = repack(jibTar, temporary, layer);
+      runJib(baseTar, config, imageReference, temporary, work);
+      ImageResult result = verify(temporary, layer);
+      force(temporary);
       moveIntoPlace(temporary, target);
       written = true;
       return result;
@@ -219,7 +216,7 @@ public final class OciImageWriter {
     } catch (RegistryException | CacheDirectoryCreationException e) {
       throw new IOException("jib could not build the image: " + e.getMessage(), e);
     }
-    if (!Files.isRegularFile(jibTar)) {
+    if (Files.size(jibTar) == 0) {
       throw new IOException("jib reported success but wrote no image tar at " + jibTar);
     }
   }
@@ -235,103 +232,54 @@ public final class OciImageWriter {
     LOG.log(level, () -> "jib: " + event.getMessage());
   }
 
-  /**
-   * Copies jib's OCI tar to {@code destination} with fixed tar headers and a fixed entry order
-   * (layout metadata first, the layer last), checking what jib wrote on the way.
-   */
-  private static ImageResult repack(Path jibTar, Path destination, LayerBlob layer)
-      throws IOException {
-    try (TarFile tarFile = new TarFile(jibTar)) {
+  /** Reads back what jib wrote and checks that it is our single-layer OCI image. */
+  private static ImageResult verify(Path ociTar, LayerBlob layer) throws IOException {
+    try (TarFile tarFile = new TarFile(ociTar)) {
       Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
       for (TarArchiveEntry entry : tarFile.getEntries()) {
-        if (!entry.isFile() || entries.put(entry.getName(), entry) != null) {
-          throw unexpected("entry " + entry.getName());
-        }
+        entries.put(entry.getName(), entry);
       }
-      byte[] ociLayout = readJson(tarFile, entries, "oci-layout");
-      byte[] indexJson = readJson(tarFile, entries, "index.json");
-      JsonNode manifests = JSON.readTree(indexJson).path("manifests");
-      if (manifests.size() != 1 || !OCI_MANIFEST.equals(manifests.get(0).path("mediaType").asText())) {
+      readJson(tarFile, entries, "oci-layout");
+      JsonNode manifests = JSON.readTree(readJson(tarFile, entries, "index.json")).path("manifests");
+      if (manifests.size() != 1
+          || !OCI_MANIFEST.equals(manifests.get(0).path("mediaType").asText())) {
         throw unexpected("index.json: expected one OCI manifest, got " + manifests);
       }
       String manifestDigest = manifests.get(0).path("digest").asText();
-      byte[] manifestJson = readBlob(tarFile, entries, manifestDigest);
-      JsonNode manifest = JSON.readTree(manifestJson);
+      JsonNode manifest = JSON.readTree(readJson(tarFile, entries, blobName(manifestDigest)));
       String configDigest = manifest.path("config").path("digest").asText();
-      byte[] configJson = readBlob(tarFile, entries, configDigest);
+      readJson(tarFile, entries, blobName(configDigest));
       JsonNode layers = manifest.path("layers");
       if (layers.size() != 1) {
         throw unexpected("manifest: expected one layer, got " + layers.size());
       }
+      // jib digests the bytes as it copies them, so an equal digest means an identical copy.
       JsonNode layerDescriptor = layers.get(0);
       if (!layer.digest().equals(layerDescriptor.path("digest").asText())
           || layer.size() != layerDescriptor.path("size").asLong(-1)
-          || !OCI_LAYER_GZIP.equals(layerDescriptor.path("mediaType").asText())) {
+          || !OCI_LAYER_GZIP.equals(layerDescriptor.path("mediaType").asText())
+          || !entries.containsKey(blobName(layer.digest()))) {
         throw unexpected(
             "manifest layer " + layerDescriptor + " is not the given layer " + layer.digest());
-      }
-      TarArchiveEntry layerEntry = entries.remove(blobName(layer.digest()));
-      if (layerEntry == null || !entries.isEmpty()) {
-        throw unexpected("entries " + entries.keySet());
-      }
-
-      try (FileChannel channel =
-          FileChannel.open(destination, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        TarArchiveOutputStream tar =
-            newTar(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
-        putBytes(tar, "oci-layout", ociLayout);
-        putBytes(tar, "index.json", indexJson);
-        tar.putArchiveEntry(directoryEntry("blobs/"));
-        tar.closeArchiveEntry();
-        tar.putArchiveEntry(directoryEntry(BLOBS));
-        tar.closeArchiveEntry();
-        putBytes(tar, blobName(manifestDigest), manifestJson);
-        putBytes(tar, blobName(configDigest), configJson);
-        copyLayer(tarFile, layerEntry, tar, layer);
-        tar.finish();
-        tar.flush();
-        channel.force(true);
-        tar.close();
       }
       return new ImageResult(manifestDigest, configDigest, layer.digest(), layer.size());
     }
   }
 
-  private static void copyLayer(
-      TarFile tarFile, TarArchiveEntry entry, TarArchiveOutputStream tar, LayerBlob layer)
-      throws IOException {
-    MessageDigest digest = LayerBlob.sha256();
-    tar.putArchiveEntry(fileEntry(entry.getName(), entry.getSize()));
-    // Not closed: that would close the tar stream.
-    OutputStream digesting = new DigestOutputStream(tar, digest);
-    try (InputStream in = tarFile.getInputStream(entry)) {
-      in.transferTo(digesting);
-    }
-    tar.closeArchiveEntry();
-    if (!LayerBlob.hex(digest).equals(layer.digest())) {
-      throw unexpected("layer blob bytes differ from " + layer.file());
-    }
-  }
-
-  private static byte[] readBlob(TarFile tarFile, Map<String, TarArchiveEntry> entries, String digest)
-      throws IOException {
-    byte[] bytes = readJson(tarFile, entries, blobName(digest));
-    MessageDigest sha256 = LayerBlob.sha256();
-    sha256.update(bytes);
-    if (!LayerBlob.hex(sha256).equals(digest)) {
-      throw unexpected("blob " + digest + " does not match its digest");
-    }
-    return bytes;
-  }
-
   private static byte[] readJson(TarFile tarFile, Map<String, TarArchiveEntry> entries, String name)
       throws IOException {
-    TarArchiveEntry entry = entries.remove(name);
-    if (entry == null || entry.getSize() > MAX_JSON_SIZE) {
-      throw unexpected(entry == null ? "missing " + name : name + " is too large");
+    TarArchiveEntry entry = entries.get(name);
+    if (entry == null || !entry.isFile() || entry.getSize() > MAX_JSON_SIZE) {
+      throw unexpected(entry == null ? "missing " + name : name + " is not a small file");
     }
     try (InputStream in = tarFile.getInputStream(entry)) {
       return in.readAllBytes();
+    }
+  }
+
+  private static void force(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.force(true);
     }
   }
 
@@ -367,13 +315,7 @@ public final class OciImageWriter {
     return entry;
   }
 
-  private static TarArchiveEntry directoryEntry(String name) {
-    TarArchiveEntry entry = normalized(new TarArchiveEntry(name));
-    entry.setMode(040755);
-    return entry;
-  }
-
-  // The constructor fills in the user name of the running JVM; clear everything host-specific.
+  // Fixed owner and time: the base tar's headers should not depend on the host or the clock.
   private static TarArchiveEntry normalized(TarArchiveEntry entry) {
     entry.setUserId(0);
     entry.setGroupId(0);

@@ -126,13 +126,11 @@ class OciImageWriterTest {
     Map<String, byte[]> entries = readTar(archive);
     assertThat(entries.keySet())
         .containsExactly(
-            "oci-layout",
-            "index.json",
-            "blobs/",
-            "blobs/sha256/",
-            blob(result.manifestDigest()),
+            blob(layer.digest()),
             blob(result.configDigest()),
-            blob(layer.digest()));
+            blob(result.manifestDigest()),
+            "oci-layout",
+            "index.json");
     assertThat(JSON.readTree(entries.get("oci-layout")).path("imageLayoutVersion").asText())
         .isEqualTo("1.0.0");
 
