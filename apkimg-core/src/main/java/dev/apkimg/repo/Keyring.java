@@ -76,6 +76,13 @@ public final class Keyring implements KeyLookup {
     return path.substring(path.lastIndexOf('/') + 1);
   }
 
+  /** This keyring and {@code other}'s keys; on a name clash this one's key wins. */
+  public Keyring with(Keyring other) {
+    Map<String, String> merged = new LinkedHashMap<>(sources);
+    other.sources.forEach(merged::putIfAbsent);
+    return new Keyring(merged, client, cacheDir);
+  }
+
   /** The names of all keys the keyring would trust. */
   public List<String> names() {
     return new ArrayList<>(sources.keySet());

@@ -1,0 +1,254 @@
+package dev.apkimg.build;
+
+import dev.apkimg.ApkimgException;
+import dev.apkimg.apk.ApkIndex;
+import dev.apkimg.apk.ApkIndexReader;
+import dev.apkimg.apk.Dependency;
+import dev.apkimg.apk.PackageInfo;
+import dev.apkimg.apk.SignatureStatus;
+import dev.apkimg.fetch.PackageCache;
+import dev.apkimg.fetch.PackageFetcher;
+import dev.apkimg.image.ImageConfig;
+import dev.apkimg.image.ImageResult;
+import dev.apkimg.image.LayerBlob;
+import dev.apkimg.image.OciImageWriter;
+import dev.apkimg.profile.ImageProfile;
+import dev.apkimg.profile.ProfileLoader;
+import dev.apkimg.repo.Keyring;
+import dev.apkimg.repo.Repository;
+import dev.apkimg.repo.RepositoryClient;
+import dev.apkimg.repo.RepositoryException;
+import dev.apkimg.resolve.RepositoryPackage;
+import dev.apkimg.resolve.Resolution;
+import dev.apkimg.resolve.Resolver;
+import dev.apkimg.rootfs.LayerResult;
+import dev.apkimg.rootfs.LayerWriter;
+import dev.apkimg.rootfs.PackageSource;
+import dev.apkimg.rootfs.RootfsSpec;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The build pipeline: profile, repository indexes, resolution, downloads, root filesystem
+ * layer, OCI image. Front ends make a {@link BuildRequest} and render the listener's events.
+ */
+public final class ImageBuilder {
+  private final RepositoryClient client;
+
+  public ImageBuilder() {
+    this(new RepositoryClient());
+  }
+
+  public ImageBuilder(RepositoryClient client) {
+    this.client = client;
+  }
+
+  public BuildResult build(BuildRequest request, BuildListener listener) {
+    ImageProfile profile = ProfileLoader.load(request.profile());
+    Path profileDir = request.profile().toAbsolutePath().getParent();
+    String arch = chooseArch(request, profile);
+    Path cacheDir = request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
+
+    List<Repository> repositories = (request.repositories().isEmpty()
+        ? profile.contents().repositories().stream().map(r -> Repository.parse(r, profileDir))
+        : request.repositories().stream().map(r -> Repository.parse(r, null)))
+        .collect(Collectors.toList());
+    if (repositories.isEmpty()) {
+      throw new ApkimgException(request.profile() + ": contents.repositories is empty: name a repository, or pass -r URL");
+    }
+    // Keys given on the command line win over the profile's of the same name (air-gapped copies).
+    Keyring keyring = Keyring.of(request.extraKeys(), null, client, cacheDir)
+        .with(Keyring.of(profile.contents().keyring(), profileDir, client, cacheDir));
+
+    List<RepositoryPackage> available = new ArrayList<>();
+    for (int i = 0; i < repositories.size(); i++) {
+      Repository repo = repositories.get(i);
+      ApkIndex index = readIndex(repo, arch, keyring, request.allowUntrusted(), listener);
+      for (PackageInfo p : index.packages()) {
+        available.add(new RepositoryPackage(p, repo, i));
+      }
+    }
+
+    List<Dependency> world = profile.contents().packages().stream().map(Dependency::parse).collect(Collectors.toList());
+    Resolution resolution = new Resolver(available).resolve(world);
+    listener.info("resolved " + resolution.packages().size() + " packages for " + arch + ": "
+        + resolution.packages().stream().map(RepositoryPackage::toString).collect(Collectors.joining(" ")));
+
+    PackageFetcher fetcher = new PackageFetcher(client, new PackageCache(cacheDir), keyring, request.parallelism());
+    List<Path> files = fetcher.fetch(resolution.packages(), arch, listener::detail);
+
+    List<PackageSource> sources = new ArrayList<>();
+    long timestamp = 0;
+    for (int i = 0; i < files.size(); i++) {
+      PackageInfo info = resolution.packages().get(i).info();
+      sources.add(new PackageSource(info, files.get(i)));
+      timestamp = Math.max(timestamp, info.buildTime());
+    }
+
+    Path output = request.output().toAbsolutePath();
+    Path work = createWorkDir(output);
+    try {
+      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(),
+          repositories.stream().map(Repository::spec).collect(Collectors.toList()), keyring.usedKeys(), timestamp);
+      LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer.tar.gz"));
+      if (!layer.skippedScripts().isEmpty()) {
+        listener.info("install scripts not run (busybox applet links were made from etc/busybox-paths.d): "
+            + String.join(", ", layer.skippedScripts()));
+      }
+      listener.info("layer: " + layer.entries() + " entries, " + layer.size() + " bytes compressed, "
+          + layer.uncompressedSize() + " bytes");
+
+      String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
+      ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp));
+      ImageResult image;
+      try {
+        image = OciImageWriter.writeOciArchive(
+            new LayerBlob(layer.file(), layer.digest(), layer.diffId(), layer.size()), config, reference, output);
+      } catch (IOException e) {
+        throw new ApkimgException("cannot write image " + output + ": " + e.getMessage(), e);
+      }
+      listener.info("wrote " + output + " (" + reference + ", " + image.manifestDigest() + ")");
+      List<BuildResult.InstalledPackage> installed = resolution.packages().stream()
+          .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
+          .collect(Collectors.toList());
+      return new BuildResult(output, arch, reference, image.manifestDigest(), layer.digest(), layer.diffId(),
+          layer.size(), installed, layer.skippedScripts());
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write the image layer: " + e.getMessage(), e);
+    } finally {
+      deleteRecursively(work);
+    }
+  }
+
+  private ApkIndex readIndex(Repository repo, String arch, Keyring keyring, boolean allowUntrusted,
+      BuildListener listener) {
+    URI uri = repo.indexUri(arch);
+    listener.detail("reading " + uri);
+    ApkIndex index;
+    try (InputStream in = new BufferedInputStream(client.open(uri), 1 << 16)) {
+      index = ApkIndexReader.read(in, keyring);
+    } catch (RepositoryException e) {
+      throw new ApkimgException(e.getMessage() + (e.isNotFound()
+          ? " (is " + repo.spec() + " an apk repository with an " + arch + " folder?)"
+          : " (is the mirror reachable? use -r to point at another mirror)"), e);
+    } catch (IOException e) {
+      throw new ApkimgException("index " + uri + " is not a valid APKINDEX.tar.gz: " + e.getMessage(), e);
+    }
+    SignatureStatus sig = index.signature();
+    if (!sig.isVerified()) {
+      String problem = "index " + uri + " " + sig.describe();
+      if (sig.kind() == SignatureStatus.Kind.BAD_SIGNATURE) {
+        throw new ApkimgException(problem + ": the file is corrupt or was tampered with");
+      }
+      if (!allowUntrusted) {
+        String hint = sig.kind() == SignatureStatus.Kind.UNTRUSTED_KEY
+            ? " (add " + sig.keyName() + " to contents.keyring or pass -k KEYFILE)"
+            : " (sign it, or pass --allow-untrusted to accept it anyway)";
+        throw new ApkimgException(problem + hint);
+      }
+      listener.warn(problem + "; accepted because of --allow-untrusted");
+    }
+    listener.detail("index " + uri + ": " + index.packages().size() + " packages, " + sig.describe());
+    return index;
+  }
+
+  private static String chooseArch(BuildRequest request, ImageProfile profile) {
+    if (request.arch().isPresent()) {
+      String arch = request.arch().get();
+      if (!ProfileLoader.ARCHS.contains(arch)) {
+        throw new ApkimgException("unknown architecture '" + arch + "' (known: " + String.join(", ", ProfileLoader.ARCHS) + ")");
+      }
+      return arch;
+    }
+    if (profile.archs().size() > 1) {
+      throw new ApkimgException(request.profile() + " lists several archs " + profile.archs()
+          + "; multi-arch images are not supported yet: choose one with --arch");
+    }
+    if (profile.archs().size() == 1) {
+      return profile.archs().get(0);
+    }
+    String host = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+    return switch (host) {
+      case "amd64", "x86_64" -> "x86_64";
+      case "aarch64", "arm64" -> "aarch64";
+      default -> host;
+    };
+  }
+
+  /** apk architecture names to OCI platform architecture and variant. */
+  static ImageConfig imageConfig(ImageProfile profile, String arch, Instant created) {
+    String ociArch;
+    String variant = null;
+    switch (arch) {
+      case "x86_64" -> ociArch = "amd64";
+      case "aarch64" -> ociArch = "arm64";
+      case "armv7" -> {
+        ociArch = "arm";
+        variant = "v7";
+      }
+      case "armhf" -> {
+        ociArch = "arm";
+        variant = "v6";
+      }
+      case "x86" -> ociArch = "386";
+      case "loongarch64" -> ociArch = "loong64";
+      default -> ociArch = arch;
+    }
+    List<String> entrypoint;
+    List<String> cmd;
+    try {
+      entrypoint = profile.entrypoint() == null ? List.of() : ProfileLoader.splitWords(profile.entrypoint().command());
+      cmd = ProfileLoader.splitWords(profile.cmd());
+    } catch (IllegalArgumentException e) {
+      throw new ApkimgException("profile: " + e.getMessage());
+    }
+    return new ImageConfig("linux", ociArch, variant, entrypoint, cmd, profile.environment(),
+        profile.workDir(), created);
+  }
+
+  private static String defaultReference(Path profile) {
+    String name = profile.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    if (dot > 0) {
+      name = name.substring(0, dot);
+    }
+    name = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    return name + ":latest";
+  }
+
+  private static Path createWorkDir(Path output) {
+    try {
+      Path parent = output.getParent();
+      Files.createDirectories(parent);
+      return Files.createTempDirectory(parent, ".apkimg-");
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write to " + output.getParent() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // Leftover temporary files are not worth failing a finished build for.
+    }
+  }
+}
