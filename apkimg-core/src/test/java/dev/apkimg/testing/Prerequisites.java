@@ -42,6 +42,34 @@ public final class Prerequisites {
     Assumptions.abort("skipped, missing test prerequisite: " + whatIsMissing);
   }
 
+  /** Requires running as root (uid 0), for chroot and bind mounts. */
+  public static void requireRoot() {
+    long uid;
+    try {
+      uid = new com.sun.security.auth.module.UnixSystem().getUid();
+    } catch (Throwable e) { // not a Unix JDK
+      require(false, "cannot determine the user id: " + e);
+      return;
+    }
+    require(uid == 0, "needs root (running as uid " + uid + ")");
+  }
+
+  /**
+   * Requires {@code ../shared/fixtures} and returns it. Maven runs a module's tests in the module
+   * directory, so the working directory's ancestors are tried: {@code ../shared}, {@code ../../shared}, ...
+   */
+  public static Path requireSharedFixtures() {
+    Path cwd = Path.of("").toAbsolutePath().normalize();
+    for (Path dir = cwd.getParent(); dir != null; dir = dir.getParent()) {
+      Path fixtures = dir.resolve("shared").resolve("fixtures");
+      if (Files.isDirectory(fixtures)) {
+        return fixtures;
+      }
+    }
+    require(false, "../shared/fixtures not found above " + cwd);
+    return null; // not reached: require(false, ...) always throws
+  }
+
   /** The executable {@code name} on PATH, if any. */
   public static Optional<Path> findCommand(String name) {
     String path = System.getenv("PATH");
