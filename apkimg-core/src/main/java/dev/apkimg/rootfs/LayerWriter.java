@@ -50,6 +50,9 @@ public final class LayerWriter {
   private static final String CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1";
   private static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
   private static final int DEFAULT_DIR_MODE = 0755;
+  /** apk-tools' order of script types, in which it writes {@code scripts.tar}. */
+  private static final List<String> SCRIPT_ORDER = List.of(
+      "pre-install", "post-install", "pre-deinstall", "post-deinstall", "pre-upgrade", "post-upgrade", "trigger");
 
   private final KeyLookup keys;
 
@@ -243,6 +246,14 @@ public final class LayerWriter {
     long clamp = spec.timestamp();
     int[] count = {0};
     java.util.Set<String> written = new java.util.HashSet<>();
+    for (Generated g : initdbEntries(plan)) {
+      Node shipped = plan.winners.get(g.path());
+      if (shipped == null || (shipped.isDir() && g.type() == TarConstants.LF_DIR)) {
+        writeGenerated(tar, g, clamp);
+        written.add(g.path());
+        count[0]++;
+      }
+    }
     for (int i = 0; i < packages.size(); i++) {
       PackageSource src = packages.get(i);
       int pkg = i;
@@ -256,7 +267,7 @@ public final class LayerWriter {
           }
           Node n = nodes.get(ordinal[0]++);
           Node winner = plan.winners.get(path);
-          if (winner.pkg != pkg || winner.ordinal != n.ordinal) {
+          if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))) {
             return;
           }
           TarArchiveEntry out = header(n, clamp);
@@ -278,7 +289,7 @@ public final class LayerWriter {
     for (Generated g : generated.values()) {
       for (String parent : parents(g.path)) {
         if (!plan.winners.containsKey(parent) && written.add(parent)) {
-          writeGenerated(tar, Generated.dir(parent, parent.equals("lib/apk/exec") ? 0700 : DEFAULT_DIR_MODE), clamp);
+          writeGenerated(tar, Generated.dir(parent, DEFAULT_DIR_MODE), clamp);
           count[0]++;
         }
       }
@@ -313,18 +324,47 @@ public final class LayerWriter {
   }
 
   /** A file, directory or symlink that apk (not a package) creates. */
-  private record Generated(String path, byte type, int mode, byte[] content, String link) {
+  private record Generated(String path, byte type, int mode, byte[] content, String link, int major, int minor) {
     static Generated dir(String path, int mode) {
-      return new Generated(path, TarConstants.LF_DIR, mode, null, null);
+      return new Generated(path, TarConstants.LF_DIR, mode, null, null, 0, 0);
     }
 
     static Generated file(String path, int mode, byte[] content) {
-      return new Generated(path, TarConstants.LF_NORMAL, mode, content, null);
+      return new Generated(path, TarConstants.LF_NORMAL, mode, content, null, 0, 0);
     }
 
     static Generated symlink(String path, String target) {
-      return new Generated(path, TarConstants.LF_SYMLINK, 0777, null, target);
+      return new Generated(path, TarConstants.LF_SYMLINK, 0777, null, target, 0, 0);
     }
+
+    static Generated charDevice(String path, int mode, int major, int minor) {
+      return new Generated(path, TarConstants.LF_CHR, mode, null, null, major, minor);
+    }
+  }
+
+  /**
+   * What apk creates before it installs anything ({@code apk_db_create}, the mount point for
+   * {@code /proc}, and {@code lib/apk/exec} once it runs a script). The first creator of a
+   * directory sets its mode in apk, so these come before the packages' entries.
+   */
+  private static List<Generated> initdbEntries(Plan plan) {
+    List<Generated> out = new ArrayList<>();
+    out.add(Generated.dir("tmp", 01777));
+    out.add(Generated.dir("dev", DEFAULT_DIR_MODE));
+    out.add(Generated.charDevice("dev/null", 0666, 1, 3));
+    out.add(Generated.charDevice("dev/zero", 0666, 1, 5));
+    out.add(Generated.charDevice("dev/random", 0666, 1, 8));
+    out.add(Generated.charDevice("dev/urandom", 0666, 1, 9));
+    out.add(Generated.charDevice("dev/console", 0600, 5, 1));
+    for (String d : List.of("etc", "etc/apk", "etc/apk/keys", "etc/apk/protected_paths.d", "lib", "lib/apk",
+        "lib/apk/db", "var", "var/cache", "var/cache/apk", "var/cache/misc")) {
+      out.add(Generated.dir(d, DEFAULT_DIR_MODE));
+    }
+    if (plan.metadata.stream().anyMatch(m -> !m.scripts().isEmpty())) {
+      out.add(Generated.dir("lib/apk/exec", 0700));
+    }
+    out.add(Generated.dir("proc", 0555));
+    return out;
   }
 
   private static void writeGenerated(TarArchiveOutputStream tar, Generated g, long clamp) throws IOException {
@@ -342,6 +382,10 @@ public final class LayerWriter {
     if (g.content() != null) {
       e.setSize(g.content().length);
     }
+    if (g.type() == TarConstants.LF_CHR) {
+      e.setDevMajor(g.major());
+      e.setDevMinor(g.minor());
+    }
     tar.putArchiveEntry(e);
     if (g.content() != null) {
       tar.write(g.content());
@@ -351,11 +395,6 @@ public final class LayerWriter {
 
   private void addApkFiles(Plan plan, List<PackageSource> packages, RootfsSpec spec, Map<String, Generated> out)
       throws IOException {
-    out.put("etc/apk", Generated.dir("etc/apk", DEFAULT_DIR_MODE));
-    out.put("etc/apk/keys", Generated.dir("etc/apk/keys", DEFAULT_DIR_MODE));
-    out.put("etc/apk/protected_paths.d", Generated.dir("etc/apk/protected_paths.d", DEFAULT_DIR_MODE));
-    out.put("lib/apk/exec", Generated.dir("lib/apk/exec", 0700));
-    out.put("var/cache/apk", Generated.dir("var/cache/apk", DEFAULT_DIR_MODE));
     out.put("etc/apk/arch", Generated.file("etc/apk/arch", 0644, (spec.arch() + "\n").getBytes(StandardCharsets.UTF_8)));
     out.put("etc/apk/world", Generated.file("etc/apk/world", 0644, lines(new TreeSet<>(spec.world()))));
     out.put("etc/apk/repositories", Generated.file("etc/apk/repositories", 0644, lines(spec.repositories())));
@@ -419,9 +458,22 @@ public final class LayerWriter {
       for (DirBuilder d : dirs.values()) {
         list.add(new InstalledDatabaseWriter.Dir(d.path, d.uid, d.gid, d.mode, d.files));
       }
-      entries.add(new InstalledDatabaseWriter.Entry(plan.metadata.get(i).info(), list));
+      entries.add(new InstalledDatabaseWriter.Entry(databaseInfo(packages.get(i).info(), plan.metadata.get(i).info()), list));
     }
     return entries;
+  }
+
+  /**
+   * apk records the repository's view of a package (size of the .apk, its checksum) plus what
+   * only the package says: {@code apk index} writes no {@code replaces}, so those come from
+   * {@code .PKGINFO}.
+   */
+  private static dev.apkimg.apk.PackageInfo databaseInfo(dev.apkimg.apk.PackageInfo index, dev.apkimg.apk.PackageInfo pkginfo) {
+    return new dev.apkimg.apk.PackageInfo(index.checksum(), index.name(), index.version(), index.arch(), index.size(),
+        index.installedSize(), index.description(), index.url(), index.license(), index.origin(), index.maintainer(),
+        index.buildTime(), index.commit(), index.providerPriority(), index.depends(), index.provides(),
+        index.installIf(), index.replaces().isEmpty() ? pkginfo.replaces() : index.replaces(),
+        index.replacesPriority() != 0 ? index.replacesPriority() : pkginfo.replacesPriority());
   }
 
   private static final class DirBuilder {
@@ -445,7 +497,9 @@ public final class LayerWriter {
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes, StandardCharsets.UTF_8.name())) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       for (ApkPackage meta : plan.metadata) {
-        for (InstallScript s : meta.scripts()) {
+        List<InstallScript> scripts = new ArrayList<>(meta.scripts());
+        scripts.sort(java.util.Comparator.comparingInt(sc -> SCRIPT_ORDER.indexOf(sc.type())));
+        for (InstallScript s : scripts) {
           String name = meta.info().nameVersion() + "." + meta.controlChecksum() + "." + s.type();
           TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
           e.setMode(0755);
