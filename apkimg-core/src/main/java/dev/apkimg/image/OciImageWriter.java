@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -103,7 +104,9 @@ public final class OciImageWriter {
     try {
       Path baseTar = work.resolve("base.tar");
       writeBaseImageTar(layer, config, baseTar);
-      temporary = Files.createTempFile(directory, "." + target.getFileName() + ".", ".tmp");
+      // Not createTempFile: its 0600 mode would stick to the archive; this honours the umask.
+      temporary = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+      Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
       runJib(baseTar, config, imageReference, temporary, work);
       ImageResult result = verify(temporary, layer);
       force(temporary);
