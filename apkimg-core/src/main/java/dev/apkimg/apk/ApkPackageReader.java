@@ -57,6 +57,7 @@ public final class ApkPackageReader {
     SignatureVerifier verifier = null;
     if (firstIsControl) {
       readControl(tar, e, control, source);
+      first.close(); // reads to the member's end, wherever the tar stopped
     } else {
       while (e != null) {
         if (SignatureVerifier.isSignatureEntry(e.getName())) {
@@ -82,6 +83,7 @@ public final class ApkPackageReader {
         throw new ApkFormatException(source + " has no control data (.PKGINFO)");
       }
       readControl(tar, e, control, source);
+      second.close();
     }
     String q1 = "Q1" + Base64.getEncoder().encodeToString(sha1.digest());
 
