@@ -27,7 +27,7 @@ public final class Prerequisites {
   /** Returns the executable {@code name} found on PATH, or skips / fails the test. */
   public static Path requireCommand(String name) {
     Optional<Path> found = findCommand(name);
-    require(found.isPresent(), "command '" + name + "' not found on PATH");
+    require(found.isPresent(), "command '" + name + "' not found" + (name.contains("/") ? "" : " on PATH"));
     return found.orElseThrow();
   }
 
@@ -70,8 +70,12 @@ public final class Prerequisites {
     return null; // not reached: require(false, ...) always throws
   }
 
-  /** The executable {@code name} on PATH, if any. */
+  /** The executable {@code name} on PATH (or at that path, if it has a slash), if any. */
   public static Optional<Path> findCommand(String name) {
+    if (name.contains("/")) {
+      Path p = Path.of(name);
+      return Files.isRegularFile(p) && Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+    }
     String path = System.getenv("PATH");
     if (path == null) {
       return Optional.empty();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * apk-tools (../shared/tools/apk-oracle, root only) verifies their signatures, resolves and
  * installs them, and refuses an index signed by a key it does not trust.
  */
-class TestRepositoryOracleTest {
+class TestRepositoryOracleIT {
     private static final byte[] TOOL = "#!/bin/sh\necho unit-tool\n".getBytes(StandardCharsets.UTF_8);
 
     private Path oracle;
