@@ -98,9 +98,19 @@ public record Dependency(String name, String tag, Operator operator, String vers
     if (text == null) {
       return out;
     }
-    for (String atom : text.trim().split("\\s+")) {
-      if (!atom.isEmpty()) {
-        out.add(parse(atom));
+    // By hand rather than String.split: indexes have tens of thousands of these lines.
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      while (i < n && Character.isWhitespace(text.charAt(i))) {
+        i++;
+      }
+      int start = i;
+      while (i < n && !Character.isWhitespace(text.charAt(i))) {
+        i++;
+      }
+      if (i > start) {
+        out.add(parse(text.substring(start, i)));
       }
     }
     return out;
