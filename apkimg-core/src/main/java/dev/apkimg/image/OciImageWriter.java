@@ -103,7 +103,9 @@ public final class OciImageWriter {
     try {
       Path baseTar = work.resolve("base.tar");
       writeBaseImageTar(layer, config, baseTar);
-      temporary = Files.createTempFile(directory, "." + target.getFileName() + ".", ".tmp");
+      // Not createTempFile: its 0600 would stay on the image; createFile applies the umask like any tool's output.
+      temporary = Files.createFile(directory.resolve(
+          "." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
       runJib(baseTar, config, imageReference, temporary, work);
       ImageResult result = verify(temporary, layer);
       force(temporary);
