@@ -193,6 +193,18 @@ class BuildErrorsTest {
   }
 
   @Test
+  void outputArchiveGetsTheUsualPermissionsOfANewFile() throws IOException {
+    String url = serve(new TestRepository(TestKeys.primary()).add(pkg("busybox")));
+    Path out = outDir.resolve("image.tar");
+    Result r = run("build", profile(url, "busybox").toString(), "-o", out.toString(), "--cache-dir",
+        cache.toString(), "-k", keyFile.toString(), "-q");
+    assertThat(r.code).as(r.toString()).isZero();
+    // The umask decides, as for any file a tool writes: others must be able to read the image if it allows.
+    Path probe = Files.createFile(tmp.resolve("probe"));
+    assertThat(Files.getPosixFilePermissions(out)).isEqualTo(Files.getPosixFilePermissions(probe));
+  }
+
+  @Test
   void verbosePrintsTheStackTraceOfAnError() {
     Path profile = tmp.resolve("missing.yaml");
     Result r = run("build", profile.toString(), "-o", outDir.resolve("x.tar").toString(), "--verbose");
