@@ -29,7 +29,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -104,9 +103,9 @@ public final class OciImageWriter {
     try {
       Path baseTar = work.resolve("base.tar");
       writeBaseImageTar(layer, config, baseTar);
-      // Not createTempFile: its 0600 mode would stick to the archive; this honours the umask.
-      temporary = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-      Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+      // Not createTempFile: its 0600 would stay on the image; createFile applies the umask like any tool's output.
+      temporary = Files.createFile(directory.resolve(
+          "." + target.getFileName() + "." + UUID.randomUUID() + ".tmp"));
       runJib(baseTar, config, imageReference, temporary, work);
       ImageResult result = verify(temporary, layer);
       force(temporary);

@@ -2,6 +2,9 @@ package dev.apkimg.profile;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -49,7 +53,9 @@ public final class ProfileLoader {
       profile = MAPPER.readValue(text, ImageProfile.class);
     } catch (UnrecognizedPropertyException e) {
       String key = e.getPropertyName();
-      String where = where(file, e.getLocation());
+      // Jackson reports where the parser stopped (after the key's value, e.g. the end of a nested
+      // mapping); the user needs the line of the key itself.
+      String where = where(file, keyLocation(text, e.getPath()).orElse(e.getLocation()));
       if (NOT_YET_SUPPORTED.contains(key)) {
         throw new ProfileException(where + "key '" + key + "' is not supported yet by this version of apkimg");
       }
@@ -57,10 +63,14 @@ public final class ProfileLoader {
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
       throw new ProfileException(where + "unknown key '" + key + "'" + path(e) + (known.isEmpty() ? "" : " (known here: " + known + ")"));
     } catch (JsonParseException e) {
-      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
+      throw syntaxError(file, e);
     } catch (MismatchedInputException e) {
       throw new ProfileException(where(file, e.getLocation()) + "wrong type" + path(e) + ": " + firstLine(e.getOriginalMessage()));
     } catch (JsonMappingException e) {
+      // A syntax error met inside a list or object arrives wrapped in a mapping exception.
+      if (e.getCause() instanceof JsonParseException pe) {
+        throw syntaxError(file, pe);
+      }
       throw new ProfileException(where(file, e.getLocation()) + firstLine(e.getOriginalMessage()) + path(e));
     } catch (JsonProcessingException e) {
       throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
@@ -88,6 +98,46 @@ public final class ProfileLoader {
         throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHS) + ")");
       }
     }
+  }
+
+  private static ProfileException syntaxError(Path file, JsonParseException e) {
+    // SnakeYAML's message: context, problem, each followed by indented "in 'reader', line ..." lines.
+    String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines()
+        .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+        .collect(Collectors.joining(": "));
+    // The problem's own mark (the last one in the message) is exact; Jackson's location can be
+    // the end of the previous token, a line early.
+    String where = where(file, e.getLocation());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("line (\\d+), column (\\d+)")
+        .matcher(String.valueOf(e.getOriginalMessage()));
+    while (m.find()) {
+      where = file + ":" + m.group(1) + ":" + m.group(2) + ": ";
+    }
+    return new ProfileException(where + "YAML syntax error: " + what, e);
+  }
+
+  /** Where the key at {@code path} is written in {@code text}, found by walking the tokens. */
+  private static Optional<JsonLocation> keyLocation(String text, List<JsonMappingException.Reference> path) {
+    List<String> wanted = path.stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.toList());
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+        if (t == JsonToken.FIELD_NAME && currentPath(p.getParsingContext()).equals(wanted)) {
+          return Optional.of(p.currentTokenLocation());
+        }
+      }
+    } catch (IOException e) {
+      // The document parsed a moment ago; fall back to Jackson's own location if not.
+    }
+    return Optional.empty();
+  }
+
+  private static List<String> currentPath(JsonStreamContext ctx) {
+    java.util.LinkedList<String> names = new java.util.LinkedList<>();
+    for (JsonStreamContext c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
+      names.addFirst(c.inObject() ? c.getCurrentName() : "[" + c.getCurrentIndex() + "]");
+    }
+    return names;
   }
 
   private static String where(Path file, JsonLocation loc) {
