@@ -33,14 +33,20 @@ public final class BuildRequest {
     this.parallelism = b.parallelism;
   }
 
+  /** A request to resolve {@code profile}; a build also needs {@link Builder#output(Path)}. */
+  public static Builder builder(Path profile) {
+    return new Builder(profile);
+  }
+
   public static Builder builder(Path profile, Path output) {
-    return new Builder(profile, output);
+    return new Builder(profile).output(output);
   }
 
   public Path profile() {
     return profile;
   }
 
+  /** Where the image goes; {@code null} for requests that only resolve. */
   public Path output() {
     return output;
   }
@@ -79,7 +85,7 @@ public final class BuildRequest {
 
   public static final class Builder {
     private final Path profile;
-    private final Path output;
+    private Path output;
     private String arch;
     private final List<String> repositories = new ArrayList<>();
     private final List<String> extraKeys = new ArrayList<>();
@@ -88,9 +94,13 @@ public final class BuildRequest {
     private String imageReference;
     private int parallelism = 6;
 
-    private Builder(Path profile, Path output) {
+    private Builder(Path profile) {
       this.profile = Objects.requireNonNull(profile, "profile");
+    }
+
+    public Builder output(Path output) {
       this.output = Objects.requireNonNull(output, "output");
+      return this;
     }
 
     public Builder arch(String arch) {

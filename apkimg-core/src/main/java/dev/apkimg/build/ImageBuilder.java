@@ -55,11 +55,12 @@ public final class ImageBuilder {
     this.client = client;
   }
 
-  public BuildResult build(BuildRequest request, BuildListener listener) {
+  /** Reads the profile and the repositories' indexes and chooses the packages. */
+  public ResolvedBuild resolve(BuildRequest request, BuildListener listener) {
     ImageProfile profile = ProfileLoader.load(request.profile());
     Path profileDir = request.profile().toAbsolutePath().getParent();
     String arch = chooseArch(request, profile);
-    Path cacheDir = request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
+    Path cacheDir = cacheDir(request);
 
     List<Repository> repositories = (request.repositories().isEmpty()
         ? profile.contents().repositories().stream().map(r -> Repository.parse(r, profileDir))
@@ -85,6 +86,24 @@ public final class ImageBuilder {
     Resolution resolution = new Resolver(available).resolve(world);
     listener.info("resolved " + resolution.packages().size() + " packages for " + arch + ": "
         + resolution.packages().stream().map(RepositoryPackage::toString).collect(Collectors.joining(" ")));
+    return new ResolvedBuild(request.profile(), profile, arch, repositories, keyring, resolution);
+  }
+
+  /** Resolves, downloads, writes the layer and the image. */
+  public BuildResult build(BuildRequest request, BuildListener listener) {
+    if (request.output() == null) {
+      throw new IllegalArgumentException("a build needs an output file");
+    }
+    return build(resolve(request, listener), request, listener);
+  }
+
+  private BuildResult build(ResolvedBuild resolved, BuildRequest request, BuildListener listener) {
+    ImageProfile profile = resolved.profile();
+    String arch = resolved.arch();
+    Keyring keyring = resolved.keyring();
+    Resolution resolution = resolved.resolution();
+    List<Repository> repositories = resolved.repositories();
+    Path cacheDir = cacheDir(request);
 
     PackageFetcher fetcher = new PackageFetcher(client, new PackageCache(cacheDir), keyring, request.parallelism());
     List<Path> files = fetcher.fetch(resolution.packages(), arch, listener::detail);
@@ -130,6 +149,10 @@ public final class ImageBuilder {
     } finally {
       deleteRecursively(work);
     }
+  }
+
+  private static Path cacheDir(BuildRequest request) {
+    return request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
   }
 
   private ApkIndex readIndex(Repository repo, String arch, Keyring keyring, boolean allowUntrusted,
