@@ -31,13 +31,21 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--tag", paramLabel = "NAME", description = "Image name recorded in the archive. Default: PROFILE's file name, tag latest.")
   String tag;
 
+  @Option(names = "--lockfile", paramLabel = "FILE",
+      description = "Install the packages this lockfile pins. Default: PROFILE's NAME.lock.json, when it exists.")
+  Path lockfile;
+
+  @Option(names = "--no-lockfile", description = "Ignore the lockfile beside the profile; resolve from the indexes.")
+  boolean noLockfile;
+
   @Mixin RepositoryOptions options;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     BuildResult result = new ImageBuilder().build(
-        options.request(profile).output(output).imageReference(tag).build(),
+        options.request(profile).output(output).imageReference(tag)
+            .lockfile(lockfile).useLockfile(!noLockfile).build(),
         options.listener(spec.commandLine().getErr()));
     // stdout carries only the digest, so scripts can capture it.
     out.println(result.manifestDigest());

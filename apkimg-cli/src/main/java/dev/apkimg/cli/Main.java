@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Builds minimal, reproducible OCI images from Alpine apk packages, without Docker or root.",
-    subcommands = {BuildCommand.class, ResolveCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {BuildCommand.class, ResolveCommand.class, LockCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 success, 1 build failed (the message says why), 2 wrong usage."})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -44,6 +44,19 @@ public record PackageInfo(
         replacesPriority);
   }
 
+  /** The same package with its .apk file size set (a {@code .PKGINFO} does not carry it). */
+  public PackageInfo withSize(long apkSize) {
+    return new PackageInfo(checksum, name, version, arch, apkSize, installedSize, description, url, license, origin,
+        maintainer, buildTime, commit, providerPriority, depends, provides, installIf, replaces,
+        replacesPriority);
+  }
+
+  /** A package known only by identity, as a lockfile pins it; the rest comes from its file. */
+  public static PackageInfo pinned(String checksum, String name, String version, String arch) {
+    return new PackageInfo(checksum, name, version, arch, 0, 0, "", "", "", null, null, 0, null, 0,
+        List.of(), List.of(), List.of(), List.of(), 0);
+  }
+
   /** {@code name-version}, as apk names package files and messages. */
   public String nameVersion() {
     return name + "-" + version;

@@ -20,6 +20,8 @@ public final class BuildRequest {
   private final Path cacheDir;
   private final String imageReference;
   private final int parallelism;
+  private final Path lockfile;
+  private final boolean useLockfile;
 
   private BuildRequest(Builder b) {
     this.profile = b.profile;
@@ -31,6 +33,18 @@ public final class BuildRequest {
     this.cacheDir = b.cacheDir;
     this.imageReference = b.imageReference;
     this.parallelism = b.parallelism;
+    this.lockfile = b.lockfile;
+    this.useLockfile = b.useLockfile;
+  }
+
+  /** A lockfile to build from; empty: the one beside the profile, if any and if allowed. */
+  public Optional<Path> lockfile() {
+    return Optional.ofNullable(lockfile);
+  }
+
+  /** Whether a lockfile beside the profile is used when present (default true). */
+  public boolean useLockfile() {
+    return useLockfile;
   }
 
   /** A request to resolve {@code profile}; a build also needs {@link Builder#output(Path)}. */
@@ -93,6 +107,18 @@ public final class BuildRequest {
     private Path cacheDir;
     private String imageReference;
     private int parallelism = 6;
+    private Path lockfile;
+    private boolean useLockfile = true;
+
+    public Builder lockfile(Path lockfile) {
+      this.lockfile = lockfile;
+      return this;
+    }
+
+    public Builder useLockfile(boolean use) {
+      this.useLockfile = use;
+      return this;
+    }
 
     private Builder(Path profile) {
       this.profile = Objects.requireNonNull(profile, "profile");

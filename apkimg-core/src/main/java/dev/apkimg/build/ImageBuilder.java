@@ -1,6 +1,13 @@
 package dev.apkimg.build;
 
 import dev.apkimg.ApkimgException;
+import java.util.TreeMap;
+import java.util.SortedMap;
+import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import dev.apkimg.resolve.Lockfile;
+import dev.apkimg.apk.ApkPackageReader;
+import dev.apkimg.apk.ApkPackage;
 import dev.apkimg.apk.ApkIndex;
 import dev.apkimg.apk.ApkIndexReader;
 import dev.apkimg.apk.Dependency;
@@ -58,10 +65,12 @@ public final class ImageBuilder {
   /** Reads the profile and the repositories' indexes and chooses the packages. */
   public ResolvedBuild resolve(BuildRequest request, BuildListener listener) {
     ImageProfile profile = ProfileLoader.load(request.profile());
-    Path profileDir = request.profile().toAbsolutePath().getParent();
-    String arch = chooseArch(request, profile);
-    Path cacheDir = cacheDir(request);
+    return resolve(request, profile, chooseArch(request, profile), listener);
+  }
 
+  private ResolvedBuild resolve(BuildRequest request, ImageProfile profile, String arch, BuildListener listener) {
+    Path profileDir = request.profile().toAbsolutePath().getParent();
+    Path cacheDir = cacheDir(request);
     List<Repository> repositories = (request.repositories().isEmpty()
         ? profile.contents().repositories().stream().map(r -> Repository.parse(r, profileDir))
         : request.repositories().stream().map(r -> Repository.parse(r, null)))
@@ -89,38 +98,150 @@ public final class ImageBuilder {
     return new ResolvedBuild(request.profile(), profile, arch, repositories, keyring, resolution);
   }
 
-  /** Resolves, downloads, writes the layer and the image. */
+  /**
+   * Resolves every architecture of the profile (or the requested one), downloads the packages
+   * and pins them: URL, control checksum and data SHA-256, with the keys that verified them.
+   */
+  public Lockfile lock(BuildRequest request, BuildListener listener) {
+    ImageProfile profile = ProfileLoader.load(request.profile());
+    List<String> archs = request.arch().isPresent() || profile.archs().size() <= 1
+        ? List.of(chooseArch(request, profile))
+        : profile.archs();
+    Map<String, Lockfile.Arch> locked = new TreeMap<>();
+    for (String arch : archs) {
+      ResolvedBuild resolved = resolve(request, profile, arch, listener);
+      List<RepositoryPackage> packages = resolved.resolution().packages();
+      List<Path> files = fetcher(request, resolved.keyring()).fetch(packages, arch, listener::detail);
+      List<Lockfile.Package> pinned = new ArrayList<>();
+      for (int i = 0; i < packages.size(); i++) {
+        RepositoryPackage p = packages.get(i);
+        ApkPackage read = readPackage(files.get(i), resolved.keyring(), p.info().fileName());
+        pinned.add(new Lockfile.Package(p.info().name(), p.info().version(),
+            p.repository().packageUri(arch, p.info().fileName()).toString(), p.info().checksum(), read.dataHash()));
+      }
+      SortedMap<String, String> keys = new TreeMap<>();
+      resolved.keyring().usedKeys().forEach((name, pem) -> keys.put(name, new String(pem, StandardCharsets.US_ASCII)));
+      locked.put(arch, new Lockfile.Arch(
+          resolved.repositories().stream().map(Repository::spec).collect(Collectors.toList()), keys, pinned));
+    }
+    return Lockfile.of(profile.checksum(), locked);
+  }
+
+  /** Where {@code apkimg lock} puts a profile's lockfile: beside it, {@code NAME.lock.json}. */
+  public static Path defaultLockfile(Path profile) {
+    String name = profile.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String base = dot > 0 ? name.substring(0, dot) : name;
+    return profile.resolveSibling(base + ".lock.json");
+  }
+
+  /**
+   * Resolves, downloads, writes the layer and the image. With a lockfile (named, or beside the
+   * profile) the pinned packages are installed and no index is read.
+   */
   public BuildResult build(BuildRequest request, BuildListener listener) {
     if (request.output() == null) {
       throw new IllegalArgumentException("a build needs an output file");
     }
-    return build(resolve(request, listener), request, listener);
+    ImageProfile profile = ProfileLoader.load(request.profile());
+    String arch = chooseArch(request, profile);
+    Path lockfile = request.lockfile().orElse(null);
+    if (lockfile == null && request.useLockfile() && Files.isRegularFile(defaultLockfile(request.profile()))) {
+      lockfile = defaultLockfile(request.profile());
+    }
+    if (lockfile != null) {
+      return buildLocked(request, profile, arch, lockfile, listener);
+    }
+    ResolvedBuild resolved = resolve(request, profile, arch, listener);
+    List<RepositoryPackage> packages = resolved.resolution().packages();
+    List<Path> files = fetcher(request, resolved.keyring()).fetch(packages, arch, listener::detail);
+    List<PackageSource> sources = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      sources.add(new PackageSource(packages.get(i).info(), files.get(i)));
+    }
+    List<String> repos = resolved.repositories().stream().map(Repository::spec).collect(Collectors.toList());
+    return writeImage(request, profile, arch, sources, repos, resolved.keyring(), resolved.keyring().usedKeys(), listener);
   }
 
-  private BuildResult build(ResolvedBuild resolved, BuildRequest request, BuildListener listener) {
-    ImageProfile profile = resolved.profile();
-    String arch = resolved.arch();
-    Keyring keyring = resolved.keyring();
-    Resolution resolution = resolved.resolution();
-    List<Repository> repositories = resolved.repositories();
-    Path cacheDir = cacheDir(request);
-
-    PackageFetcher fetcher = new PackageFetcher(client, new PackageCache(cacheDir), keyring, request.parallelism());
-    List<Path> files = fetcher.fetch(resolution.packages(), arch, listener::detail);
-
-    List<PackageSource> sources = new ArrayList<>();
-    long timestamp = 0;
-    for (int i = 0; i < files.size(); i++) {
-      PackageInfo info = resolution.packages().get(i).info();
-      sources.add(new PackageSource(info, files.get(i)));
-      timestamp = Math.max(timestamp, info.buildTime());
+  private BuildResult buildLocked(BuildRequest request, ImageProfile profile, String arch, Path lockfile,
+      BuildListener listener) {
+    Lockfile lock = Lockfile.read(lockfile);
+    String refresh = "run 'apkimg lock " + request.profile() + "' to refresh it, or build with --no-lockfile";
+    if (!profile.checksum().equals(lock.profileChecksum())) {
+      throw new ApkimgException("lockfile " + lockfile + " is stale: " + request.profile()
+          + " has changed since it was locked; " + refresh);
     }
+    Lockfile.Arch pinned = lock.archs().get(arch);
+    if (pinned == null) {
+      throw new ApkimgException("lockfile " + lockfile + " has no packages for " + arch + " (it has "
+          + String.join(", ", lock.archs().keySet()) + "); " + refresh);
+    }
+    listener.info("installing the " + pinned.packages().size() + " packages pinned by " + lockfile);
+    Map<String, byte[]> pems = new TreeMap<>();
+    pinned.keyring().forEach((name, pem) -> pems.put(name, pem.getBytes(StandardCharsets.US_ASCII)));
+    Keyring keyring = Keyring.ofPems(pems);
+    List<Repository> overrides = request.repositories().stream().map(r -> Repository.parse(r, null))
+        .collect(Collectors.toList());
+    List<RepositoryPackage> packages = new ArrayList<>();
+    for (Lockfile.Package p : pinned.packages()) {
+      PackageInfo info = PackageInfo.pinned(p.checksum(), p.name(), p.version(), arch);
+      Repository repo = overrides.isEmpty() ? repositoryOf(p.url(), arch, info.fileName(), lockfile) : overrides.get(0);
+      packages.add(new RepositoryPackage(info, repo, 0));
+    }
+    List<Path> files = fetcher(request, keyring).fetch(packages, arch, listener::detail,
+        p -> p.nameVersion() + " is pinned by " + lockfile + " but the mirror no longer has it; " + refresh);
+    List<PackageSource> sources = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      Lockfile.Package p = pinned.packages().get(i);
+      ApkPackage read = readPackage(files.get(i), keyring, p.name() + "-" + p.version() + ".apk");
+      if (p.dataSha256() != null && !p.dataSha256().equalsIgnoreCase(read.dataHash())) {
+        throw new ApkimgException("package " + p.name() + "-" + p.version() + " does not match " + lockfile
+            + ": data SHA-256 " + read.dataHash() + ", pinned " + p.dataSha256());
+      }
+      long size;
+      try {
+        size = Files.size(files.get(i));
+      } catch (IOException e) {
+        throw new ApkimgException("cannot read " + files.get(i) + ": " + e.getMessage(), e);
+      }
+      sources.add(new PackageSource(read.info().withSize(size), files.get(i)));
+    }
+    List<String> repos = overrides.isEmpty() ? pinned.repositories()
+        : overrides.stream().map(Repository::spec).collect(Collectors.toList());
+    return writeImage(request, profile, arch, sources, repos, keyring, pems, listener);
+  }
 
+  /** The repository a pinned URL lives in: the URL without {@code /ARCH/FILE}. */
+  private static Repository repositoryOf(String url, String arch, String fileName, Path lockfile) {
+    String suffix = "/" + arch + "/" + fileName;
+    if (!url.endsWith(suffix)) {
+      throw new ApkimgException("lockfile " + lockfile + ": URL " + url + " does not end in " + suffix);
+    }
+    return Repository.parse(url.substring(0, url.length() - suffix.length()), null);
+  }
+
+  private PackageFetcher fetcher(BuildRequest request, Keyring keyring) {
+    return new PackageFetcher(client, new PackageCache(cacheDir(request)), keyring, request.parallelism());
+  }
+
+  private static ApkPackage readPackage(Path file, Keyring keyring, String name) {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      return ApkPackageReader.read(in, keyring, name, ApkPackageReader.SKIP_DATA);
+    } catch (IOException e) {
+      throw new ApkimgException("cannot read package " + name + " (" + file + "): " + e.getMessage(), e);
+    }
+  }
+
+  private BuildResult writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
+      List<String> repositories, Keyring keyring, Map<String, byte[]> keys, BuildListener listener) {
+    long timestamp = 0;
+    for (PackageSource s : sources) {
+      timestamp = Math.max(timestamp, s.info().buildTime());
+    }
     Path output = request.output().toAbsolutePath();
     Path work = createWorkDir(output);
     try {
-      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(),
-          repositories.stream().map(Repository::spec).collect(Collectors.toList()), keyring.usedKeys(), timestamp);
+      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp);
       LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer.tar.gz"));
       if (!layer.skippedScripts().isEmpty()) {
         listener.info("install scripts not run (busybox applet links were made from etc/busybox-paths.d): "
@@ -139,7 +260,7 @@ public final class ImageBuilder {
         throw new ApkimgException("cannot write image " + output + ": " + e.getMessage(), e);
       }
       listener.info("wrote " + output + " (" + reference + ", " + image.manifestDigest() + ")");
-      List<BuildResult.InstalledPackage> installed = resolution.packages().stream()
+      List<BuildResult.InstalledPackage> installed = sources.stream()
           .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
           .collect(Collectors.toList());
       return new BuildResult(output, arch, reference, image.manifestDigest(), layer.digest(), layer.diffId(),

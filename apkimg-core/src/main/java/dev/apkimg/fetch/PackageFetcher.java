@@ -45,6 +45,16 @@ public final class PackageFetcher {
 
   /** Returns the cached file of each package, in the given order. */
   public List<Path> fetch(List<RepositoryPackage> packages, String arch, Consumer<String> progress) {
+    return fetch(packages, arch, progress,
+        p -> "the index lists " + p.nameVersion() + " but the mirror does not have it");
+  }
+
+  /**
+   * As {@link #fetch(List, String, Consumer)}; {@code notFoundHint} explains to the user why a
+   * package the mirror does not have was expected there.
+   */
+  public List<Path> fetch(List<RepositoryPackage> packages, String arch, Consumer<String> progress,
+      java.util.function.Function<PackageInfo, String> notFoundHint) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, packages.size())), r -> {
       Thread t = new Thread(r, "apkimg-fetch");
       t.setDaemon(true);
@@ -53,7 +63,7 @@ public final class PackageFetcher {
     try {
       List<Future<Path>> futures = new ArrayList<>();
       for (RepositoryPackage p : packages) {
-        futures.add(pool.submit(() -> fetchOne(p, arch, progress)));
+        futures.add(pool.submit(() -> fetchOne(p, arch, progress, notFoundHint)));
       }
       List<Path> out = new ArrayList<>();
       for (Future<Path> f : futures) {
@@ -77,7 +87,8 @@ public final class PackageFetcher {
     }
   }
 
-  private Path fetchOne(RepositoryPackage rp, String arch, Consumer<String> progress) throws IOException {
+  private Path fetchOne(RepositoryPackage rp, String arch, Consumer<String> progress,
+      java.util.function.Function<PackageInfo, String> notFoundHint) throws IOException {
     PackageInfo p = rp.info();
     Path target = cache.path(p);
     if (cache.contains(p)) {
@@ -94,13 +105,13 @@ public final class PackageFetcher {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
       } catch (RepositoryException e) {
         throw new ApkimgException(e.getMessage()
-            + (e.isNotFound() ? " (the index lists " + p.nameVersion() + " but the mirror does not have it)" : ""), e);
+            + (e.isNotFound() ? " (" + notFoundHint.apply(p) + ")" : ""), e);
       } catch (IOException e) {
         throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is invalid: " + e.getMessage(), e);
       }
       if (!read.controlChecksum().equals(p.checksum())) {
-        throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " does not match the index: checksum "
-            + read.controlChecksum() + ", index says " + p.checksum() + " (mirror out of sync, or the file was tampered with)");
+        throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is not the one expected: checksum "
+            + read.controlChecksum() + ", expected " + p.checksum() + " (mirror out of sync, or the file was tampered with)");
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return target;

@@ -24,6 +24,24 @@ public record ImageProfile(
     environment = environment == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY);
+
+  /**
+   * A checksum of what the profile means, not of its bytes: comments, formatting, line endings
+   * and key order do not change it. Lockfiles record it to notice an edited profile.
+   */
+  public String checksum() {
+    try {
+      byte[] canonical = CANONICAL.writeValueAsBytes(this);
+      return "sha256:" + java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(canonical));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Where packages come from and which to install. */
   public record Contents(List<String> repositories, List<String> keyring, List<String> packages) {
     public Contents {

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  */
 public final class Keyring implements KeyLookup {
   private final Map<String, String> sources; // key name -> path or URL
+  private final Map<String, byte[]> inline = new TreeMap<>(); // key name -> PEM, from a lockfile
   private final RepositoryClient client;
   private final Path cacheDir;
   private final Map<String, Loaded> loaded = new TreeMap<>();
@@ -76,11 +77,29 @@ public final class Keyring implements KeyLookup {
     return path.substring(path.lastIndexOf('/') + 1);
   }
 
+  /** A keyring of keys given by content (as a lockfile embeds them), by name. */
+  public static Keyring ofPems(Map<String, byte[]> pems) {
+    Keyring k = new Keyring(new LinkedHashMap<>(), null, null);
+    pems.forEach((name, pem) -> {
+      parsePem(pem, name);
+      k.inline.put(name, pem.clone());
+      k.sources.put(name, "inline:" + name);
+    });
+    return k;
+  }
+
   /** This keyring and {@code other}'s keys; on a name clash this one's key wins. */
   public Keyring with(Keyring other) {
     Map<String, String> merged = new LinkedHashMap<>(sources);
     other.sources.forEach(merged::putIfAbsent);
-    return new Keyring(merged, client, cacheDir);
+    Keyring k = new Keyring(merged, client, cacheDir);
+    k.inline.putAll(inline);
+    other.inline.forEach((name, pem) -> {
+      if (!sources.containsKey(name)) {
+        k.inline.put(name, pem);
+      }
+    });
+    return k;
   }
 
   /** The names of all keys the keyring would trust. */
@@ -98,7 +117,8 @@ public final class Keyring implements KeyLookup {
     if (source == null) {
       return Optional.empty();
     }
-    byte[] pem = source.startsWith("https://") || source.startsWith("http://") ? fetch(source) : readFile(source);
+    byte[] pem = inline.containsKey(keyName) ? inline.get(keyName)
+        : source.startsWith("https://") || source.startsWith("http://") ? fetch(source) : readFile(source);
     PublicKey key = parsePem(pem, source);
     loaded.put(keyName, new Loaded(key, pem));
     return Optional.of(key);

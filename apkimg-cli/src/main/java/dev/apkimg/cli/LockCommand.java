@@ -1,0 +1,47 @@
+package dev.apkimg.cli;
+
+import dev.apkimg.build.ImageBuilder;
+import dev.apkimg.resolve.Lockfile;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code apkimg lock PROFILE [-o FILE]}: pin the packages a build installs. */
+@Command(
+    name = "lock",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {"Resolve and download the profile's packages and pin them in a lockfile: per arch the",
+        "repositories, the keys (embedded) and each package's version, URL, control checksum and data",
+        "SHA-256. 'apkimg build' then installs exactly those packages without reading any index."})
+final class LockCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "PROFILE", description = "The YAML image profile.")
+  Path profile;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+      description = "Where to write the lockfile. Default: beside PROFILE, NAME.lock.json.")
+  Path output;
+
+  @Mixin RepositoryOptions options;
+
+  @Override
+  public Integer call() {
+    Lockfile lock = new ImageBuilder().lock(options.request(profile).useLockfile(false).build(),
+        options.listener(spec.commandLine().getErr()));
+    Path target = output != null ? output : ImageBuilder.defaultLockfile(profile);
+    lock.write(target);
+    int count = lock.archs().values().stream().mapToInt(a -> a.packages().size()).sum();
+    spec.commandLine().getOut().println(target);
+    spec.commandLine().getOut().flush();
+    if (!options.quiet) {
+      spec.commandLine().getErr().println("locked " + count + " packages for " + String.join(", ", lock.archs().keySet()));
+    }
+    return 0;
+  }
+}

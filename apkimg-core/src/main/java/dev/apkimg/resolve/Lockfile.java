@@ -1,0 +1,89 @@
+package dev.apkimg.resolve;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.apkimg.ApkimgException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What a build installs, pinned: per architecture the repositories, the keys (their contents, so
+ * the lockfile is self-contained) and every package with its URL, {@code Q1} control checksum and
+ * data SHA-256. {@code profileChecksum} ties it to the profile's meaning, so an edit is noticed.
+ */
+@JsonPropertyOrder({"lockfileVersion", "profileChecksum", "archs"})
+public record Lockfile(int lockfileVersion, String profileChecksum, SortedMap<String, Arch> archs) {
+  public static final int VERSION = 1;
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public Lockfile {
+    archs = new TreeMap<>(archs);
+  }
+
+  /** One architecture's pinned packages, in install order. */
+  @JsonPropertyOrder({"repositories", "keyring", "packages"})
+  public record Arch(List<String> repositories, SortedMap<String, String> keyring, List<Package> packages) {
+    public Arch {
+      repositories = List.copyOf(repositories);
+      keyring = new TreeMap<>(keyring);
+      packages = List.copyOf(packages);
+    }
+  }
+
+  /** One package: where it is and what its bytes must be. */
+  @JsonPropertyOrder({"name", "version", "url", "checksum", "dataSha256"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Package(String name, String version, String url, String checksum, String dataSha256) {}
+
+  public static Lockfile of(String profileChecksum, Map<String, Arch> archs) {
+    return new Lockfile(VERSION, profileChecksum, new TreeMap<>(archs));
+  }
+
+  /** Writes atomically: a reader never sees half a lockfile. */
+  public void write(Path file) {
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+      try {
+        Files.write(tmp, JSON.writeValueAsBytes(this));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write lockfile " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static Lockfile read(Path file) {
+    Lockfile lock;
+    try {
+      lock = JSON.readValue(file.toFile(), Lockfile.class);
+    } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+      throw new ApkimgException("lockfile " + file + " does not exist");
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      throw new ApkimgException("lockfile " + file + " is not valid: " + reason);
+    }
+    if (lock == null || lock.lockfileVersion() != VERSION || lock.archs() == null) {
+      throw new ApkimgException("lockfile " + file + " is not a version " + VERSION
+          + " apkimg lockfile; write it again with apkimg lock");
+    }
+    return lock;
+  }
+}
