@@ -1,9 +1,12 @@
 package dev.apkimg.profile;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -46,10 +49,16 @@ public final class ProfileLoader {
     }
     ImageProfile profile;
     try {
+      // Parse once as a tree first: syntax errors then surface unwrapped, and an empty or
+      // comment-only file is recognised before binding calls it "no content".
+      JsonNode tree = MAPPER.readTree(text);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        throw new ProfileException(file + ": the profile is empty");
+      }
       profile = MAPPER.readValue(text, ImageProfile.class);
     } catch (UnrecognizedPropertyException e) {
       String key = e.getPropertyName();
-      String where = where(file, e.getLocation());
+      String where = where(file, keyLocation(text, e.getPath(), e.getLocation()));
       if (NOT_YET_SUPPORTED.contains(key)) {
         throw new ProfileException(where + "key '" + key + "' is not supported yet by this version of apkimg");
       }
@@ -57,7 +66,7 @@ public final class ProfileLoader {
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
       throw new ProfileException(where + "unknown key '" + key + "'" + path(e) + (known.isEmpty() ? "" : " (known here: " + known + ")"));
     } catch (JsonParseException e) {
-      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
+      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + yamlProblem(e));
     } catch (MismatchedInputException e) {
       throw new ProfileException(where(file, e.getLocation()) + "wrong type" + path(e) + ": " + firstLine(e.getOriginalMessage()));
     } catch (JsonMappingException e) {
@@ -90,6 +99,52 @@ public final class ProfileLoader {
     }
   }
 
+  /**
+   * Where the key at {@code path} is written. Jackson reports an unknown key where the parser
+   * stopped, which is after the key's value (often the next line); walk the document to the key.
+   */
+  private static JsonLocation keyLocation(String text, List<JsonMappingException.Reference> path,
+      JsonLocation fallback) {
+    if (path.isEmpty()) {
+      return fallback;
+    }
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      p.nextToken();
+      JsonLocation found = locate(p, path, 0);
+      return found != null ? found : fallback;
+    } catch (IOException e) {
+      return fallback;
+    }
+  }
+
+  private static JsonLocation locate(JsonParser p, List<JsonMappingException.Reference> path, int depth)
+      throws IOException {
+    JsonMappingException.Reference ref = path.get(depth);
+    boolean last = depth == path.size() - 1;
+    if (p.currentToken() == JsonToken.START_OBJECT && ref.getFieldName() != null) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        if (p.currentName().equals(ref.getFieldName())) {
+          if (last) {
+            return p.currentTokenLocation();
+          }
+          p.nextToken();
+          return locate(p, path, depth + 1);
+        }
+        p.nextToken();
+        p.skipChildren();
+      }
+    } else if (p.currentToken() == JsonToken.START_ARRAY && ref.getIndex() >= 0) {
+      int i = 0;
+      for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        if (i++ == ref.getIndex()) {
+          return last ? p.currentTokenLocation() : locate(p, path, depth + 1);
+        }
+        p.skipChildren();
+      }
+    }
+    return null;
+  }
+
   private static String where(Path file, JsonLocation loc) {
     if (loc == null || loc.getLineNr() < 1) {
       return file + ": ";
@@ -102,6 +157,14 @@ public final class ProfileLoader {
         .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
         .collect(Collectors.joining(".")).replace(".[", "[");
     return p.isEmpty() ? "" : " at " + p;
+  }
+
+  /** SnakeYAML's context and problem ("while parsing a flow sequence: expected ',' or ']', but got ':'"). */
+  private static String yamlProblem(JsonParseException e) {
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+      return (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
+    }
+    return firstLine(e.getOriginalMessage());
   }
 
   private static String firstLine(String s) {
