@@ -89,7 +89,7 @@ public final class ApkIndexReader {
       lineNo++;
       if (line.isEmpty()) {
         if (!b.isEmpty()) {
-          out.add(b.build());
+          out.add(build(b, lineNo));
           b = new PackageInfoBuilder();
         }
         continue;
@@ -104,9 +104,17 @@ public final class ApkIndexReader {
       }
     }
     if (!b.isEmpty()) {
-      out.add(b.build());
+      out.add(build(b, lineNo));
     }
     return out;
+  }
+
+  private static PackageInfo build(PackageInfoBuilder b, int lineNo) throws IOException {
+    try {
+      return b.build();
+    } catch (IllegalArgumentException ex) {
+      throw new IOException("APKINDEX entry ending at line " + lineNo + ": " + ex.getMessage(), ex);
+    }
   }
 
   private record Signed(String entryName, byte[] signature) {}

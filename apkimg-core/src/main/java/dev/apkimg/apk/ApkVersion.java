@@ -104,8 +104,9 @@ public final class ApkVersion {
       switch (type) {
         case DIGIT_OR_ZERO:
           if (s.charAt(pos) == '0') {
-            // Leading zeros compare as a fraction: 1.05 < 1.5, as in apk.
-            while (i < remaining() && s.charAt(pos + i) == '0') {
+            // Leading zeros compare as a fraction: 1.05 < 1.5, as in apk. Like apk, the last zero
+            // is left for the digit token that follows, so "1.0_rc" reads 1, 0, 0, _rc.
+            while (i + 1 < remaining() && s.charAt(pos + i + 1) == '0') {
               i++;
             }
             nextType = DIGIT;
@@ -120,6 +121,11 @@ public final class ApkVersion {
             v = v * 10 + (s.charAt(pos + i) - '0');
             i++;
           }
+          if (i >= 18) {
+            // apk rejects numbers this long rather than overflow
+            type = INVALID;
+            return -1;
+          }
           break;
         case LETTER:
           v = s.charAt(pos);
@@ -131,14 +137,12 @@ public final class ApkVersion {
             if (found >= 0) {
               i = PRE_SUFFIXES[found].length();
               v = found - PRE_SUFFIXES.length;
-              nextType = SUFFIX_NO;
               break;
             }
             found = indexOfPrefix(POST_SUFFIXES);
             if (found >= 0) {
               i = POST_SUFFIXES[found].length();
               v = found;
-              nextType = SUFFIX_NO;
               break;
             }
             type = INVALID;

@@ -1,12 +1,12 @@
 package dev.apkimg.profile;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -50,12 +49,16 @@ public final class ProfileLoader {
     }
     ImageProfile profile;
     try {
+      // Parse once as a tree first: syntax errors then surface unwrapped, and an empty or
+      // comment-only file is recognised before binding calls it "no content".
+      JsonNode tree = MAPPER.readTree(text);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        throw new ProfileException(file + ": the profile is empty");
+      }
       profile = MAPPER.readValue(text, ImageProfile.class);
     } catch (UnrecognizedPropertyException e) {
       String key = e.getPropertyName();
-      // Jackson reports where the parser stopped (after the key's value, e.g. the end of a nested
-      // mapping); the user needs the line of the key itself.
-      String where = where(file, keyLocation(text, e.getPath()).orElse(e.getLocation()));
+      String where = where(file, keyLocation(text, e.getPath(), e.getLocation()));
       if (NOT_YET_SUPPORTED.contains(key)) {
         throw new ProfileException(where + "key '" + key + "' is not supported yet by this version of apkimg");
       }
@@ -63,14 +66,10 @@ public final class ProfileLoader {
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
       throw new ProfileException(where + "unknown key '" + key + "'" + path(e) + (known.isEmpty() ? "" : " (known here: " + known + ")"));
     } catch (JsonParseException e) {
-      throw syntaxError(file, e);
+      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + yamlProblem(e));
     } catch (MismatchedInputException e) {
       throw new ProfileException(where(file, e.getLocation()) + "wrong type" + path(e) + ": " + firstLine(e.getOriginalMessage()));
     } catch (JsonMappingException e) {
-      // A syntax error met inside a list or object arrives wrapped in a mapping exception.
-      if (e.getCause() instanceof JsonParseException pe) {
-        throw syntaxError(file, pe);
-      }
       throw new ProfileException(where(file, e.getLocation()) + firstLine(e.getOriginalMessage()) + path(e));
     } catch (JsonProcessingException e) {
       throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
@@ -100,44 +99,50 @@ public final class ProfileLoader {
     }
   }
 
-  private static ProfileException syntaxError(Path file, JsonParseException e) {
-    // SnakeYAML's message: context, problem, each followed by indented "in 'reader', line ..." lines.
-    String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines()
-        .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
-        .collect(Collectors.joining(": "));
-    // The problem's own mark (the last one in the message) is exact; Jackson's location can be
-    // the end of the previous token, a line early.
-    String where = where(file, e.getLocation());
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("line (\\d+), column (\\d+)")
-        .matcher(String.valueOf(e.getOriginalMessage()));
-    while (m.find()) {
-      where = file + ":" + m.group(1) + ":" + m.group(2) + ": ";
+  /**
+   * Where the key at {@code path} is written. Jackson reports an unknown key where the parser
+   * stopped, which is after the key's value (often the next line); walk the document to the key.
+   */
+  private static JsonLocation keyLocation(String text, List<JsonMappingException.Reference> path,
+      JsonLocation fallback) {
+    if (path.isEmpty()) {
+      return fallback;
     }
-    return new ProfileException(where + "YAML syntax error: " + what, e);
-  }
-
-  /** Where the key at {@code path} is written in {@code text}, found by walking the tokens. */
-  private static Optional<JsonLocation> keyLocation(String text, List<JsonMappingException.Reference> path) {
-    List<String> wanted = path.stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.toList());
     try (JsonParser p = MAPPER.getFactory().createParser(text)) {
-      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-        if (t == JsonToken.FIELD_NAME && currentPath(p.getParsingContext()).equals(wanted)) {
-          return Optional.of(p.currentTokenLocation());
-        }
-      }
+      p.nextToken();
+      JsonLocation found = locate(p, path, 0);
+      return found != null ? found : fallback;
     } catch (IOException e) {
-      // The document parsed a moment ago; fall back to Jackson's own location if not.
+      return fallback;
     }
-    return Optional.empty();
   }
 
-  private static List<String> currentPath(JsonStreamContext ctx) {
-    java.util.LinkedList<String> names = new java.util.LinkedList<>();
-    for (JsonStreamContext c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
-      names.addFirst(c.inObject() ? c.getCurrentName() : "[" + c.getCurrentIndex() + "]");
+  private static JsonLocation locate(JsonParser p, List<JsonMappingException.Reference> path, int depth)
+      throws IOException {
+    JsonMappingException.Reference ref = path.get(depth);
+    boolean last = depth == path.size() - 1;
+    if (p.currentToken() == JsonToken.START_OBJECT && ref.getFieldName() != null) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        if (p.currentName().equals(ref.getFieldName())) {
+          if (last) {
+            return p.currentTokenLocation();
+          }
+          p.nextToken();
+          return locate(p, path, depth + 1);
+        }
+        p.nextToken();
+        p.skipChildren();
+      }
+    } else if (p.currentToken() == JsonToken.START_ARRAY && ref.getIndex() >= 0) {
+      int i = 0;
+      for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        if (i++ == ref.getIndex()) {
+          return last ? p.currentTokenLocation() : locate(p, path, depth + 1);
+        }
+        p.skipChildren();
+      }
     }
-    return names;
+    return null;
   }
 
   private static String where(Path file, JsonLocation loc) {
@@ -152,6 +157,14 @@ public final class ProfileLoader {
         .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
         .collect(Collectors.joining(".")).replace(".[", "[");
     return p.isEmpty() ? "" : " at " + p;
+  }
+
+  /** SnakeYAML's context and problem ("while parsing a flow sequence: expected ',' or ']', but got ':'"). */
+  private static String yamlProblem(JsonParseException e) {
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+      return (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
+    }
+    return firstLine(e.getOriginalMessage());
   }
 
   private static String firstLine(String s) {

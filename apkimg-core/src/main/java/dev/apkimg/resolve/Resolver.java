@@ -94,6 +94,13 @@ public final class Resolver {
           })
           .collect(Collectors.toList());
       if (matching.isEmpty()) {
+        for (RepositoryPackage c : candidates) {
+          Dependency forbidding = worldConflict(c);
+          if (forbidding != null && c.info().satisfies(dep)) {
+            throw new ResolutionException("world forbids " + c.info().name() + " (" + forbidding + "), but "
+                + c.info().nameVersion() + " is required by: " + by + " (as " + dep + ")");
+          }
+        }
         String available = candidates.stream()
             .map(c -> c.info().name().equals(dep.name()) ? c.info().version() : c.info().nameVersion())
             .distinct()
@@ -105,12 +112,17 @@ public final class Resolver {
     }
 
     private boolean conflictsWithWorld(RepositoryPackage c) {
+      return worldConflict(c) != null;
+    }
+
+    /** The world's {@code !name} that rules {@code c} out, or null. */
+    private Dependency worldConflict(RepositoryPackage c) {
       for (Dependency w : world) {
         if (w.conflict() && c.info().name().equals(w.name()) && w.versionMatches(c.info().version())) {
-          return true;
+          return w;
         }
       }
-      return false;
+      return null;
     }
 
     private void install(RepositoryPackage pkg, String by) {

@@ -218,8 +218,8 @@ public final class LayerWriter {
     String oldName = packages.get(old.pkg).info().name();
     String newName = packages.get(n.pkg).info().name();
     boolean same = old.type == n.type && old.checksum != null && old.checksum.equals(n.checksum);
-    boolean newReplacesOld = replaces(packages.get(n.pkg), oldName);
-    boolean oldReplacesNew = replaces(packages.get(old.pkg), newName);
+    boolean newReplacesOld = replaces(plan, packages, n.pkg, oldName);
+    boolean oldReplacesNew = replaces(plan, packages, old.pkg, newName);
     if (old.isDir() != n.isDir() || !(same || newReplacesOld || oldReplacesNew)) {
       throw new ApkimgException("file conflict: /" + n.path + " is in both "
           + packages.get(old.pkg).info().nameVersion() + " and " + packages.get(n.pkg).info().nameVersion()
@@ -230,8 +230,14 @@ public final class LayerWriter {
     }
   }
 
-  private static boolean replaces(PackageSource p, String name) {
-    for (Dependency r : p.info().replaces()) {
+  /**
+   * Whether package {@code pkg} replaces {@code name}. apk reads replaces from {@code .PKGINFO}
+   * ({@code apk index} writes no {@code r:}), so the package's own metadata counts, not only the index's.
+   */
+  private static boolean replaces(Plan plan, List<PackageSource> packages, int pkg, String name) {
+    List<Dependency> all = new ArrayList<>(packages.get(pkg).info().replaces());
+    all.addAll(plan.metadata.get(pkg).info().replaces());
+    for (Dependency r : all) {
       if (r.name().equals(name)) {
         return true;
       }
