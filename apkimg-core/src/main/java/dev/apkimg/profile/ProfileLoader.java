@@ -66,7 +66,7 @@ public final class ProfileLoader {
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
       throw new ProfileException(where + "unknown key '" + key + "'" + path(e) + (known.isEmpty() ? "" : " (known here: " + known + ")"));
     } catch (JsonParseException e) {
-      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + yamlProblem(e));
+      throw new ProfileException(syntaxErrorWhere(file, e) + "YAML syntax error: " + yamlProblem(e));
     } catch (MismatchedInputException e) {
       throw new ProfileException(where(file, e.getLocation()) + "wrong type" + path(e) + ": " + firstLine(e.getOriginalMessage()));
     } catch (JsonMappingException e) {
@@ -143,6 +143,20 @@ public final class ProfileLoader {
       }
     }
     return null;
+  }
+
+  /**
+   * The problem's own mark in SnakeYAML's message (the last "line N, column M") is exact;
+   * Jackson's location can be the end of the previous token, a line early (a tab indent).
+   */
+  private static String syntaxErrorWhere(Path file, JsonParseException e) {
+    String where = where(file, e.getLocation());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("line (\\d+), column (\\d+)")
+        .matcher(String.valueOf(e.getOriginalMessage()));
+    while (m.find()) {
+      where = file + ":" + m.group(1) + ":" + m.group(2) + ": ";
+    }
+    return where;
   }
 
   private static String where(Path file, JsonLocation loc) {
