@@ -158,7 +158,9 @@ public final class Resolver {
         if (byName.containsKey(c.info().name()) || conflictsWithWorld(c)) {
           continue;
         }
-        boolean met = c.info().installIf().stream().allMatch(cond -> order.stream()
+        // As in apk's changeset, a condition counts as soon as its package is being installed,
+        // not only once it is done: an install_if package can come before one of its conditions.
+        boolean met = c.info().installIf().stream().allMatch(cond -> byName.values().stream()
             .anyMatch(o -> o.info().satisfies(cond)));
         if (met && c == bestByName(c.info().name())) {
           install(c, "install_if of " + c.info().nameVersion());
