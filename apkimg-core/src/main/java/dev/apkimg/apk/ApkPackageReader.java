@@ -1,5 +1,7 @@
 package dev.apkimg.apk;
 
+import dev.apkimg.tar.TarEntry;
+import dev.apkimg.tar.TarReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +24,13 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * the data entries are handed to a visitor without being held in memory.
  */
 public final class ApkPackageReader {
-  /** Receives each data entry; {@code content} is positioned at the entry's bytes. */
+  /**
+   * Receives each data entry; {@code content} yields the entry's bytes (reading them is optional).
+   * Entries come from our own {@link TarReader}, so extended attributes arrive byte for byte.
+   */
   @FunctionalInterface
   public interface DataVisitor {
-    void visit(TarArchiveEntry entry, InputStream content) throws IOException;
+    void visit(TarEntry entry, InputStream content) throws IOException;
   }
 
   /** A visitor that only reads past the data (for verification). */
@@ -109,9 +114,10 @@ public final class ApkPackageReader {
       throw new ApkFormatException(source + " has no data stream");
     }
     InputStream data = members.nextMember(sha256::update);
-    TarArchiveInputStream dataTar = new TarArchiveInputStream(data);
-    while ((e = dataTar.getNextEntry()) != null) {
-      visitor.visit(e, dataTar);
+    TarReader dataTar = new TarReader(data);
+    TarEntry entry;
+    while ((entry = dataTar.next()) != null) {
+      visitor.visit(entry, dataTar.content());
     }
     data.close();
     String dataHash = HexFormat.of().formatHex(sha256.digest());

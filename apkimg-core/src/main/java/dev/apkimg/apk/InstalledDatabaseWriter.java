@@ -23,11 +23,25 @@ public final class InstalledDatabaseWriter {
     }
   }
 
-  /** A directory a package owns ({@code F:}) with its owner and mode ({@code M:}), and its files. */
-  public record Dir(String path, int uid, int gid, int mode, List<File> files) {}
+  /**
+   * A directory a package owns ({@code F:}) with its owner and mode ({@code M:}), the checksum of
+   * its extended attributes (null: none), and its files.
+   */
+  public record Dir(String path, int uid, int gid, int mode, String xattrChecksum, List<File> files) {
+    public Dir(String path, int uid, int gid, int mode, List<File> files) {
+      this(path, uid, gid, mode, null, files);
+    }
+  }
 
-  /** A file ({@code R:}) with owner and mode ({@code a:}) and content checksum ({@code Z:}). */
-  public record File(String name, int uid, int gid, int mode, String checksum) {}
+  /**
+   * A file ({@code R:}) with owner and mode ({@code a:}), the checksum of its extended attributes
+   * (null: none), and its content checksum ({@code Z:}).
+   */
+  public record File(String name, int uid, int gid, int mode, String xattrChecksum, String checksum) {
+    public File(String name, int uid, int gid, int mode, String checksum) {
+      this(name, uid, gid, mode, null, checksum);
+    }
+  }
 
   /** Packages are written sorted by name, as apk-tools 2.14 writes them. */
   public static void write(List<Entry> entries, OutputStream out) throws IOException {
@@ -39,13 +53,13 @@ public final class InstalledDatabaseWriter {
       writeHeader(e.info(), w);
       for (Dir d : e.dirs()) {
         w.write("F:" + d.path() + "\n");
-        if (d.uid() != 0 || d.gid() != 0 || d.mode() != 0755) {
-          w.write("M:" + d.uid() + ":" + d.gid() + ":" + Integer.toOctalString(d.mode()) + "\n");
+        if (d.uid() != 0 || d.gid() != 0 || d.mode() != 0755 || d.xattrChecksum() != null) {
+          w.write("M:" + acl(d.uid(), d.gid(), d.mode(), d.xattrChecksum()) + "\n");
         }
         for (File f : d.files()) {
           w.write("R:" + f.name() + "\n");
-          if (f.uid() != 0 || f.gid() != 0 || f.mode() != 0644) {
-            w.write("a:" + f.uid() + ":" + f.gid() + ":" + Integer.toOctalString(f.mode()) + "\n");
+          if (f.uid() != 0 || f.gid() != 0 || f.mode() != 0644 || f.xattrChecksum() != null) {
+            w.write("a:" + acl(f.uid(), f.gid(), f.mode(), f.xattrChecksum()) + "\n");
           }
           if (f.checksum() != null) {
             w.write("Z:" + f.checksum() + "\n");
@@ -55,6 +69,11 @@ public final class InstalledDatabaseWriter {
       w.write("\n");
     }
     w.flush();
+  }
+
+  /** {@code uid:gid:mode[:xattr checksum]}, mode in octal, as apk writes an ACL. */
+  private static String acl(int uid, int gid, int mode, String xattrChecksum) {
+    return uid + ":" + gid + ":" + Integer.toOctalString(mode) + (xattrChecksum == null ? "" : ":" + xattrChecksum);
   }
 
   /** The index-style header: the fields and order of apk-tools' {@code apk_pkg_write_index_header}. */

@@ -32,6 +32,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
+import dev.apkimg.tar.TarEntry;
+import dev.apkimg.tar.TarWriter;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -78,13 +80,9 @@ public final class LayerWriter {
         compressedCount = new CountingOutputStream(hashed);
         GZIPOutputStream gzip = new GZIPOutputStream(compressedCount, 1 << 16);
         tarCount = new CountingOutputStream(new DigestOutputStream(gzip, tarDigest));
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(tarCount, StandardCharsets.UTF_8.name());
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
+        TarWriter tar = new TarWriter(tarCount);
         entries = writeEntries(plan, packages, spec, tar);
         tar.finish();
-        tar.flush();
         gzip.finish();
       }
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -112,25 +110,43 @@ public final class LayerWriter {
     final long mtime;
     final int devMajor;
     final int devMinor;
+    final java.util.SortedMap<String, byte[]> xattrs;
     String checksum;
 
-    Node(int pkg, int ordinal, TarArchiveEntry e, String path) {
+    Node(int pkg, int ordinal, TarEntry e, String path) {
       this.pkg = pkg;
       this.ordinal = ordinal;
       this.path = path;
-      this.type = typeOf(e);
-      this.mode = e.getMode() & 07777;
-      this.uid = e.getLongUserId();
-      this.gid = e.getLongGroupId();
-      this.size = e.isFile() ? e.getSize() : 0;
-      this.link = e.isSymbolicLink() || e.isLink() ? e.getLinkName() : null;
-      this.mtime = e.getModTime().getTime() / 1000;
-      this.devMajor = e.getDevMajor();
-      this.devMinor = e.getDevMinor();
+      this.type = e.type();
+      this.mode = e.mode();
+      this.uid = e.uid();
+      this.gid = e.gid();
+      this.size = e.isRegular() ? e.size() : 0;
+      this.link = e.isSymlink() || e.isHardlink() ? e.linkName() : null;
+      this.mtime = e.mtime();
+      this.devMajor = e.devMajor();
+      this.devMinor = e.devMinor();
+      this.xattrs = e.xattrs();
     }
 
     boolean isDir() {
-      return type == TarConstants.LF_DIR;
+      return type == TarEntry.DIRECTORY;
+    }
+
+    /** apk's checksum of the extended attributes ({@code a:} / {@code M:} suffix), or null. */
+    String xattrChecksum() {
+      if (xattrs.isEmpty()) {
+        return null;
+      }
+      MessageDigest d = sha1Digest();
+      for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+        byte[] name = x.getKey().getBytes(StandardCharsets.UTF_8);
+        d.update(java.nio.ByteBuffer.allocate(4).putInt(name.length).array());
+        d.update(name);
+        d.update(java.nio.ByteBuffer.allocate(4).putInt(x.getValue().length).array());
+        d.update(x.getValue());
+      }
+      return q1(d.digest());
     }
   }
 
@@ -151,13 +167,13 @@ public final class LayerWriter {
       ApkPackage meta;
       try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
         meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-          String path = normalize(entry.getName());
+          String path = normalize(entry.name());
           if (path.isEmpty()) {
             return;
           }
           Node n = new Node(pkg, nodes.size(), entry, path);
-          if (entry.isFile()) {
-            String hex = entry.getExtraPaxHeader(CHECKSUM_PAX);
+          if (entry.isRegular()) {
+            String hex = entry.pax().get(CHECKSUM_PAX);
             if (path.startsWith(BUSYBOX_PATHS)) {
               byte[] bytes = content.readAllBytes();
               plan.busyboxLists.put(path, bytes);
@@ -167,10 +183,10 @@ public final class LayerWriter {
             } else {
               n.checksum = q1(sha1(content));
             }
-          } else if (entry.isSymbolicLink()) {
-            n.checksum = q1(sha1(entry.getLinkName().getBytes(StandardCharsets.UTF_8)));
-          } else if (entry.isLink()) {
-            String hex = entry.getExtraPaxHeader(CHECKSUM_PAX);
+          } else if (entry.isSymlink()) {
+            n.checksum = q1(sha1(entry.linkName().getBytes(StandardCharsets.UTF_8)));
+          } else if (entry.isHardlink()) {
+            String hex = entry.pax().get(CHECKSUM_PAX);
             if (hex != null) {
               n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
             }
@@ -192,7 +208,7 @@ public final class LayerWriter {
     // Hardlinks without a checksum of their own record their target's.
     for (List<Node> nodes : plan.perPackage) {
       for (Node n : nodes) {
-        if (n.type == TarConstants.LF_LINK && n.checksum == null) {
+        if (n.type == TarEntry.HARDLINK && n.checksum == null) {
           Node target = plan.winners.get(normalize(n.link));
           n.checksum = target == null ? null : target.checksum;
         }
@@ -247,14 +263,14 @@ public final class LayerWriter {
 
   // ---------------------------------------------------------------- pass 2: the bytes
 
-  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, TarArchiveOutputStream tar)
+  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, TarWriter tar)
       throws IOException {
     long clamp = spec.timestamp();
     int[] count = {0};
     java.util.Set<String> written = new java.util.HashSet<>();
     for (Generated g : initdbEntries(plan)) {
       Node shipped = plan.winners.get(g.path());
-      if (shipped == null || (shipped.isDir() && g.type() == TarConstants.LF_DIR)) {
+      if (shipped == null || (shipped.isDir() && g.type() == TarEntry.DIRECTORY)) {
         writeGenerated(tar, g, clamp);
         written.add(g.path());
         count[0]++;
@@ -267,7 +283,7 @@ public final class LayerWriter {
       int[] ordinal = {0};
       try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
         ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-          String path = normalize(entry.getName());
+          String path = normalize(entry.name());
           if (path.isEmpty()) {
             return;
           }
@@ -276,12 +292,7 @@ public final class LayerWriter {
           if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))) {
             return;
           }
-          TarArchiveEntry out = header(n, clamp);
-          tar.putArchiveEntry(out);
-          if (n.type == TarConstants.LF_NORMAL || n.type == TarConstants.LF_OLDNORM) {
-            content.transferTo(tar);
-          }
-          tar.closeArchiveEntry();
+          tar.write(header(n, clamp), content);
           written.add(path);
           count[0]++;
         });
@@ -307,44 +318,30 @@ public final class LayerWriter {
     return count[0];
   }
 
-  private static TarArchiveEntry header(Node n, long clamp) {
+  /** The layer's header for a package entry: numeric owners only, time clamped, xattrs kept. */
+  private static TarEntry header(Node n, long clamp) {
     String name = n.isDir() ? n.path + "/" : n.path;
-    TarArchiveEntry e = new TarArchiveEntry(name, n.type, true);
-    e.setMode(n.mode);
-    e.setUserId(n.uid);
-    e.setGroupId(n.gid);
-    e.setUserName("");
-    e.setGroupName("");
-    e.setModTime(FileTime.from(Math.min(n.mtime, clamp), TimeUnit.SECONDS));
-    if (n.link != null) {
-      e.setLinkName(n.type == TarConstants.LF_LINK ? normalize(n.link) : n.link);
-    }
-    if (n.type == TarConstants.LF_NORMAL || n.type == TarConstants.LF_OLDNORM) {
-      e.setSize(n.size);
-    }
-    if (n.type == TarConstants.LF_CHR || n.type == TarConstants.LF_BLK) {
-      e.setDevMajor(n.devMajor);
-      e.setDevMinor(n.devMinor);
-    }
-    return e;
+    String link = n.link == null ? null : n.type == TarEntry.HARDLINK ? normalize(n.link) : n.link;
+    return new TarEntry(name, n.type, n.mode, n.uid, n.gid, n.size, Math.min(n.mtime, clamp), link,
+        n.devMajor, n.devMinor, n.xattrs, null);
   }
 
   /** A file, directory or symlink that apk (not a package) creates. */
   private record Generated(String path, byte type, int mode, byte[] content, String link, int major, int minor) {
     static Generated dir(String path, int mode) {
-      return new Generated(path, TarConstants.LF_DIR, mode, null, null, 0, 0);
+      return new Generated(path, TarEntry.DIRECTORY, mode, null, null, 0, 0);
     }
 
     static Generated file(String path, int mode, byte[] content) {
-      return new Generated(path, TarConstants.LF_NORMAL, mode, content, null, 0, 0);
+      return new Generated(path, TarEntry.REGULAR, mode, content, null, 0, 0);
     }
 
     static Generated symlink(String path, String target) {
-      return new Generated(path, TarConstants.LF_SYMLINK, 0777, null, target, 0, 0);
+      return new Generated(path, TarEntry.SYMLINK, 0777, null, target, 0, 0);
     }
 
     static Generated charDevice(String path, int mode, int major, int minor) {
-      return new Generated(path, TarConstants.LF_CHR, mode, null, null, major, minor);
+      return new Generated(path, TarEntry.CHARACTER_DEVICE, mode, null, null, major, minor);
     }
   }
 
@@ -373,30 +370,11 @@ public final class LayerWriter {
     return out;
   }
 
-  private static void writeGenerated(TarArchiveOutputStream tar, Generated g, long clamp) throws IOException {
-    String name = g.type() == TarConstants.LF_DIR ? g.path() + "/" : g.path();
-    TarArchiveEntry e = new TarArchiveEntry(name, g.type(), true);
-    e.setMode(g.mode());
-    e.setUserId(0);
-    e.setGroupId(0);
-    e.setUserName("");
-    e.setGroupName("");
-    e.setModTime(FileTime.from(clamp, TimeUnit.SECONDS));
-    if (g.link() != null) {
-      e.setLinkName(g.link());
-    }
-    if (g.content() != null) {
-      e.setSize(g.content().length);
-    }
-    if (g.type() == TarConstants.LF_CHR) {
-      e.setDevMajor(g.major());
-      e.setDevMinor(g.minor());
-    }
-    tar.putArchiveEntry(e);
-    if (g.content() != null) {
-      tar.write(g.content());
-    }
-    tar.closeArchiveEntry();
+  private static void writeGenerated(TarWriter tar, Generated g, long clamp) throws IOException {
+    String name = g.type() == TarEntry.DIRECTORY ? g.path() + "/" : g.path();
+    long size = g.content() == null ? 0 : g.content().length;
+    TarEntry e = new TarEntry(name, g.type(), g.mode(), 0, 0, size, clamp, g.link(), g.major(), g.minor(), null, null);
+    tar.write(e, g.content() == null ? null : new java.io.ByteArrayInputStream(g.content()));
   }
 
   private void addApkFiles(Plan plan, List<PackageSource> packages, RootfsSpec spec, Map<String, Generated> out)
@@ -442,7 +420,7 @@ public final class LayerWriter {
       Map<String, DirBuilder> dirs = new LinkedHashMap<>();
       for (Node n : plan.perPackage.get(i)) {
         if (n.isDir()) {
-          dirs.computeIfAbsent(n.path, p -> new DirBuilder(p, (int) n.uid, (int) n.gid, n.mode));
+          dirs.computeIfAbsent(n.path, p -> new DirBuilder(p, (int) n.uid, (int) n.gid, n.mode, n.xattrChecksum()));
           continue;
         }
         Node winner = plan.winners.get(n.path);
@@ -454,15 +432,15 @@ public final class LayerWriter {
         String name = n.path.substring(slash + 1);
         DirBuilder d = dirs.computeIfAbsent(parent, p -> {
           Node real = plan.winners.get(p);
-          return real == null ? new DirBuilder(p, 0, 0, DEFAULT_DIR_MODE)
-              : new DirBuilder(p, (int) real.uid, (int) real.gid, real.mode);
+          return real == null ? new DirBuilder(p, 0, 0, DEFAULT_DIR_MODE, null)
+              : new DirBuilder(p, (int) real.uid, (int) real.gid, real.mode, real.xattrChecksum());
         });
-        int mode = n.type == TarConstants.LF_SYMLINK ? 0777 : n.mode;
-        d.files.add(new InstalledDatabaseWriter.File(name, (int) n.uid, (int) n.gid, mode, n.checksum));
+        int mode = n.type == TarEntry.SYMLINK ? 0777 : n.mode;
+        d.files.add(new InstalledDatabaseWriter.File(name, (int) n.uid, (int) n.gid, mode, n.xattrChecksum(), n.checksum));
       }
       List<InstalledDatabaseWriter.Dir> list = new ArrayList<>();
       for (DirBuilder d : dirs.values()) {
-        list.add(new InstalledDatabaseWriter.Dir(d.path, d.uid, d.gid, d.mode, d.files));
+        list.add(new InstalledDatabaseWriter.Dir(d.path, d.uid, d.gid, d.mode, d.xattrChecksum, d.files));
       }
       entries.add(new InstalledDatabaseWriter.Entry(databaseInfo(packages.get(i).info(), plan.metadata.get(i).info()), list));
     }
@@ -487,13 +465,15 @@ public final class LayerWriter {
     final int uid;
     final int gid;
     final int mode;
+    final String xattrChecksum;
     final List<InstalledDatabaseWriter.File> files = new ArrayList<>();
 
-    DirBuilder(String path, int uid, int gid, int mode) {
+    DirBuilder(String path, int uid, int gid, int mode, String xattrChecksum) {
       this.path = path;
       this.uid = uid;
       this.gid = gid;
       this.mode = mode;
+      this.xattrChecksum = xattrChecksum;
     }
   }
 
@@ -525,28 +505,6 @@ public final class LayerWriter {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static byte typeOf(TarArchiveEntry e) {
-    if (e.isDirectory()) {
-      return TarConstants.LF_DIR;
-    }
-    if (e.isSymbolicLink()) {
-      return TarConstants.LF_SYMLINK;
-    }
-    if (e.isLink()) {
-      return TarConstants.LF_LINK;
-    }
-    if (e.isCharacterDevice()) {
-      return TarConstants.LF_CHR;
-    }
-    if (e.isBlockDevice()) {
-      return TarConstants.LF_BLK;
-    }
-    if (e.isFIFO()) {
-      return TarConstants.LF_FIFO;
-    }
-    return TarConstants.LF_NORMAL;
-  }
 
   /** Tar names as apk stores paths: relative, no {@code ./}, no trailing slash. */
   static String normalize(String name) {
@@ -602,6 +560,14 @@ public final class LayerWriter {
         d.update(buf, 0, n);
       }
       return d.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MessageDigest sha1Digest() {
+    try {
+      return MessageDigest.getInstance("SHA-1");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

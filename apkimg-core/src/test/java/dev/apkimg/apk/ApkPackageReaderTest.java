@@ -46,7 +46,7 @@ class ApkPackageReaderTest {
 
   private static ApkPackage read(byte[] bytes, KeyLookup keys, Map<String, byte[]> data) throws IOException {
     return ApkPackageReader.read(new ByteArrayInputStream(bytes), keys, "hello-1.2.3-r4.apk",
-        (entry, content) -> data.put(entry.getName(), content.readAllBytes()));
+        (entry, content) -> data.put(entry.name(), content.readAllBytes()));
   }
 
   @ParameterizedTest

@@ -42,7 +42,7 @@ class RealAlpineDataIT {
     try (InputStream in = new BufferedInputStream(
         Files.newInputStream(fixtures.resolve("real-apks/alpine-baselayout-3.2.0-r23.aarch64.apk")))) {
       pkg = ApkPackageReader.read(in, keys, "alpine-baselayout-3.2.0-r23.aarch64.apk", (e, content) -> {
-        if (e.isFile()) {
+        if (e.isRegular()) {
           files[0]++;
         }
       });
