@@ -351,6 +351,12 @@ class ResolverOracleIT {
     return out;
   }
 
+  /** apk names a package from a tagged repository {@code name@tag}: that also proves which repository. */
+  private static String asApkPrintsIt(RepositoryPackage p) {
+    String tag = p.repository().tag();
+    return p.info().name() + (tag == null ? "" : "@" + tag) + " " + p.info().version();
+  }
+
   private static void check(Scenario sc, Path dir, Keyring keyring, List<String> raw) throws IOException {
     List<String> apk = parseAnswer(raw);
     List<RepositoryPackage> available = new ArrayList<>();
@@ -385,7 +391,7 @@ class ResolverOracleIT {
     }
     assertThat(thrown).as("apk-tools resolves %s:%n%s", sc, apkSays).isNull();
     List<String> ours = new Resolver(available).resolve(world).packages().stream()
-        .map(p -> p.info().name() + " " + p.info().version())
+        .map(ResolverOracleIT::asApkPrintsIt)
         .collect(Collectors.toList());
     assertThat(ours).as("install order for %s", sc).containsExactlyElementsOf(apk);
   }
