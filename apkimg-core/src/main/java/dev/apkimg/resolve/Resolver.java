@@ -366,10 +366,10 @@ public final class Resolver {
       List<RepositoryPackage> allowed = candidates.stream().filter(c -> tagAllowed(c, tags))
           .collect(Collectors.toList());
       if (allowed.isEmpty()) {
-        return m.append(dep.name()).append(" is only in tagged repositories (")
-            .append(candidates.stream().map(c -> c.info().nameVersion() + "@" + c.repository().tag()).distinct()
-                .collect(Collectors.joining(" ")))
-            .append("), not named by: ").append(requiredBy).toString();
+        // apk's words: the package is "masked in" a tagged repository the requirer did not name.
+        RepositoryPackage masked = candidates.stream().min(preference(dep.name(), preferredTag)).orElseThrow();
+        return m.append(masked.info().nameVersion()).append(": masked in: @").append(masked.repository().tag())
+            .append("; satisfies: ").append(requiredBy).toString();
       }
       RepositoryPackage best = allowed.stream().min(preference(dep.name(), preferredTag)).orElseThrow();
       Set<String> breaks = new LinkedHashSet<>(excluded.getOrDefault(best, List.of()));
