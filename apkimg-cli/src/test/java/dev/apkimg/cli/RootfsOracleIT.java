@@ -73,7 +73,8 @@ class RootfsOracleIT {
     }
 
     private List<String> withoutScriptLines(byte[] content) {
-      return new String(content, StandardCharsets.UTF_8).lines().filter(l -> !scriptLines.matcher(l).matches()).toList();
+      return new String(content, StandardCharsets.UTF_8).lines()
+          .filter(l -> !scriptLines.matcher(l).matches()).toList();
     }
   }
 

@@ -114,7 +114,8 @@ record TreeSnapshot(Map<String, Node> nodes, Map<String, byte[]> contents, List<
       Node o = nodes.get(path);
       if (a == null || o == null) {
         if (!exempt.covers(path, "present", null, null)) {
-          out.add(new Difference(path, "present", a == null ? "absent" : describe(a), o == null ? "absent" : describe(o)));
+          out.add(new Difference(path, "present", a == null ? "absent" : describe(a),
+              o == null ? "absent" : describe(o)));
         }
         continue;
       }
@@ -126,7 +127,8 @@ record TreeSnapshot(Map<String, Node> nodes, Map<String, byte[]> contents, List<
       field(out, exempt, path, "device", a.device(), o.device());
       field(out, exempt, path, "xattrs", a.xattrs(), o.xattrs());
       field(out, exempt, path, "hardlinks", a.hardlinks(), o.hardlinks());
-      if (!Objects.equals(a.sha256(), o.sha256()) && !exempt.covers(path, "content", apk.contents.get(path), contents.get(path))) {
+      if (!Objects.equals(a.sha256(), o.sha256())
+          && !exempt.covers(path, "content", apk.contents.get(path), contents.get(path))) {
         out.add(new Difference(path, "content", summary(a), summary(o)));
         out.addAll(lineDiff(path, apk.contents.get(path), contents.get(path)));
       }
