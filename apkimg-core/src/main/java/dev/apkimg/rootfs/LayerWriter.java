@@ -62,7 +62,19 @@ public final class LayerWriter {
 
   /** Writes the layer to {@code output} (atomically: nothing is left there on failure). */
   public LayerResult write(List<PackageSource> packages, RootfsSpec spec, Path output) throws IOException {
-    Plan plan = plan(packages);
+    List<RootfsMutation> mutations = new ArrayList<>();
+    mutations.add(new InstallScriptEffects());
+    mutations.addAll(spec.mutations());
+    java.util.Set<String> captures = new java.util.HashSet<>();
+    mutations.forEach(m -> captures.addAll(m.reads()));
+    Plan plan = plan(packages, captures);
+    Map<String, Generated> generated = new TreeMap<>();
+    addApkFiles(plan, packages, spec, generated);
+    addBusyboxLinks(plan, generated);
+    RootfsTree tree = tree(plan, spec, generated);
+    for (RootfsMutation m : mutations) {
+      m.apply(tree);
+    }
     Path dir = output.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".layer", ".tmp");
@@ -82,7 +94,7 @@ public final class LayerWriter {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);
-        entries = writeEntries(plan, packages, spec, tar);
+        entries = writeEntries(plan, packages, spec, tree, generated, tar);
         tar.finish();
         tar.flush();
         gzip.finish();
@@ -90,7 +102,7 @@ public final class LayerWriter {
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new LayerResult(output, "sha256:" + HexFormat.of().formatHex(compressedDigest.digest()),
           "sha256:" + HexFormat.of().formatHex(tarDigest.digest()), compressedCount.count, tarCount.count,
-          entries, plan.skippedScripts);
+          entries, tree.reports());
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -139,10 +151,11 @@ public final class LayerWriter {
     final List<List<Node>> perPackage = new ArrayList<>();
     final List<ApkPackage> metadata = new ArrayList<>();
     final Map<String, byte[]> busyboxLists = new TreeMap<>();
-    final List<String> skippedScripts = new ArrayList<>();
+    /** Bytes of the winning entries that mutations read (RootfsMutation.reads()). */
+    final Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
   }
 
-  private Plan plan(List<PackageSource> packages) throws IOException {
+  private Plan plan(List<PackageSource> packages, java.util.Set<String> captures) throws IOException {
     Plan plan = new Plan();
     for (int i = 0; i < packages.size(); i++) {
       PackageSource src = packages.get(i);
@@ -161,6 +174,10 @@ public final class LayerWriter {
             if (path.startsWith(BUSYBOX_PATHS)) {
               byte[] bytes = content.readAllBytes();
               plan.busyboxLists.put(path, bytes);
+              n.checksum = q1(sha1(bytes));
+            } else if (captures.contains(path)) {
+              byte[] bytes = content.readAllBytes();
+              plan.captured.put(n, bytes);
               n.checksum = q1(sha1(bytes));
             } else if (hex != null) {
               n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
@@ -182,11 +199,6 @@ public final class LayerWriter {
       plan.perPackage.add(nodes);
       for (Node n : nodes) {
         claim(plan, packages, n);
-      }
-      for (InstallScript s : meta.scripts()) {
-        if (s.type().equals("pre-install") || s.type().equals("post-install") || s.type().equals("trigger")) {
-          plan.skippedScripts.add(src.info().nameVersion() + "." + s.type());
-        }
       }
     }
     // Hardlinks without a checksum of their own record their target's.
@@ -247,14 +259,14 @@ public final class LayerWriter {
 
   // ---------------------------------------------------------------- pass 2: the bytes
 
-  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, TarArchiveOutputStream tar)
-      throws IOException {
+  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, RootfsTree tree,
+      Map<String, Generated> generated, TarArchiveOutputStream tar) throws IOException {
     long clamp = spec.timestamp();
     int[] count = {0};
     java.util.Set<String> written = new java.util.HashSet<>();
     for (Generated g : initdbEntries(plan)) {
       Node shipped = plan.winners.get(g.path());
-      if (shipped == null || (shipped.isDir() && g.type() == TarConstants.LF_DIR)) {
+      if ((shipped == null || (shipped.isDir() && g.type() == TarConstants.LF_DIR)) && tree.change(g.path()) == null) {
         writeGenerated(tar, g, clamp);
         written.add(g.path());
         count[0]++;
@@ -273,10 +285,12 @@ public final class LayerWriter {
           }
           Node n = nodes.get(ordinal[0]++);
           Node winner = plan.winners.get(path);
-          if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))) {
+          if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))
+              || replacedByMutation(tree, path)) {
             return;
           }
           TarArchiveEntry out = header(n, clamp);
+          applyMutation(tree, path, out);
           tar.putArchiveEntry(out);
           if (n.type == TarConstants.LF_NORMAL || n.type == TarConstants.LF_OLDNORM) {
             content.transferTo(tar);
@@ -289,9 +303,6 @@ public final class LayerWriter {
     }
 
     // What apk's install scripts and database add, in a fixed order.
-    Map<String, Generated> generated = new TreeMap<>();
-    addApkFiles(plan, packages, spec, generated);
-    addBusyboxLinks(plan, generated);
     for (Generated g : generated.values()) {
       for (String parent : parents(g.path)) {
         if (!plan.winners.containsKey(parent) && written.add(parent)) {
@@ -299,12 +310,149 @@ public final class LayerWriter {
           count[0]++;
         }
       }
-      if (written.add(g.path)) {
+      if (tree.change(g.path()) == null && written.add(g.path)) {
         writeGenerated(tar, g, clamp);
         count[0]++;
       }
     }
+    count[0] += writeMutations(tree, generated, written, tar, clamp);
     return count[0];
+  }
+
+  // ---------------------------------------------------------------- mutations (RootfsMutation)
+
+  /** The tree mutations see: what apk creates, the packages' winners, apk's generated files. */
+  private static RootfsTree tree(Plan plan, RootfsSpec spec, Map<String, Generated> generated) {
+    Map<String, RootfsTree.Entry> base = new HashMap<>();
+    Map<String, byte[]> content = new HashMap<>();
+    for (Generated g : generated.values()) {
+      for (String parent : parents(g.path())) {
+        base.putIfAbsent(parent, new RootfsTree.Entry(parent, RootfsTree.Type.DIRECTORY, DEFAULT_DIR_MODE, 0, 0, null));
+      }
+      base.put(g.path(), treeEntry(g));
+      if (g.content() != null) {
+        content.put(g.path(), g.content());
+      }
+    }
+    for (Node n : plan.winners.values()) {
+      RootfsTree.Type type = treeType(n.type);
+      String link = n.link == null ? null : type == RootfsTree.Type.HARDLINK ? normalize(n.link) : n.link;
+      base.put(n.path, new RootfsTree.Entry(n.path, type, n.mode, n.uid, n.gid, link));
+      content.remove(n.path);
+      byte[] bytes = plan.captured.get(n);
+      if (bytes != null) {
+        content.put(n.path, bytes);
+      }
+    }
+    for (Generated g : initdbEntries(plan)) {
+      Node shipped = plan.winners.get(g.path());
+      if (shipped == null || (shipped.isDir() && g.type() == TarConstants.LF_DIR)) {
+        base.put(g.path(), treeEntry(g));
+      }
+    }
+    List<RootfsTree.PackageScripts> scripts = new ArrayList<>();
+    for (ApkPackage meta : plan.metadata) {
+      if (!meta.scripts().isEmpty()) {
+        scripts.add(new RootfsTree.PackageScripts(meta.info().nameVersion(), meta.scripts()));
+      }
+    }
+    boolean busyboxLinks = plan.winners.containsKey("bin/busybox") && !plan.busyboxLists.isEmpty();
+    return new RootfsTree(spec.timestamp(), base, content, scripts, busyboxLinks);
+  }
+
+  private static RootfsTree.Entry treeEntry(Generated g) {
+    return new RootfsTree.Entry(g.path(), treeType(g.type()), g.mode(), 0, 0, g.link());
+  }
+
+  private static RootfsTree.Type treeType(byte type) {
+    return switch (type) {
+      case TarConstants.LF_DIR -> RootfsTree.Type.DIRECTORY;
+      case TarConstants.LF_SYMLINK -> RootfsTree.Type.SYMLINK;
+      case TarConstants.LF_LINK -> RootfsTree.Type.HARDLINK;
+      case TarConstants.LF_CHR -> RootfsTree.Type.CHAR_DEVICE;
+      case TarConstants.LF_BLK -> RootfsTree.Type.BLOCK_DEVICE;
+      case TarConstants.LF_FIFO -> RootfsTree.Type.FIFO;
+      default -> RootfsTree.Type.FILE;
+    };
+  }
+
+  /** A shipped entry whose bytes a mutation replaced is written with the mutations, not here. */
+  private static boolean replacedByMutation(RootfsTree tree, String path) {
+    RootfsTree.Change c = tree.change(path);
+    return c != null && !c.metadataOnly();
+  }
+
+  /** A shipped entry whose mode or owner a mutation changed keeps its place and bytes. */
+  private static void applyMutation(RootfsTree tree, String path, TarArchiveEntry out) {
+    RootfsTree.Change c = tree.change(path);
+    if (c != null) {
+      out.setMode(c.entry().mode());
+      out.setUserId(c.entry().uid());
+      out.setGroupId(c.entry().gid());
+    }
+  }
+
+  /** New and replaced entries, in path order (hardlinks last), at the clamp time. */
+  private static int writeMutations(RootfsTree tree, Map<String, Generated> generated, java.util.Set<String> written,
+      TarArchiveOutputStream tar, long clamp) throws IOException {
+    int count = 0;
+    for (RootfsTree.Change c : tree.changesInOrder()) {
+      RootfsTree.Entry e = c.entry();
+      if (!written.add(e.path())) {
+        continue;
+      }
+      byte type = switch (e.type()) {
+        case DIRECTORY -> TarConstants.LF_DIR;
+        case SYMLINK -> TarConstants.LF_SYMLINK;
+        case HARDLINK -> TarConstants.LF_LINK;
+        case CHAR_DEVICE -> TarConstants.LF_CHR;
+        case BLOCK_DEVICE -> TarConstants.LF_BLK;
+        case FIFO -> TarConstants.LF_FIFO;
+        case FILE -> TarConstants.LF_NORMAL;
+      };
+      TarArchiveEntry t = new TarArchiveEntry(e.isDirectory() ? e.path() + "/" : e.path(), type, true);
+      t.setMode(e.mode());
+      t.setUserId(e.uid());
+      t.setGroupId(e.gid());
+      t.setUserName("");
+      t.setGroupName("");
+      t.setModTime(FileTime.from(clamp, TimeUnit.SECONDS));
+      if (e.link() != null) {
+        t.setLinkName(e.link());
+      }
+      Generated g = generated.get(e.path());
+      if (g == null) {
+        g = initdbEntries(new Plan()).stream().filter(x -> x.path().equals(e.path())).findFirst().orElse(null);
+      }
+      if (g != null && (type == TarConstants.LF_CHR || type == TarConstants.LF_BLK)) {
+        t.setDevMajor(g.major());
+        t.setDevMinor(g.minor());
+      }
+      if (type != TarConstants.LF_NORMAL) {
+        tar.putArchiveEntry(t);
+      } else if (c.hostFile() != null) {
+        t.setSize(c.hostSize());
+        tar.putArchiveEntry(t);
+        long copied;
+        try (InputStream in = Files.newInputStream(c.hostFile())) {
+          copied = in.transferTo(tar);
+        }
+        if (copied != c.hostSize()) {
+          throw new ApkimgException(c.hostFile() + " changed while the image was being built");
+        }
+      } else {
+        byte[] bytes = c.content() != null ? c.content() : tree.baseContent(e.path());
+        if (bytes == null) {
+          throw new IllegalStateException("no bytes for changed file " + e.path());
+        }
+        t.setSize(bytes.length);
+        tar.putArchiveEntry(t);
+        tar.write(bytes);
+      }
+      tar.closeArchiveEntry();
+      count++;
+    }
+    return count;
   }
 
   private static TarArchiveEntry header(Node n, long clamp) {
