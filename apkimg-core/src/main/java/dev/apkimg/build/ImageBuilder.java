@@ -235,21 +235,24 @@ public final class ImageBuilder {
 
   private BuildResult writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
       List<String> repositories, Keyring keyring, Map<String, byte[]> keys, BuildListener listener) {
-    long timestamp = 0;
+    long newest = 0;
     for (PackageSource s : sources) {
-      timestamp = Math.max(timestamp, s.info().buildTime());
+      newest = Math.max(newest, s.info().buildTime());
     }
+    long timestamp = request.sourceDateEpoch().orElse(newest);
     Path output = request.output().toAbsolutePath();
     Path work = createWorkDir(output);
     try {
-      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp);
+      ProfileMutations mutations = new ProfileMutations(profile, request.profile());
+      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp,
+          mutations.mutations());
       LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer.tar.gz"));
       reportScripts(layer.scripts(), listener);
       listener.info("layer: " + layer.entries() + " entries, " + layer.size() + " bytes compressed, "
           + layer.uncompressedSize() + " bytes");
 
       String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
-      ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp));
+      ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp), mutations.user());
       ImageResult image;
       try {
         image = OciImageWriter.writeOciArchive(
@@ -352,7 +355,7 @@ public final class ImageBuilder {
   }
 
   /** apk architecture names to OCI platform architecture and variant. */
-  static ImageConfig imageConfig(ImageProfile profile, String arch, Instant created) {
+  static ImageConfig imageConfig(ImageProfile profile, String arch, Instant created, String user) {
     String ociArch;
     String variant = null;
     switch (arch) {
@@ -379,7 +382,7 @@ public final class ImageBuilder {
       throw new ApkimgException("profile: " + e.getMessage());
     }
     return new ImageConfig("linux", ociArch, variant, entrypoint, cmd, profile.environment(),
-        profile.workDir(), created);
+        profile.workDir(), created, user);
   }
 
   private static String defaultReference(Path profile) {
