@@ -1,5 +1,6 @@
 package dev.apkimg.profile;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,10 +20,11 @@ public record ImageProfile(
     String cmd,
     Map<String, String> environment,
     @JsonProperty("work-dir") String workDir,
-    Accounts accounts,
-    List<PathMutation> paths,
-    List<FileCopy> files,
-    List<String> include) {
+    // Left out of the checksum when unused, so lockfiles of profiles without them stay valid.
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = NoAccounts.class) Accounts accounts,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PathMutation> paths,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<FileCopy> files,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> include) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
@@ -32,6 +34,19 @@ public record ImageProfile(
     paths = paths == null ? List.of() : List.copyOf(paths);
     files = files == null ? List.of() : List.copyOf(files);
     include = include == null ? List.of() : List.copyOf(include);
+  }
+
+  /** Jackson's filter for "no accounts": an object equal to it is not written. */
+  static final class NoAccounts {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Accounts a && a.groups().isEmpty() && a.users().isEmpty() && a.runAs() == null;
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
   }
 
   /** A profile with only these contents, as tests and front ends make them. */

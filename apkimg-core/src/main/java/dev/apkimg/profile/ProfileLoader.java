@@ -95,7 +95,8 @@ public final class ProfileLoader {
     for (int i = 0; i < own.include().size(); i++) {
       String inc = own.include().get(i);
       Path incFile = key.getParent().resolve(inc).normalize();
-      String at = where(file, keyLocation(text, refs("include", i), null));
+      // "include: x.yaml" (one value, not a list) has no item to point at: point at the value.
+      String at = where(file, keyLocation(text, refs("include", i), keyLocation(text, refs("include"), null)));
       if (inner.contains(incFile)) {
         List<String> names = new ArrayList<>();
         for (Path p : inner.subList(inner.indexOf(incFile), inner.size())) {
