@@ -38,6 +38,11 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--no-lockfile", description = "Ignore the lockfile beside the profile; resolve from the indexes.")
   boolean noLockfile;
 
+  @Option(names = "--source-date-epoch", paramLabel = "SECONDS",
+      description = "Clamp every file time to this and create the image at it (seconds since 1970)."
+          + " Default: $SOURCE_DATE_EPOCH, else the newest package build date.")
+  Long sourceDateEpoch;
+
   @Mixin RepositoryOptions options;
 
   @Override
@@ -45,11 +50,30 @@ final class BuildCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     BuildResult result = new ImageBuilder().build(
         options.request(profile).output(output).imageReference(tag)
-            .lockfile(lockfile).useLockfile(!noLockfile).build(),
+            .lockfile(lockfile).useLockfile(!noLockfile).sourceDateEpoch(sourceDateEpoch()).build(),
         options.listener(spec.commandLine().getErr()));
     // stdout carries only the digest, so scripts can capture it.
     out.println(result.manifestDigest());
     out.flush();
     return 0;
+  }
+
+  /** The flag, else the reproducible-builds convention's environment variable. */
+  private Long sourceDateEpoch() {
+    if (sourceDateEpoch != null) {
+      if (sourceDateEpoch < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--source-date-epoch must not be negative");
+      }
+      return sourceDateEpoch;
+    }
+    String env = System.getenv("SOURCE_DATE_EPOCH");
+    if (env == null || env.isBlank()) {
+      return null;
+    }
+    if (!env.trim().matches("\\d{1,18}")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "SOURCE_DATE_EPOCH must be seconds since 1970, not '" + env + "'");
+    }
+    return Long.parseLong(env.trim());
   }
 }

@@ -22,6 +22,7 @@ public final class BuildRequest {
   private final int parallelism;
   private final Path lockfile;
   private final boolean useLockfile;
+  private final Long sourceDateEpoch;
 
   private BuildRequest(Builder b) {
     this.profile = b.profile;
@@ -35,6 +36,15 @@ public final class BuildRequest {
     this.parallelism = b.parallelism;
     this.lockfile = b.lockfile;
     this.useLockfile = b.useLockfile;
+    this.sourceDateEpoch = b.sourceDateEpoch;
+  }
+
+  /**
+   * The time (epoch seconds) every entry is clamped to and the image is created at; empty: the
+   * newest package build date.
+   */
+  public java.util.OptionalLong sourceDateEpoch() {
+    return sourceDateEpoch == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(sourceDateEpoch);
   }
 
   /** A lockfile to build from; empty: the one beside the profile, if any and if allowed. */
@@ -109,6 +119,16 @@ public final class BuildRequest {
     private int parallelism = 6;
     private Path lockfile;
     private boolean useLockfile = true;
+    private Long sourceDateEpoch;
+
+    /** {@code SOURCE_DATE_EPOCH}: see {@link BuildRequest#sourceDateEpoch()}; null for the default. */
+    public Builder sourceDateEpoch(Long epochSeconds) {
+      if (epochSeconds != null && epochSeconds < 0) {
+        throw new IllegalArgumentException("source date epoch must not be negative: " + epochSeconds);
+      }
+      this.sourceDateEpoch = epochSeconds;
+      return this;
+    }
 
     public Builder lockfile(Path lockfile) {
       this.lockfile = lockfile;

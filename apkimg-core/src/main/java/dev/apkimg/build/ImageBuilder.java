@@ -32,6 +32,7 @@ import dev.apkimg.rootfs.LayerResult;
 import dev.apkimg.rootfs.LayerWriter;
 import dev.apkimg.rootfs.PackageSource;
 import dev.apkimg.rootfs.RootfsSpec;
+import dev.apkimg.rootfs.ScriptReport;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -234,24 +235,24 @@ public final class ImageBuilder {
 
   private BuildResult writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
       List<String> repositories, Keyring keyring, Map<String, byte[]> keys, BuildListener listener) {
-    long timestamp = 0;
+    long newest = 0;
     for (PackageSource s : sources) {
-      timestamp = Math.max(timestamp, s.info().buildTime());
+      newest = Math.max(newest, s.info().buildTime());
     }
+    long timestamp = request.sourceDateEpoch().orElse(newest);
     Path output = request.output().toAbsolutePath();
     Path work = createWorkDir(output);
     try {
-      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp);
+      ProfileMutations mutations = new ProfileMutations(profile, request.profile());
+      RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp,
+          mutations.mutations());
       LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer.tar.gz"));
-      if (!layer.skippedScripts().isEmpty()) {
-        listener.info("install scripts not run (busybox applet links were made from etc/busybox-paths.d): "
-            + String.join(", ", layer.skippedScripts()));
-      }
+      reportScripts(layer.scripts(), listener);
       listener.info("layer: " + layer.entries() + " entries, " + layer.size() + " bytes compressed, "
           + layer.uncompressedSize() + " bytes");
 
       String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
-      ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp));
+      ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp), mutations.user());
       ImageResult image;
       try {
         image = OciImageWriter.writeOciArchive(
@@ -264,12 +265,34 @@ public final class ImageBuilder {
           .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
           .collect(Collectors.toList());
       return new BuildResult(output, arch, reference, image.manifestDigest(), layer.digest(), layer.diffId(),
-          layer.size(), installed, layer.skippedScripts());
+          layer.size(), installed, layer.scripts());
     } catch (IOException e) {
       throw new ApkimgException("cannot write the image layer: " + e.getMessage(), e);
     } finally {
       deleteRecursively(work);
     }
+  }
+
+  /** One line per package whose scripts were not wholly carried out; the lines themselves for --verbose. */
+  private static void reportScripts(List<ScriptReport> scripts, BuildListener listener) {
+    Map<String, List<ScriptReport>> byPackage = new java.util.LinkedHashMap<>();
+    for (ScriptReport r : scripts) {
+      byPackage.computeIfAbsent(r.script().substring(0, r.script().lastIndexOf('.')), k -> new ArrayList<>()).add(r);
+    }
+    byPackage.forEach((pkg, reports) -> {
+      int done = reports.stream().mapToInt(r -> r.carriedOut().size()).sum();
+      int notDone = reports.stream().mapToInt(r -> r.notCarriedOut().size()).sum();
+      for (ScriptReport r : reports) {
+        r.carriedOut().forEach(l -> listener.detail(r.script() + ": carried out: " + l));
+      }
+      if (notDone > 0) {
+        listener.info(pkg + ": " + notDone + " install-script line" + (notDone == 1 ? "" : "s") + " not carried out"
+            + (done > 0 ? " (" + done + " carried out)" : "") + "; --verbose lists them");
+        for (ScriptReport r : reports) {
+          r.notCarriedOut().forEach(l -> listener.detail(r.script() + ": not carried out: " + l));
+        }
+      }
+    });
   }
 
   private static Path cacheDir(BuildRequest request) {
@@ -332,7 +355,7 @@ public final class ImageBuilder {
   }
 
   /** apk architecture names to OCI platform architecture and variant. */
-  static ImageConfig imageConfig(ImageProfile profile, String arch, Instant created) {
+  static ImageConfig imageConfig(ImageProfile profile, String arch, Instant created, String user) {
     String ociArch;
     String variant = null;
     switch (arch) {
@@ -359,7 +382,7 @@ public final class ImageBuilder {
       throw new ApkimgException("profile: " + e.getMessage());
     }
     return new ImageConfig("linux", ociArch, variant, entrypoint, cmd, profile.environment(),
-        profile.workDir(), created);
+        profile.workDir(), created, user);
   }
 
   private static String defaultReference(Path profile) {

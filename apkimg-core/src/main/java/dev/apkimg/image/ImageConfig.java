@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param environment environment variables
  * @param workingDir an absolute path, or {@code null} for the default
  * @param created the image creation time, recorded in the configuration
+ * @param user the user the container runs as ({@code uid:gid}), or {@code null} for root
  */
 public record ImageConfig(
     String os,
@@ -32,7 +33,8 @@ public record ImageConfig(
     List<String> cmd,
     Map<String, String> environment,
     String workingDir,
-    Instant created) {
+    Instant created,
+    String user) {
 
   public ImageConfig {
     requireNonBlank(os, "os");
@@ -57,6 +59,15 @@ public record ImageConfig(
       throw new IllegalArgumentException("workingDir must be an absolute path: " + workingDir);
     }
     Objects.requireNonNull(created, "created");
+    if (user != null && user.isBlank()) {
+      throw new IllegalArgumentException("user must be null or non-blank");
+    }
+  }
+
+  /** A configuration that runs as root. */
+  public ImageConfig(String os, String architecture, String variant, List<String> entrypoint, List<String> cmd,
+      Map<String, String> environment, String workingDir, Instant created) {
+    this(os, architecture, variant, entrypoint, cmd, environment, workingDir, created, null);
   }
 
   /** A Linux image with no entrypoint, command, environment or working directory. */

@@ -197,6 +197,9 @@ public final class OciImageWriter {
     if (config.workingDir() != null) {
       builder.setWorkingDirectory(AbsoluteUnixPath.get(config.workingDir()));
     }
+    if (config.user() != null) {
+      builder.setUser(config.user());
+    }
     // Fresh caches per build: jib finds base layers by diff id, so a shared cache could hand
     // back another build's compressed bytes for the same content.
     Containerizer containerizer =

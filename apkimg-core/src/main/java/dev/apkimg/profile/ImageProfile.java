@@ -1,5 +1,6 @@
 package dev.apkimg.profile;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,8 +8,10 @@ import java.util.Map;
 
 /**
  * An image profile: apko's configuration names ({@code contents}, {@code archs},
- * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}) so that an apko file
- * builds unchanged, as far as the keys supported so far go.
+ * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}, {@code accounts},
+ * {@code paths}, {@code include}) so that an apko file builds unchanged, as far as the keys
+ * supported so far go; plus our {@code files}. {@link ProfileLoader} merges included profiles,
+ * so a loaded profile's {@code include} is always empty.
  */
 public record ImageProfile(
     Contents contents,
@@ -16,12 +19,40 @@ public record ImageProfile(
     Entrypoint entrypoint,
     String cmd,
     Map<String, String> environment,
-    @JsonProperty("work-dir") String workDir) {
+    @JsonProperty("work-dir") String workDir,
+    // Left out of the checksum when unused, so lockfiles of profiles without them stay valid.
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = NoAccounts.class) Accounts accounts,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PathMutation> paths,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<FileCopy> files,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> include) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
     archs = archs == null ? List.of() : List.copyOf(archs);
     environment = environment == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+    accounts = accounts == null ? new Accounts(null, null, null) : accounts;
+    paths = paths == null ? List.of() : List.copyOf(paths);
+    files = files == null ? List.of() : List.copyOf(files);
+    include = include == null ? List.of() : List.copyOf(include);
+  }
+
+  /** Jackson's filter for "no accounts": an object equal to it is not written. */
+  static final class NoAccounts {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Accounts a && a.groups().isEmpty() && a.users().isEmpty() && a.runAs() == null;
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
+  }
+
+  /** A profile with only these contents, as tests and front ends make them. */
+  public ImageProfile(Contents contents, List<String> archs, Entrypoint entrypoint, String cmd,
+      Map<String, String> environment, String workDir) {
+    this(contents, archs, entrypoint, cmd, environment, workDir, null, null, null, null);
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -53,4 +84,54 @@ public record ImageProfile(
 
   /** The image's entrypoint; {@code command} is split into words as a shell would. */
   public record Entrypoint(String command) {}
+
+  /**
+   * apko's {@code accounts}: groups and users added to {@code etc/group} and {@code etc/passwd},
+   * and {@code run-as}, the user (name or uid) the image runs as.
+   */
+  public record Accounts(List<Group> groups, List<User> users, @JsonProperty("run-as") String runAs) {
+    public Accounts {
+      groups = groups == null ? List.of() : List.copyOf(groups);
+      users = users == null ? List.of() : List.copyOf(users);
+    }
+  }
+
+  public record Group(String groupname, Long gid, List<String> members) {
+    public Group {
+      members = members == null ? List.of() : List.copyOf(members);
+    }
+  }
+
+  /** A user; {@code gid} defaults to the uid, {@code homedir} to /home/NAME, {@code shell} to /bin/sh. */
+  public record User(String username, Long uid, Long gid, String shell, String homedir) {}
+
+  /**
+   * apko's {@code paths}: {@code type} is directory, empty-file, hardlink, symlink or
+   * permissions; {@code source} is the link target; {@code permissions} is octal.
+   */
+  public record PathMutation(String type, String path, Long uid, Long gid,
+      @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = OctalMode.class) Integer permissions,
+      String source, Boolean recursive) {}
+
+  /**
+   * A host file or directory copied into the image: {@code source} relative to the profile,
+   * {@code target} in the image; owner root unless {@code uid}/{@code gid} say otherwise.
+   */
+  public record FileCopy(String source, String target, Long uid, Long gid,
+      @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = OctalMode.class) Integer permissions) {}
+
+  /** Permission bits written as octal ({@code 0755}, {@code 0o4755}, {@code '755'}), whatever YAML made of them. */
+  static final class OctalMode extends com.fasterxml.jackson.databind.JsonDeserializer<Integer> {
+    @Override
+    public Integer deserialize(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.databind.DeserializationContext ctx)
+        throws java.io.IOException {
+      String text = p.getText().trim();
+      String digits = text.startsWith("0o") || text.startsWith("0O") ? text.substring(2) : text;
+      if (!digits.matches("[0-7]{1,5}") || Integer.parseInt(digits, 8) > 07777) {
+        throw com.fasterxml.jackson.databind.exc.InvalidFormatException.from(p,
+            "permissions must be octal mode bits such as 0755 or 0o4755, not '" + text + "'", text, Integer.class);
+      }
+      return Integer.parseInt(digits, 8);
+    }
+  }
 }

@@ -17,7 +17,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -25,7 +31,13 @@ import java.util.stream.Collectors;
 public final class ProfileLoader {
   /** apko keys that later versions of apkimg will support: say so rather than "unknown". */
   private static final Set<String> NOT_YET_SUPPORTED = Set.of(
-      "accounts", "paths", "include", "annotations", "volumes", "stop-signal", "vcs-url", "files", "labels", "ports");
+      "annotations", "volumes", "stop-signal", "vcs-url", "labels", "ports");
+
+  /** apko's path mutation types. */
+  public static final List<String> PATH_TYPES = List.of("directory", "empty-file", "hardlink", "symlink", "permissions");
+
+  /** Lists whose items are checked after merging: where each item was written. */
+  private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files");
 
   /** apk architecture names apkimg knows. */
   public static final List<String> ARCHS = List.of(
@@ -38,15 +50,162 @@ public final class ProfileLoader {
 
   private ProfileLoader() {}
 
+  /**
+   * Loads a profile and the profiles it includes (depth first, each include before the includer:
+   * scalars of the includer win, lists are appended, maps merged).
+   */
   public static ImageProfile load(Path file) {
-    String text;
+    Loaded loaded = loadTree(file, file.toAbsolutePath().normalize().getParent(), new ArrayList<>());
+    ImageProfile profile;
+    if (loaded.ownIncludes == 0) {
+      profile = loaded.profile;
+    } else {
+      ((ObjectNode) loaded.tree).remove("include");
+      try {
+        profile = MAPPER.treeToValue(loaded.tree, ImageProfile.class);
+      } catch (JsonProcessingException e) {
+        throw new ProfileException(file + ": the merged profile and its includes: " + firstLine(e.getOriginalMessage()));
+      }
+    }
+    validate(file, profile, loaded.origins);
+    return profile;
+  }
+
+  /** One file's tree merged with its includes, and where each item of the tracked lists came from. */
+  private record Loaded(JsonNode tree, ImageProfile profile, Map<String, List<Origin>> origins, int ownIncludes) {}
+
+  /** Where an item of a list was written: the file, its text, the list and the index there. */
+  private record Origin(Path file, String text, String list, int index) {}
+
+  private static Loaded loadTree(Path file, Path topDir, List<Path> chain) {
+    Path key = file.toAbsolutePath().normalize();
+    String text = readProfile(file);
+    ImageProfile own = bind(file, text);
+    JsonNode tree;
     try {
-      text = Files.readString(file);
+      tree = MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
+    }
+    relativizeSources(tree, key.getParent(), topDir);
+    List<Path> inner = new ArrayList<>(chain);
+    inner.add(key);
+    JsonNode merged = MAPPER.createObjectNode();
+    Map<String, List<Origin>> origins = new LinkedHashMap<>();
+    for (int i = 0; i < own.include().size(); i++) {
+      String inc = own.include().get(i);
+      Path incFile = key.getParent().resolve(inc).normalize();
+      // "include: x.yaml" (one value, not a list) has no item to point at: point at the value.
+      String at = where(file, keyLocation(text, refs("include", i), keyLocation(text, refs("include"), null)));
+      if (inner.contains(incFile)) {
+        List<String> names = new ArrayList<>();
+        for (Path p : inner.subList(inner.indexOf(incFile), inner.size())) {
+          names.add(p.toString());
+        }
+        names.add(incFile.toString());
+        throw new ProfileException(at + "include cycle: " + String.join(" -> ", names));
+      }
+      if (!Files.isRegularFile(incFile)) {
+        throw new ProfileException(at + "included profile " + incFile + " does not exist");
+      }
+      Loaded sub = loadTree(incFile, topDir, inner);
+      merged = merge(merged, sub.tree, "", file);
+      sub.origins.forEach((list, o) -> origins.computeIfAbsent(list, k -> new ArrayList<>()).addAll(o));
+    }
+    for (String list : TRACKED_LISTS) {
+      JsonNode items = tree.at("/" + list.replace('.', '/'));
+      for (int i = 0; i < items.size(); i++) {
+        origins.computeIfAbsent(list, k -> new ArrayList<>()).add(new Origin(file, text, list, i));
+      }
+    }
+    if (tree instanceof ObjectNode o) {
+      o.remove("include");
+    }
+    merged = merge(merged, tree, "", file);
+    return new Loaded(merged, own, origins, own.include().size());
+  }
+
+  private static String readProfile(Path file) {
+    try {
+      return Files.readString(file);
     } catch (NoSuchFileException e) {
       throw new ProfileException("profile " + file + " does not exist");
     } catch (IOException e) {
       throw new ProfileException("cannot read profile " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Includer over included: maps merged, lists appended, scalars replaced. */
+  private static JsonNode merge(JsonNode base, JsonNode over, String path, Path file) {
+    if (base == null || base.isNull() || base.isMissingNode()) {
+      return over.deepCopy();
+    }
+    if (over == null || over.isNull() || over.isMissingNode()) {
+      return base;
+    }
+    if (base.isObject() && over.isObject()) {
+      ObjectNode out = ((ObjectNode) base).deepCopy();
+      over.fields().forEachRemaining(f -> out.set(f.getKey(),
+          merge(out.get(f.getKey()), f.getValue(), path.isEmpty() ? f.getKey() : path + "." + f.getKey(), file)));
+      return out;
+    }
+    if (base.isArray() && over.isArray()) {
+      ArrayNode out = ((ArrayNode) base).deepCopy();
+      out.addAll((ArrayNode) over.deepCopy());
+      return out;
+    }
+    if (base.isContainerNode() || over.isContainerNode()) {
+      throw new ProfileException(file + ": " + path + " is a " + kind(over) + " here but a " + kind(base)
+          + " in an included profile");
+    }
+    return over.deepCopy();
+  }
+
+  private static String kind(JsonNode n) {
+    return n.isArray() ? "list" : n.isObject() ? "map" : "single value";
+  }
+
+  /**
+   * {@code files[].source} is relative to the file that names it; after merging it must be
+   * relative to the top profile (kept relative so that the profile's checksum is the same on
+   * every machine).
+   */
+  private static void relativizeSources(JsonNode tree, Path dir, Path topDir) {
+    for (JsonNode f : tree.path("files")) {
+      if (f instanceof ObjectNode o && o.path("source").isTextual()) {
+        String src = o.get("source").asText();
+        if (!Path.of(src).isAbsolute() && !dir.equals(topDir)) {
+          o.put("source", topDir.relativize(dir.resolve(src).normalize()).toString());
+        }
+      }
+    }
+  }
+
+  private static List<JsonMappingException.Reference> refs(Object... parts) {
+    List<JsonMappingException.Reference> out = new ArrayList<>();
+    for (Object p : parts) {
+      out.add(p instanceof Integer i ? new JsonMappingException.Reference(null, i)
+          : new JsonMappingException.Reference(null, (String) p));
+    }
+    return out;
+  }
+
+  /** file:line:col: of a key of a tracked list's item (or of the item itself). */
+  private static String where(Origin o, String field) {
+    List<Object> parts = new ArrayList<>(List.of(o.list.split("\\.")));
+    parts.add(o.index);
+    if (field != null) {
+      parts.add(field);
+    }
+    JsonLocation loc = keyLocation(o.text, refs(parts.toArray()), null);
+    if (loc == null && field != null) {
+      return where(o, null);
+    }
+    return loc == null ? o.file + ": " + o.list + "[" + o.index + "]: " : where(o.file, loc);
+  }
+
+  /** Binds one file's own text; every error names the file, line and column. */
+  private static ImageProfile bind(Path file, String text) {
     ImageProfile profile;
     try {
       // Parse once as a tree first: syntax errors then surface unwrapped, and an empty or
@@ -77,11 +236,30 @@ public final class ProfileLoader {
     if (profile == null) {
       throw new ProfileException(file + ": the profile is empty");
     }
-    validate(file, profile);
     return profile;
   }
 
-  private static void validate(Path file, ImageProfile p) {
+  private static void validate(Path file, ImageProfile p, Map<String, List<Origin>> origins) {
+    validateAccounts(p.accounts(), origins);
+    validatePaths(p.paths(), origins);
+    Path dir = file.toAbsolutePath().normalize().getParent();
+    for (int i = 0; i < p.files().size(); i++) {
+      ImageProfile.FileCopy f = p.files().get(i);
+      Origin o = origins.get("files").get(i);
+      if (f.source() == null || f.source().isBlank()) {
+        throw new ProfileException(where(o, null) + "files: each item needs a source (a host file or directory)");
+      }
+      if (f.target() == null || f.target().isBlank()) {
+        throw new ProfileException(where(o, null) + "files: each item needs a target (a path in the image)");
+      }
+      if (!Files.exists(dir.resolve(f.source()))) {
+        throw new ProfileException(where(o, "source") + "files: source " + dir.resolve(f.source()).normalize()
+            + " does not exist");
+      }
+    }
+    if (p.accounts().runAs() != null && p.accounts().runAs().isBlank()) {
+      throw new ProfileException(file + ": accounts.run-as is empty: name a user or uid");
+    }
     if (p.contents().packages().isEmpty()) {
       throw new ProfileException(file + ": contents.packages is empty: name at least one package");
     }
@@ -95,6 +273,64 @@ public final class ProfileLoader {
     for (String arch : p.archs()) {
       if (!ARCHS.contains(arch)) {
         throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHS) + ")");
+      }
+    }
+  }
+
+  private static void validateAccounts(ImageProfile.Accounts a, Map<String, List<Origin>> origins) {
+    Map<String, Origin> names = new HashMap<>();
+    Map<Long, Origin> ids = new HashMap<>();
+    for (int i = 0; i < a.groups().size(); i++) {
+      ImageProfile.Group g = a.groups().get(i);
+      Origin o = origins.get("accounts.groups").get(i);
+      if (g.groupname() == null || !g.groupname().matches("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?")) {
+        throw new ProfileException(where(o, "groupname") + "accounts.groups: groupname is missing or not a valid name: "
+            + g.groupname());
+      }
+      if (g.gid() == null || g.gid() < 0) {
+        throw new ProfileException(where(o, null) + "accounts.groups: group '" + g.groupname() + "' needs a gid");
+      }
+      unique(names, g.groupname(), o, "groupname", "group name '" + g.groupname() + "'");
+      unique(ids, g.gid(), o, "gid", "gid " + g.gid());
+    }
+    names.clear();
+    ids.clear();
+    for (int i = 0; i < a.users().size(); i++) {
+      ImageProfile.User u = a.users().get(i);
+      Origin o = origins.get("accounts.users").get(i);
+      if (u.username() == null || !u.username().matches("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?")) {
+        throw new ProfileException(where(o, "username") + "accounts.users: username is missing or not a valid name: "
+            + u.username());
+      }
+      if (u.uid() == null || u.uid() < 0) {
+        throw new ProfileException(where(o, null) + "accounts.users: user '" + u.username() + "' needs a uid");
+      }
+      unique(names, u.username(), o, "username", "user name '" + u.username() + "'");
+      unique(ids, u.uid(), o, "uid", "uid " + u.uid());
+    }
+  }
+
+  private static <K> void unique(Map<K, Origin> seen, K key, Origin o, String field, String what) {
+    Origin first = seen.putIfAbsent(key, o);
+    if (first != null) {
+      String at = where(first, field);
+      throw new ProfileException(where(o, field) + "duplicate " + what + " (first at " + at.substring(0, at.length() - 2) + ")");
+    }
+  }
+
+  private static void validatePaths(List<ImageProfile.PathMutation> paths, Map<String, List<Origin>> origins) {
+    for (int i = 0; i < paths.size(); i++) {
+      ImageProfile.PathMutation m = paths.get(i);
+      Origin o = origins.get("paths").get(i);
+      if (m.type() == null || !PATH_TYPES.contains(m.type())) {
+        throw new ProfileException(where(o, "type") + "paths: type must be one of " + String.join(", ", PATH_TYPES)
+            + (m.type() == null ? "" : ", not '" + m.type() + "'"));
+      }
+      if (m.path() == null || m.path().isBlank()) {
+        throw new ProfileException(where(o, null) + "paths: each item needs a path");
+      }
+      if ((m.type().equals("hardlink") || m.type().equals("symlink")) && (m.source() == null || m.source().isBlank())) {
+        throw new ProfileException(where(o, null) + "paths: a " + m.type() + " needs a source (what it points to)");
       }
     }
   }

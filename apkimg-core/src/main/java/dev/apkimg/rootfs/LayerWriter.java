@@ -34,9 +34,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import dev.apkimg.tar.TarEntry;
 import dev.apkimg.tar.TarWriter;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Merges the data streams of packages, in install order, into one gzipped tar layer that is the
@@ -64,7 +61,19 @@ public final class LayerWriter {
 
   /** Writes the layer to {@code output} (atomically: nothing is left there on failure). */
   public LayerResult write(List<PackageSource> packages, RootfsSpec spec, Path output) throws IOException {
-    Plan plan = plan(packages);
+    List<RootfsMutation> mutations = new ArrayList<>();
+    mutations.add(new InstallScriptEffects());
+    mutations.addAll(spec.mutations());
+    java.util.Set<String> captures = new java.util.HashSet<>();
+    mutations.forEach(m -> captures.addAll(m.reads()));
+    Plan plan = plan(packages, captures);
+    Map<String, Generated> generated = new TreeMap<>();
+    addApkFiles(plan, packages, spec, generated);
+    addBusyboxLinks(plan, generated);
+    RootfsTree tree = tree(plan, spec, generated);
+    for (RootfsMutation m : mutations) {
+      m.apply(tree);
+    }
     Path dir = output.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".layer", ".tmp");
@@ -89,14 +98,14 @@ public final class LayerWriter {
             java.util.zip.Deflater.DEFAULT_COMPRESSION, threads);
         tarCount = new CountingOutputStream(new DigestOutputStream(gzip, tarDigest));
         TarWriter tar = new TarWriter(tarCount);
-        entries = writeEntries(plan, packages, spec, tar);
+        entries = writeEntries(plan, packages, spec, tree, generated, tar);
         tar.finish();
         gzip.finish();
       }
       Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new LayerResult(output, "sha256:" + HexFormat.of().formatHex(compressedDigest.digest()),
           "sha256:" + HexFormat.of().formatHex(tarDigest.digest()), compressedCount.count, tarCount.count,
-          entries, plan.skippedScripts);
+          entries, tree.reports());
     } finally {
       compressors.shutdownNow();
       Files.deleteIfExists(tmp);
@@ -164,10 +173,11 @@ public final class LayerWriter {
     final List<List<Node>> perPackage = new ArrayList<>();
     final List<ApkPackage> metadata = new ArrayList<>();
     final Map<String, byte[]> busyboxLists = new TreeMap<>();
-    final List<String> skippedScripts = new ArrayList<>();
+    /** Bytes of the winning entries that mutations read (RootfsMutation.reads()). */
+    final Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
   }
 
-  private Plan plan(List<PackageSource> packages) throws IOException {
+  private Plan plan(List<PackageSource> packages, java.util.Set<String> captures) throws IOException {
     Plan plan = new Plan();
     for (int i = 0; i < packages.size(); i++) {
       PackageSource src = packages.get(i);
@@ -186,6 +196,10 @@ public final class LayerWriter {
             if (path.startsWith(BUSYBOX_PATHS)) {
               byte[] bytes = content.readAllBytes();
               plan.busyboxLists.put(path, bytes);
+              n.checksum = q1(sha1(bytes));
+            } else if (captures.contains(path)) {
+              byte[] bytes = content.readAllBytes();
+              plan.captured.put(n, bytes);
               n.checksum = q1(sha1(bytes));
             } else if (hex != null) {
               n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
@@ -207,11 +221,6 @@ public final class LayerWriter {
       plan.perPackage.add(nodes);
       for (Node n : nodes) {
         claim(plan, packages, n);
-      }
-      for (InstallScript s : meta.scripts()) {
-        if (s.type().equals("pre-install") || s.type().equals("post-install") || s.type().equals("trigger")) {
-          plan.skippedScripts.add(src.info().nameVersion() + "." + s.type());
-        }
       }
     }
     // Hardlinks without a checksum of their own record their target's.
@@ -272,14 +281,14 @@ public final class LayerWriter {
 
   // ---------------------------------------------------------------- pass 2: the bytes
 
-  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, TarWriter tar)
-      throws IOException {
+  private int writeEntries(Plan plan, List<PackageSource> packages, RootfsSpec spec, RootfsTree tree,
+      Map<String, Generated> generated, TarWriter tar) throws IOException {
     long clamp = spec.timestamp();
     int[] count = {0};
     java.util.Set<String> written = new java.util.HashSet<>();
     for (Generated g : initdbEntries(plan)) {
       Node shipped = plan.winners.get(g.path());
-      if (shipped == null || (shipped.isDir() && g.type() == TarEntry.DIRECTORY)) {
+      if ((shipped == null || (shipped.isDir() && g.type() == TarEntry.DIRECTORY)) && tree.change(g.path()) == null) {
         writeGenerated(tar, g, clamp);
         written.add(g.path());
         count[0]++;
@@ -298,10 +307,11 @@ public final class LayerWriter {
           }
           Node n = nodes.get(ordinal[0]++);
           Node winner = plan.winners.get(path);
-          if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))) {
+          if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))
+              || replacedByMutation(tree, path)) {
             return;
           }
-          tar.write(header(n, clamp), content);
+          tar.write(applyMutation(tree, path, header(n, clamp)), content);
           written.add(path);
           count[0]++;
         });
@@ -309,9 +319,6 @@ public final class LayerWriter {
     }
 
     // What apk's install scripts and database add, in a fixed order.
-    Map<String, Generated> generated = new TreeMap<>();
-    addApkFiles(plan, packages, spec, generated);
-    addBusyboxLinks(plan, generated);
     for (Generated g : generated.values()) {
       for (String parent : parents(g.path)) {
         if (!plan.winners.containsKey(parent) && written.add(parent)) {
@@ -319,12 +326,135 @@ public final class LayerWriter {
           count[0]++;
         }
       }
-      if (written.add(g.path)) {
+      if (tree.change(g.path()) == null && written.add(g.path)) {
         writeGenerated(tar, g, clamp);
         count[0]++;
       }
     }
+    count[0] += writeMutations(tree, generated, written, tar, clamp);
     return count[0];
+  }
+
+  // ---------------------------------------------------------------- mutations (RootfsMutation)
+
+  /** The tree mutations see: what apk creates, the packages' winners, apk's generated files. */
+  private static RootfsTree tree(Plan plan, RootfsSpec spec, Map<String, Generated> generated) {
+    Map<String, RootfsTree.Entry> base = new HashMap<>();
+    Map<String, byte[]> content = new HashMap<>();
+    for (Generated g : generated.values()) {
+      for (String parent : parents(g.path())) {
+        base.putIfAbsent(parent, new RootfsTree.Entry(parent, RootfsTree.Type.DIRECTORY, DEFAULT_DIR_MODE, 0, 0, null));
+      }
+      base.put(g.path(), treeEntry(g));
+      if (g.content() != null) {
+        content.put(g.path(), g.content());
+      }
+    }
+    for (Node n : plan.winners.values()) {
+      RootfsTree.Type type = treeType(n.type);
+      String link = n.link == null ? null : type == RootfsTree.Type.HARDLINK ? normalize(n.link) : n.link;
+      base.put(n.path, new RootfsTree.Entry(n.path, type, n.mode, n.uid, n.gid, link));
+      content.remove(n.path);
+      byte[] bytes = plan.captured.get(n);
+      if (bytes != null) {
+        content.put(n.path, bytes);
+      }
+    }
+    for (Generated g : initdbEntries(plan)) {
+      Node shipped = plan.winners.get(g.path());
+      if (shipped == null || (shipped.isDir() && g.type() == TarEntry.DIRECTORY)) {
+        base.put(g.path(), treeEntry(g));
+      }
+    }
+    List<RootfsTree.PackageScripts> scripts = new ArrayList<>();
+    for (ApkPackage meta : plan.metadata) {
+      if (!meta.scripts().isEmpty()) {
+        scripts.add(new RootfsTree.PackageScripts(meta.info().nameVersion(), meta.scripts()));
+      }
+    }
+    boolean busyboxLinks = plan.winners.containsKey("bin/busybox") && !plan.busyboxLists.isEmpty();
+    return new RootfsTree(spec.timestamp(), base, content, scripts, busyboxLinks);
+  }
+
+  private static RootfsTree.Entry treeEntry(Generated g) {
+    return new RootfsTree.Entry(g.path(), treeType(g.type()), g.mode(), 0, 0, g.link());
+  }
+
+  private static RootfsTree.Type treeType(byte type) {
+    return switch (type) {
+      case TarEntry.DIRECTORY -> RootfsTree.Type.DIRECTORY;
+      case TarEntry.SYMLINK -> RootfsTree.Type.SYMLINK;
+      case TarEntry.HARDLINK -> RootfsTree.Type.HARDLINK;
+      case TarEntry.CHARACTER_DEVICE -> RootfsTree.Type.CHAR_DEVICE;
+      case TarEntry.BLOCK_DEVICE -> RootfsTree.Type.BLOCK_DEVICE;
+      case TarEntry.FIFO -> RootfsTree.Type.FIFO;
+      default -> RootfsTree.Type.FILE;
+    };
+  }
+
+  /** A shipped entry whose bytes a mutation replaced is written with the mutations, not here. */
+  private static boolean replacedByMutation(RootfsTree tree, String path) {
+    RootfsTree.Change c = tree.change(path);
+    return c != null && !c.metadataOnly();
+  }
+
+  /** A shipped entry whose mode or owner a mutation changed keeps its place and bytes. */
+  private static TarEntry applyMutation(RootfsTree tree, String path, TarEntry out) {
+    RootfsTree.Change c = tree.change(path);
+    if (c == null) {
+      return out;
+    }
+    return new TarEntry(out.name(), out.type(), c.entry().mode(), c.entry().uid(), c.entry().gid(), out.size(),
+        out.mtime(), out.linkName(), out.devMajor(), out.devMinor(), out.xattrs(), out.pax());
+  }
+
+  /** New and replaced entries, in path order (hardlinks last), at the clamp time. */
+  private static int writeMutations(RootfsTree tree, Map<String, Generated> generated, java.util.Set<String> written,
+      TarWriter tar, long clamp) throws IOException {
+    int count = 0;
+    for (RootfsTree.Change c : tree.changesInOrder()) {
+      RootfsTree.Entry e = c.entry();
+      if (!written.add(e.path())) {
+        continue;
+      }
+      byte type = switch (e.type()) {
+        case DIRECTORY -> TarEntry.DIRECTORY;
+        case SYMLINK -> TarEntry.SYMLINK;
+        case HARDLINK -> TarEntry.HARDLINK;
+        case CHAR_DEVICE -> TarEntry.CHARACTER_DEVICE;
+        case BLOCK_DEVICE -> TarEntry.BLOCK_DEVICE;
+        case FIFO -> TarEntry.FIFO;
+        case FILE -> TarEntry.REGULAR;
+      };
+      Generated g = generated.get(e.path());
+      if (g == null) {
+        g = initdbEntries(new Plan()).stream().filter(x -> x.path().equals(e.path())).findFirst().orElse(null);
+      }
+      boolean device = type == TarEntry.CHARACTER_DEVICE || type == TarEntry.BLOCK_DEVICE;
+      int major = g != null && device ? g.major() : 0;
+      int minor = g != null && device ? g.minor() : 0;
+      String name = e.isDirectory() ? e.path() + "/" : e.path();
+      if (type != TarEntry.REGULAR) {
+        tar.write(new TarEntry(name, type, e.mode(), e.uid(), e.gid(), 0, clamp, e.link(), major, minor, null, null),
+            null);
+      } else if (c.hostFile() != null) {
+        try (InputStream in = Files.newInputStream(c.hostFile())) {
+          tar.write(TarEntry.file(name, e.mode(), e.uid(), e.gid(), c.hostSize(), clamp), in);
+        } catch (IOException ex) {
+          throw new ApkimgException("cannot copy " + c.hostFile() + " into the image (did it change while the image "
+              + "was being built?): " + ex.getMessage(), ex);
+        }
+      } else {
+        byte[] bytes = c.content() != null ? c.content() : tree.baseContent(e.path());
+        if (bytes == null) {
+          throw new IllegalStateException("no bytes for changed file " + e.path());
+        }
+        tar.write(TarEntry.file(name, e.mode(), e.uid(), e.gid(), bytes.length, clamp),
+            new java.io.ByteArrayInputStream(bytes));
+      }
+      count++;
+    }
+    return count;
   }
 
   /** The layer's header for a package entry: numeric owners only, time clamped, xattrs kept. */

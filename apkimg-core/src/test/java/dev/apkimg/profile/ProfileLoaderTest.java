@@ -109,7 +109,7 @@ class ProfileLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"accounts", "paths", "include", "annotations", "volumes", "stop-signal"})
+  @ValueSource(strings = {"annotations", "volumes", "stop-signal"})
   void apkoKeysNotSupportedYetSaySo(String key) throws IOException {
     Path f = profile("contents:\n  packages: [busybox]\n" + key + ": {}\n");
     assertThatThrownBy(() -> ProfileLoader.load(f))

@@ -1,0 +1,195 @@
+package dev.apkimg.rootfs;
+
+import dev.apkimg.ApkimgException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The image's {@code etc/passwd}, {@code etc/group} and {@code etc/shadow} as lines, edited the
+ * way busybox's {@code adduser}/{@code addgroup} edit them: new entries appended, members
+ * appended with a comma, every other line kept byte for byte.
+ */
+public final class AccountFiles {
+  public static final String PASSWD = "etc/passwd";
+  public static final String GROUP = "etc/group";
+  public static final String SHADOW = "etc/shadow";
+  /** The files a mutation using this class must ask for in {@link RootfsMutation#reads()}. */
+  public static final java.util.Set<String> FILES = java.util.Set.of(PASSWD, GROUP, SHADOW);
+
+  /** busybox's CONFIG_FIRST_SYSTEM_ID, CONFIG_LAST_SYSTEM_ID and CONFIG_LAST_ID in Alpine. */
+  static final long FIRST_SYSTEM_ID = 100;
+  static final long LAST_SYSTEM_ID = 999;
+  static final long LAST_ID = 256000;
+
+  private List<String> passwd;
+  private List<String> group;
+  private List<String> shadow;
+  private boolean changed;
+
+  private AccountFiles(List<String> passwd, List<String> group, List<String> shadow) {
+    this.passwd = passwd;
+    this.group = group;
+    this.shadow = shadow;
+  }
+
+  public static AccountFiles read(RootfsTree tree) {
+    return new AccountFiles(lines(tree, PASSWD), lines(tree, GROUP), lines(tree, SHADOW));
+  }
+
+  public boolean hasPasswd() {
+    return passwd != null;
+  }
+
+  public boolean hasGroup() {
+    return group != null;
+  }
+
+  /** Creates empty files where missing (apko does, for the profile's accounts). */
+  public void createMissing() {
+    if (passwd == null) {
+      passwd = new ArrayList<>();
+      changed = true;
+    }
+    if (group == null) {
+      group = new ArrayList<>();
+      changed = true;
+    }
+  }
+
+  public Optional<Long> gid(String groupName) {
+    return field(group, 0, groupName, 2).map(Long::parseLong);
+  }
+
+  public Optional<String> groupName(long gid) {
+    return find(group, 2, Long.toString(gid)).map(f -> f[0]);
+  }
+
+  public Optional<Long> uid(String userName) {
+    return field(passwd, 0, userName, 2).map(Long::parseLong);
+  }
+
+  public Optional<String> userName(long uid) {
+    return find(passwd, 2, Long.toString(uid)).map(f -> f[0]);
+  }
+
+  public Optional<String> shell(long uid) {
+    return find(passwd, 2, Long.toString(uid)).filter(f -> f.length > 6).map(f -> f[6]);
+  }
+
+  public Optional<Long> primaryGid(String userName) {
+    return field(passwd, 0, userName, 3).map(Long::parseLong);
+  }
+
+  public List<String> members(String groupName) {
+    return find(group, 0, groupName).map(f -> f.length > 3 && !f[3].isEmpty() ? List.of(f[3].split(",")) : List.<String>of())
+        .orElse(List.of());
+  }
+
+  /** Appends {@code name:x:GID:MEMBERS}. */
+  public void addGroup(String name, long gid, List<String> members) {
+    group.add(name + ":x:" + gid + ":" + String.join(",", members));
+    changed = true;
+  }
+
+  /** Appends a member to a group's list, unless it is there already. */
+  public void addMember(String groupName, String user) {
+    for (int i = 0; i < group.size(); i++) {
+      String[] f = group.get(i).split(":", -1);
+      if (f[0].equals(groupName)) {
+        if (members(groupName).contains(user)) {
+          return;
+        }
+        String line = group.get(i);
+        group.set(i, line + (line.endsWith(":") ? "" : ",") + user);
+        changed = true;
+        return;
+      }
+    }
+    throw new ApkimgException("group '" + groupName + "' does not exist");
+  }
+
+  /**
+   * Appends the user to passwd and, when the image has a shadow file, a locked password entry
+   * dated {@code days} since the epoch, as busybox's adduser writes it.
+   */
+  public void addUser(String name, long uid, long gid, String gecos, String home, String shell, long days) {
+    passwd.add(name + ":x:" + uid + ":" + gid + ":" + gecos + ":" + home + ":" + shell);
+    if (shadow != null) {
+      shadow.add(name + ":!:" + days + ":0:99999:7:::");
+    }
+    changed = true;
+  }
+
+  /** The first free id in [first, last] (busybox's search), or empty. */
+  public Optional<Long> freeGid(long first, long last) {
+    for (long id = first; id <= last; id++) {
+      if (groupName(id).isEmpty()) {
+        return Optional.of(id);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Writes changed files back, keeping each existing file's mode and owner. */
+  public void writeBack(RootfsTree tree) {
+    if (!changed) {
+      return;
+    }
+    write(tree, PASSWD, passwd, 0644);
+    write(tree, GROUP, group, 0644);
+    write(tree, SHADOW, shadow, 0640);
+    changed = false;
+  }
+
+  private static void write(RootfsTree tree, String path, List<String> lines, int newMode) {
+    if (lines == null) {
+      return;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String l : lines) {
+      sb.append(l).append('\n');
+    }
+    byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+    Optional<RootfsTree.Entry> old = tree.entry(path);
+    if (old.isPresent() && tree.content(path).map(b -> java.util.Arrays.equals(b, bytes)).orElse(false)) {
+      return;
+    }
+    tree.writeFile(path, bytes, old.map(RootfsTree.Entry::mode).orElse(newMode),
+        old.map(RootfsTree.Entry::uid).orElse(0L), old.map(RootfsTree.Entry::gid).orElse(0L));
+  }
+
+  private static List<String> lines(RootfsTree tree, String path) {
+    Optional<RootfsTree.Entry> e = tree.entry(path);
+    if (e.isEmpty() || e.get().type() != RootfsTree.Type.FILE) {
+      return null;
+    }
+    String text = new String(tree.content(path).orElseThrow(), StandardCharsets.UTF_8);
+    List<String> out = new ArrayList<>();
+    for (String l : text.split("\n", -1)) {
+      out.add(l);
+    }
+    if (!out.isEmpty() && out.get(out.size() - 1).isEmpty()) {
+      out.remove(out.size() - 1); // the final newline
+    }
+    return out;
+  }
+
+  private static Optional<String[]> find(List<String> lines, int field, String value) {
+    if (lines == null) {
+      return Optional.empty();
+    }
+    for (String l : lines) {
+      String[] f = l.split(":", -1);
+      if (f.length > field && f[field].equals(value)) {
+        return Optional.of(f);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> field(List<String> lines, int keyField, String key, int field) {
+    return find(lines, keyField, key).filter(f -> f.length > field && f[field].matches("\\d+")).map(f -> f[field]);
+  }
+}
