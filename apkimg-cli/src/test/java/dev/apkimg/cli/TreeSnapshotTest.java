@@ -82,14 +82,18 @@ class TreeSnapshotTest {
   }
 
   @Test
-  void scriptLineExemptionCoversOnlyTheScriptsLines() {
-    RootfsOracleIT.Exemption e = new RootfsOracleIT.Exemption("etc/{passwd,group}", Set.of("content"),
-        Pattern.compile("klogd:.*"), "test");
-    byte[] apk = "root:x:0:0\nklogd:x:100:101\n".getBytes(StandardCharsets.UTF_8);
-    assertThat(e.covers("etc/passwd", "content", apk, "root:x:0:0\n".getBytes(StandardCharsets.UTF_8))).isTrue();
-    assertThat(e.covers("etc/passwd", "content", apk, "root:x:0:1\n".getBytes(StandardCharsets.UTF_8))).isFalse();
-    assertThat(e.covers("etc/shadow", "content", apk, "root:x:0:0\n".getBytes(StandardCharsets.UTF_8))).isFalse();
-    assertThat(e.covers("etc/passwd", "mode", null, null)).isFalse();
+  void maskedLineExemptionCoversOnlyTheMaskedField() {
+    RootfsOracleIT.Exemption e = new RootfsOracleIT.Exemption("etc/shadow", Set.of("content"),
+        Pattern.compile("[^:]+:!:(\\d+):0:99999:7:::"), "test");
+    byte[] apk = "root:*::0:::::\nklogd:!:20784:0:99999:7:::\n".getBytes(StandardCharsets.UTF_8);
+    byte[] sameButDay = "root:*::0:::::\nklogd:!:19969:0:99999:7:::\n".getBytes(StandardCharsets.UTF_8);
+    byte[] missingLine = "root:*::0:::::\n".getBytes(StandardCharsets.UTF_8);
+    byte[] otherChange = "root:*::1:::::\nklogd:!:19969:0:99999:7:::\n".getBytes(StandardCharsets.UTF_8);
+    assertThat(e.covers("etc/shadow", "content", apk, sameButDay)).isTrue();
+    assertThat(e.covers("etc/shadow", "content", apk, missingLine)).isFalse();
+    assertThat(e.covers("etc/shadow", "content", apk, otherChange)).isFalse();
+    assertThat(e.covers("etc/passwd", "content", apk, sameButDay)).isFalse();
+    assertThat(e.covers("etc/shadow", "mode", null, null)).isFalse();
   }
 
   @Test

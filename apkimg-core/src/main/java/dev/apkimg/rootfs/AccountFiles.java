@@ -27,6 +27,11 @@ public final class AccountFiles {
   private List<String> group;
   private List<String> shadow;
   private boolean changed;
+  // busybox renames each file to FILE- before writing the new one: the state before the last change.
+  private boolean backups;
+  private List<String> passwdBackup;
+  private List<String> groupBackup;
+  private List<String> shadowBackup;
 
   private AccountFiles(List<String> passwd, List<String> group, List<String> shadow) {
     this.passwd = passwd;
@@ -36,6 +41,16 @@ public final class AccountFiles {
 
   public static AccountFiles read(RootfsTree tree) {
     return new AccountFiles(lines(tree, PASSWD), lines(tree, GROUP), lines(tree, SHADOW));
+  }
+
+  /**
+   * Keep {@code etc/passwd-}, {@code etc/group-} and {@code etc/shadow-} as busybox's adduser and
+   * addgroup leave them: each holds its file as it was before the last change. For install
+   * scripts, whose effects must equal apk's; the profile's own accounts make none.
+   */
+  public AccountFiles withBusyboxBackups() {
+    this.backups = true;
+    return this;
   }
 
   public boolean hasPasswd() {
@@ -89,6 +104,7 @@ public final class AccountFiles {
 
   /** Appends {@code name:x:GID:MEMBERS}. */
   public void addGroup(String name, long gid, List<String> members) {
+    groupBackup = backup(group);
     group.add(name + ":x:" + gid + ":" + String.join(",", members));
     changed = true;
   }
@@ -102,6 +118,7 @@ public final class AccountFiles {
           return;
         }
         String line = group.get(i);
+        groupBackup = backup(group);
         group.set(i, line + (line.endsWith(":") ? "" : ",") + user);
         changed = true;
         return;
@@ -115,6 +132,8 @@ public final class AccountFiles {
    * dated {@code days} since the epoch, as busybox's adduser writes it.
    */
   public void addUser(String name, long uid, long gid, String gecos, String home, String shell, long days) {
+    passwdBackup = backup(passwd);
+    shadowBackup = backup(shadow);
     passwd.add(name + ":x:" + uid + ":" + gid + ":" + gecos + ":" + home + ":" + shell);
     if (shadow != null) {
       shadow.add(name + ":!:" + days + ":0:99999:7:::");
@@ -140,7 +159,29 @@ public final class AccountFiles {
     write(tree, PASSWD, passwd, 0644);
     write(tree, GROUP, group, 0644);
     write(tree, SHADOW, shadow, 0640);
+    writeBackup(tree, PASSWD, passwdBackup);
+    writeBackup(tree, GROUP, groupBackup);
+    writeBackup(tree, SHADOW, shadowBackup);
     changed = false;
+  }
+
+  private List<String> backup(List<String> lines) {
+    return backups && lines != null ? new ArrayList<>(lines) : null;
+  }
+
+  /** {@code FILE-} with the file's owner and mode, as busybox's rename leaves it. */
+  private static void writeBackup(RootfsTree tree, String path, List<String> lines) {
+    if (lines == null) {
+      return;
+    }
+    Optional<RootfsTree.Entry> file = tree.entry(path);
+    StringBuilder sb = new StringBuilder();
+    for (String l : lines) {
+      sb.append(l).append('\n');
+    }
+    tree.writeFile(path + "-", sb.toString().getBytes(StandardCharsets.UTF_8),
+        file.map(RootfsTree.Entry::mode).orElse(0644), file.map(RootfsTree.Entry::uid).orElse(0L),
+        file.map(RootfsTree.Entry::gid).orElse(0L));
   }
 
   private static void write(RootfsTree tree, String path, List<String> lines, int newMode) {

@@ -301,7 +301,7 @@ final class InstallScriptEffects implements RootfsMutation {
 
   private AccountFiles accounts() {
     if (accounts == null) {
-      accounts = AccountFiles.read(tree);
+      accounts = AccountFiles.read(tree).withBusyboxBackups();
     }
     return accounts;
   }
