@@ -6,12 +6,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writes {@code lib/apk/db/scripts.tar} with the header layout apk-tools itself writes (GNU magic
  * {@code "ustar  "}, owner names {@code root}, mode/uid/gid as 7 octal digits and a NUL,
- * size/mtime as 12 digits without a terminator, padded to 10 KiB records), so the file is the
- * same bytes apk would leave.
+ * size/mtime as 12 digits without a terminator, two zero blocks at the end and no record
+ * padding), so the file is the same bytes apk would leave.
  */
 public final class ScriptsTarWriter {
   private static final int BLOCK = 512;
-  private static final int RECORD = 20 * BLOCK;
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -47,13 +46,11 @@ public final class ScriptsTarWriter {
     return this;
   }
 
-  /** The archive: entries, two zero blocks, padding to a whole record. */
+  /** The archive: the entries and two zero blocks. */
   public byte[] toByteArray() {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     all.writeBytes(out.toByteArray());
     all.writeBytes(new byte[2 * BLOCK]);
-    int size = all.size();
-    all.writeBytes(new byte[(RECORD - size % RECORD) % RECORD]);
     return all.toByteArray();
   }
 
