@@ -12,6 +12,7 @@ import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
+import com.google.cloud.tools.jib.api.buildplan.Port;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -21,9 +22,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -78,6 +81,10 @@ public final class RootfsImage {
     return config;
   }
 
+  Path workDir() {
+    return workDir;
+  }
+
   /** A jib builder on our layer with the config's runtime settings, for an OCI image. */
   public JibContainerBuilder containerBuilder() {
     JibContainerBuilder builder =
@@ -94,6 +101,22 @@ public final class RootfsImage {
     }
     if (config.workingDir() != null) {
       builder.setWorkingDirectory(AbsoluteUnixPath.get(config.workingDir()));
+    }
+    if (!config.labels().isEmpty()) {
+      builder.setLabels(config.labels());
+    }
+    if (!config.volumes().isEmpty()) {
+      builder.setVolumes(config.volumes().stream().map(AbsoluteUnixPath::get)
+          .collect(Collectors.toCollection(LinkedHashSet::new)));
+    }
+    if (!config.exposedPorts().isEmpty()) {
+      Set<Port> ports = new LinkedHashSet<>();
+      for (String port : config.exposedPorts()) {
+        int slash = port.indexOf('/');
+        int number = Integer.parseInt(slash < 0 ? port : port.substring(0, slash));
+        ports.add(slash < 0 || port.endsWith("/tcp") ? Port.tcp(number) : Port.udp(number));
+      }
+      builder.setExposedPorts(ports);
     }
     return builder;
   }
@@ -169,8 +192,8 @@ public final class RootfsImage {
     base.putArray("history")
         .addObject()
         .put("created", config.created().toString())
-        .put("created_by", "apkimg")
-        .put("comment", "root filesystem");
+        .put("created_by", config.history().createdBy())
+        .put("comment", config.history().comment());
     byte[] configJson = JSON.writeValueAsBytes(base);
 
     try (TarArchiveOutputStream tar = newTar(Files.newOutputStream(baseTar))) {
