@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * An image profile: apko's configuration names ({@code contents}, {@code archs},
- * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}) so that an apko file
- * builds unchanged, as far as the keys supported so far go.
+ * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}, {@code annotations},
+ * {@code volumes}, {@code stop-signal}, {@code vcs-url}) so that an apko file builds unchanged,
+ * as far as the keys supported so far go; plus ours: {@code labels}, {@code ports}.
  */
 public record ImageProfile(
     Contents contents,
@@ -16,12 +17,36 @@ public record ImageProfile(
     Entrypoint entrypoint,
     String cmd,
     Map<String, String> environment,
-    @JsonProperty("work-dir") String workDir) {
+    @JsonProperty("work-dir") String workDir,
+    Map<String, String> annotations,
+    Map<String, String> labels,
+    List<String> volumes,
+    List<String> ports,
+    @JsonProperty("stop-signal") String stopSignal,
+    @JsonProperty("vcs-url") String vcsUrl) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
     archs = archs == null ? List.of() : List.copyOf(archs);
     environment = environment == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+    archs = archs.stream().map(ImageProfile::apkArch).distinct().toList();
+    annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+    labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    ports = ports == null ? List.of() : List.copyOf(ports);
+  }
+
+  /** The apk name of an architecture also given by its OCI name ({@code amd64}, {@code arm/v7}). */
+  public static String apkArch(String arch) {
+    return switch (arch) {
+      case "amd64", "linux/amd64" -> "x86_64";
+      case "arm64", "arm64/v8", "linux/arm64", "linux/arm64/v8" -> "aarch64";
+      case "arm/v7", "linux/arm/v7" -> "armv7";
+      case "arm/v6", "linux/arm/v6" -> "armhf";
+      case "386", "linux/386" -> "x86";
+      case "loong64", "linux/loong64" -> "loongarch64";
+      default -> arch.startsWith("linux/") ? arch.substring("linux/".length()) : arch;
+    };
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -51,6 +76,9 @@ public record ImageProfile(
     }
   }
 
-  /** The image's entrypoint; {@code command} is split into words as a shell would. */
-  public record Entrypoint(String command) {}
+  /**
+   * The image's entrypoint: {@code command} is split into words as a shell would; {@code
+   * shell-fragment} runs under {@code /bin/sh -c}, as in apko.
+   */
+  public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment) {}
 }
