@@ -149,7 +149,9 @@ public final class RootfsImage {
   }
 
   static void log(LogEvent event) {
-    System.Logger.Level level =
+    // jib warns at each fallback to unverified TLS or HTTP, which --allow-insecure-registry asked for.
+    boolean failover = event.getMessage().contains("Attempting again with");
+    System.Logger.Level level = failover ? System.Logger.Level.DEBUG :
         switch (event.getLevel()) {
           case ERROR -> System.Logger.Level.ERROR;
           case WARN -> System.Logger.Level.WARNING;
