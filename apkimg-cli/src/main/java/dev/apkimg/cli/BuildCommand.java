@@ -1,9 +1,19 @@
 package dev.apkimg.cli;
 
+import dev.apkimg.build.BuildMetadata;
+import dev.apkimg.build.BuildRequest;
 import dev.apkimg.build.BuildResult;
 import dev.apkimg.build.ImageBuilder;
+import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.image.RegistryCredentials;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,25 +21,58 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code apkimg build PROFILE -o OUT.tar}. */
+/** {@code apkimg build PROFILE [-o OUT.tar] [--push REF]... [--daemon]}. */
 @Command(
     name = "build",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Build an OCI image archive from an image profile.",
-    footer = {"", "Example:", "  apkimg build profiles/alpine-base.yaml -o alpine-base.tar"})
+    description = "Build an image from an image profile: an archive, a push to registries, a load into Docker.",
+    footer = {"", "Examples:", "  apkimg build profiles/alpine-base.yaml -o alpine-base.tar",
+        "  apkimg build profiles/alpine-base.yaml --push registry.example.com/alpine-base:3.20",
+        "", "Registry password: --password-stdin, or the environment variable " + BuildCommand.PASSWORD_ENV + "."})
 final class BuildCommand implements Callable<Integer> {
+  static final String PASSWORD_ENV = "APKIMG_REGISTRY_PASSWORD";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "PROFILE", description = "The YAML image profile.")
   Path profile;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.tar",
-      description = "Where to write the OCI image archive (OCI layout in a tar).")
+  @Option(names = {"-o", "--output"}, paramLabel = "OUT.tar",
+      description = "Write the image archive here (OCI layout in a tar unless --format docker).")
   Path output;
 
-  @Option(names = "--tag", paramLabel = "NAME", description = "Image name recorded in the archive. Default: PROFILE's file name, tag latest.")
+  @Option(names = "--format", paramLabel = "oci|docker", defaultValue = "oci",
+      description = "Archive format: oci (default; several archs in one image index) or docker (docker load; one arch).")
+  String format;
+
+  @Option(names = "--tag", paramLabel = "NAME", description = "Image name recorded in the archive and the daemon, as given. Default: PROFILE's file name, tag latest.")
   String tag;
+
+  @Option(names = "--push", paramLabel = "REF",
+      description = "Push to this registry reference, e.g. registry.example.com/team/base:1.0 (repeatable).")
+  List<String> push = new ArrayList<>();
+
+  @Option(names = "--daemon", description = "Load the image into the running Docker daemon (docker load).")
+  boolean daemon;
+
+  @Option(names = "--allow-insecure-registry",
+      description = "Allow registries on plain HTTP or with unverified TLS, and send them credentials.")
+  boolean allowInsecureRegistry;
+
+  @Option(names = "--registry-username", paramLabel = "USER",
+      description = "Log in to the registries pushed to as USER; the password from --password-stdin or " + PASSWORD_ENV + ".")
+  String registryUsername;
+
+  @Option(names = "--password-stdin", description = "Read the registry password from standard input (as docker login).")
+  boolean passwordStdin;
+
+  @Option(names = "--metadata-file", paramLabel = "FILE",
+      description = "Write JSON: digest, per-arch manifests and platforms, tags, sizes, installed packages.")
+  Path metadataFile;
+
+  @Option(names = "--digest-file", paramLabel = "FILE", description = "Write the image digest alone.")
+  Path digestFile;
 
   @Option(names = "--lockfile", paramLabel = "FILE",
       description = "Install the packages this lockfile pins. Default: PROFILE's NAME.lock.json, when it exists.")
@@ -46,14 +89,34 @@ final class BuildCommand implements Callable<Integer> {
   @Mixin RepositoryOptions options;
 
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
+    ImageOutputs.Format archiveFormat = switch (format.toLowerCase(Locale.ROOT)) {
+      case "oci" -> ImageOutputs.Format.OCI;
+      case "docker" -> ImageOutputs.Format.DOCKER;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(),
+          "--format must be oci or docker, not '" + format + "'");
+    };
+    if (output == null && push.isEmpty() && !daemon) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "nothing to do: give -o FILE, --push REF or --daemon");
+    }
+    BuildRequest.Builder request = options.request(profile).imageReference(tag)
+        .lockfile(lockfile).useLockfile(!noLockfile)
+        .format(archiveFormat).push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
+        .credentials(credentials()).sourceDateEpoch(sourceDateEpoch());
+    if (output != null) {
+      request.output(output);
+    }
+    BuildResult result = new ImageBuilder().build(request.build(), options.listener(spec.commandLine().getErr()));
+    if (metadataFile != null) {
+      BuildMetadata.writeMetadata(result, metadataFile);
+    }
+    if (digestFile != null) {
+      BuildMetadata.writeDigest(result, digestFile);
+    }
     PrintWriter out = spec.commandLine().getOut();
-    BuildResult result = new ImageBuilder().build(
-        options.request(profile).output(output).imageReference(tag)
-            .lockfile(lockfile).useLockfile(!noLockfile).sourceDateEpoch(sourceDateEpoch()).build(),
-        options.listener(spec.commandLine().getErr()));
     // stdout carries only the digest, so scripts can capture it.
-    out.println(result.manifestDigest());
+    out.println(result.digest());
     out.flush();
     return 0;
   }
@@ -75,5 +138,39 @@ final class BuildCommand implements Callable<Integer> {
           "SOURCE_DATE_EPOCH must be seconds since 1970, not '" + env + "'");
     }
     return Long.parseLong(env.trim());
+  }
+
+  private RegistryCredentials credentials() throws IOException {
+    RegistryCredentials found = RegistryCredentials.fromEnvironment();
+    if (registryUsername == null) {
+      if (passwordStdin) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--password-stdin needs --registry-username");
+      }
+      return found;
+    }
+    if (passwordStdin) {
+      return found.withLogin(registryUsername, readPassword(System.in), "--registry-username and --password-stdin");
+    }
+    String password = System.getenv(PASSWORD_ENV);
+    if (password == null || password.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--registry-username needs a password: pipe it to --password-stdin, or set " + PASSWORD_ENV);
+    }
+    return found.withLogin(registryUsername, password, "--registry-username and " + PASSWORD_ENV);
+  }
+
+  /** All of stdin without the line end after it, as docker login --password-stdin reads it. */
+  static String readPassword(InputStream in) throws IOException {
+    String password = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    if (password.endsWith("\n")) {
+      password = password.substring(0, password.length() - 1);
+    }
+    if (password.endsWith("\r")) {
+      password = password.substring(0, password.length() - 1);
+    }
+    if (password.isEmpty()) {
+      throw new dev.apkimg.ApkimgException("--password-stdin: standard input was empty");
+    }
+    return password;
   }
 }

@@ -1,5 +1,7 @@
 package dev.apkimg.build;
 
+import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.image.RegistryCredentials;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,11 @@ public final class BuildRequest {
   private final Path lockfile;
   private final boolean useLockfile;
   private final Long sourceDateEpoch;
+  private final ImageOutputs.Format format;
+  private final List<String> push;
+  private final boolean daemon;
+  private final boolean allowInsecureRegistries;
+  private final RegistryCredentials credentials;
 
   private BuildRequest(Builder b) {
     this.profile = b.profile;
@@ -37,6 +44,35 @@ public final class BuildRequest {
     this.lockfile = b.lockfile;
     this.useLockfile = b.useLockfile;
     this.sourceDateEpoch = b.sourceDateEpoch;
+    this.format = b.format;
+    this.push = List.copyOf(b.push);
+    this.daemon = b.daemon;
+    this.allowInsecureRegistries = b.allowInsecureRegistries;
+    this.credentials = b.credentials;
+  }
+
+  /** The format of {@link #output()}: an OCI archive (default) or a Docker archive. */
+  public ImageOutputs.Format format() {
+    return format;
+  }
+
+  /** Image references to push to. */
+  public List<String> push() {
+    return push;
+  }
+
+  /** Whether to load the image into the Docker daemon. */
+  public boolean daemon() {
+    return daemon;
+  }
+
+  public boolean allowInsecureRegistries() {
+    return allowInsecureRegistries;
+  }
+
+  /** Where registry credentials come from; default: docker's and podman's files. */
+  public RegistryCredentials credentials() {
+    return credentials;
   }
 
   /**
@@ -70,7 +106,7 @@ public final class BuildRequest {
     return profile;
   }
 
-  /** Where the image goes; {@code null} for requests that only resolve. */
+  /** The archive to write; {@code null} for requests that only resolve, push or load. */
   public Path output() {
     return output;
   }
@@ -119,6 +155,37 @@ public final class BuildRequest {
     private int parallelism = 6;
     private Path lockfile;
     private boolean useLockfile = true;
+    private ImageOutputs.Format format = ImageOutputs.Format.OCI;
+    private final List<String> push = new ArrayList<>();
+    private boolean daemon;
+    private boolean allowInsecureRegistries;
+    private RegistryCredentials credentials;
+
+    public Builder format(ImageOutputs.Format format) {
+      this.format = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    public Builder push(List<String> references) {
+      this.push.addAll(references);
+      return this;
+    }
+
+    public Builder daemon(boolean daemon) {
+      this.daemon = daemon;
+      return this;
+    }
+
+    public Builder allowInsecureRegistries(boolean allow) {
+      this.allowInsecureRegistries = allow;
+      return this;
+    }
+
+    public Builder credentials(RegistryCredentials credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
     private Long sourceDateEpoch;
 
     /** {@code SOURCE_DATE_EPOCH}: see {@link BuildRequest#sourceDateEpoch()}; null for the default. */

@@ -5,28 +5,65 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a build produced: the archive, its digests and sizes, what was installed, and what became
- * of the install scripts (lines carried out on the image, lines not).
+ * What a build produced: the image digest (of the index, with several architectures), where it
+ * went, and per architecture the manifest, layer, sizes and installed packages.
+ *
+ * @param digest the image digest, the same in the archive and in every registry
+ * @param mediaType what {@code digest} names: an OCI image manifest or image index
+ * @param imageReference the name recorded in the archive, as given
+ * @param output the archive written, or {@code null}
+ * @param pushed the references pushed to
+ * @param loaded whether the image was loaded into the Docker daemon
+ * @param images one per architecture, in the order built
  */
 public record BuildResult(
-    Path output,
-    String arch,
+    String digest,
+    String mediaType,
     String imageReference,
-    String manifestDigest,
-    String layerDigest,
-    String layerDiffId,
-    long layerSize,
-    List<InstalledPackage> packages,
-    List<ScriptReport> scripts) {
+    Path output,
+    List<String> pushed,
+    boolean loaded,
+    List<ArchImage> images) {
 
   public BuildResult {
-    packages = List.copyOf(packages);
-    scripts = List.copyOf(scripts);
+    pushed = List.copyOf(pushed);
+    images = List.copyOf(images);
   }
 
-  /** The scripts with at least one line not carried out ({@code NAME-VERSION.post-install}). */
-  public List<String> skippedScripts() {
-    return scripts.stream().filter(s -> !s.notCarriedOut().isEmpty()).map(ScriptReport::script).toList();
+  /**
+   * One architecture's image.
+   *
+   * @param arch the apk architecture, e.g. {@code armv7}
+   * @param platform the OCI platform, e.g. {@code linux/arm/v7}
+   * @param manifestDigest the digest of this architecture's manifest
+   * @param configDigest the digest of its configuration (docker's image id)
+   * @param layerDigest the digest of the gzipped rootfs layer
+   * @param layerDiffId the digest of the uncompressed rootfs layer
+   * @param compressedSize manifest, configuration and layers as stored in a registry, in bytes
+   * @param uncompressedSize the uncompressed layer tar, in bytes
+   * @param packages what was installed, in install order
+   * @param scripts what became of each install script: lines carried out on the image, lines not
+   */
+  public record ArchImage(
+      String arch,
+      String platform,
+      String manifestDigest,
+      String configDigest,
+      String layerDigest,
+      String layerDiffId,
+      long compressedSize,
+      long uncompressedSize,
+      List<InstalledPackage> packages,
+      List<ScriptReport> scripts) {
+    public ArchImage {
+      packages = List.copyOf(packages);
+      scripts = List.copyOf(scripts);
+    }
+
+    /** The scripts with at least one line not carried out ({@code NAME-VERSION.post-install}). */
+    public List<String> skippedScripts() {
+      return scripts.stream().filter(s -> !s.notCarriedOut().isEmpty()).map(ScriptReport::script).toList();
+    }
   }
 
   /** One installed package. */

@@ -16,9 +16,12 @@ import dev.apkimg.apk.SignatureStatus;
 import dev.apkimg.fetch.PackageCache;
 import dev.apkimg.fetch.PackageFetcher;
 import dev.apkimg.image.ImageConfig;
-import dev.apkimg.image.ImageResult;
+import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.image.ImagePublisher;
 import dev.apkimg.image.LayerBlob;
-import dev.apkimg.image.OciImageWriter;
+import dev.apkimg.image.PlatformImage;
+import dev.apkimg.image.PublishResult;
+import dev.apkimg.image.RootfsImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
 import dev.apkimg.repo.Keyring;
@@ -43,6 +46,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -141,18 +145,34 @@ public final class ImageBuilder {
    * profile) the pinned packages are installed and no index is read.
    */
   public BuildResult build(BuildRequest request, BuildListener listener) {
-    if (request.output() == null) {
-      throw new IllegalArgumentException("a build needs an output file");
+    if (request.output() == null && request.push().isEmpty() && !request.daemon()) {
+      throw new ApkimgException("nothing to do: give -o FILE, --push REF or --daemon");
     }
     ImageProfile profile = ProfileLoader.load(request.profile());
-    String arch = chooseArch(request, profile);
+    List<String> archs = request.arch().isPresent() || profile.archs().size() <= 1
+        ? List.of(chooseArch(request, profile))
+        : profile.archs();
     Path lockfile = request.lockfile().orElse(null);
     if (lockfile == null && request.useLockfile() && Files.isRegularFile(defaultLockfile(request.profile()))) {
       lockfile = defaultLockfile(request.profile());
     }
-    if (lockfile != null) {
-      return buildLocked(request, profile, arch, lockfile, listener);
+    Path work = createWorkDir(request.output());
+    try {
+      List<ArchLayer> layers = new ArrayList<>();
+      for (String arch : archs) {
+        layers.add(lockfile != null
+            ? buildLocked(request, profile, arch, lockfile, work, listener)
+            : buildFromIndexes(request, profile, arch, work, listener));
+      }
+      checkSameVersions(layers);
+      return publish(request, profile, layers, work, listener);
+    } finally {
+      deleteRecursively(work);
     }
+  }
+
+  private ArchLayer buildFromIndexes(BuildRequest request, ImageProfile profile, String arch, Path work,
+      BuildListener listener) {
     ResolvedBuild resolved = resolve(request, profile, arch, listener);
     List<RepositoryPackage> packages = resolved.resolution().packages();
     List<Path> files = fetcher(request, resolved.keyring()).fetch(packages, arch, listener::detail);
@@ -161,11 +181,12 @@ public final class ImageBuilder {
       sources.add(new PackageSource(packages.get(i).info(), files.get(i)));
     }
     List<String> repos = resolved.repositories().stream().map(Repository::spec).collect(Collectors.toList());
-    return writeImage(request, profile, arch, sources, repos, resolved.keyring(), resolved.keyring().usedKeys(), listener);
+    return writeImage(request, profile, arch, sources, repos, resolved.keyring(), resolved.keyring().usedKeys(), work,
+        listener);
   }
 
-  private BuildResult buildLocked(BuildRequest request, ImageProfile profile, String arch, Path lockfile,
-      BuildListener listener) {
+  private ArchLayer buildLocked(BuildRequest request, ImageProfile profile, String arch, Path lockfile,
+      Path work, BuildListener listener) {
     Lockfile lock = Lockfile.read(lockfile);
     String refresh = "run 'apkimg lock " + request.profile() + "' to refresh it, or build with --no-lockfile";
     if (!profile.checksum().equals(lock.profileChecksum())) {
@@ -209,7 +230,7 @@ public final class ImageBuilder {
     }
     List<String> repos = overrides.isEmpty() ? pinned.repositories()
         : overrides.stream().map(Repository::spec).collect(Collectors.toList());
-    return writeImage(request, profile, arch, sources, repos, keyring, pems, listener);
+    return writeImage(request, profile, arch, sources, repos, keyring, pems, work, listener);
   }
 
   /** The repository a pinned URL lives in: the URL without {@code /ARCH/FILE}. */
@@ -233,43 +254,26 @@ public final class ImageBuilder {
     }
   }
 
-  private BuildResult writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
-      List<String> repositories, Keyring keyring, Map<String, byte[]> keys, BuildListener listener) {
+  private ArchLayer writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
+      List<String> repositories, Keyring keyring, Map<String, byte[]> keys, Path work, BuildListener listener) {
     long newest = 0;
     for (PackageSource s : sources) {
       newest = Math.max(newest, s.info().buildTime());
     }
     long timestamp = request.sourceDateEpoch().orElse(newest);
-    Path output = request.output().toAbsolutePath();
-    Path work = createWorkDir(output);
     try {
       ProfileMutations mutations = new ProfileMutations(profile, request.profile());
       RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp,
           mutations.mutations());
-      LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer.tar.gz"));
+      LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer-" + arch + ".tar.gz"));
       reportScripts(layer.scripts(), listener);
       listener.info("layer: " + layer.entries() + " entries, " + layer.size() + " bytes compressed, "
           + layer.uncompressedSize() + " bytes");
 
-      String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
       ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp), mutations.user());
-      ImageResult image;
-      try {
-        image = OciImageWriter.writeOciArchive(
-            new LayerBlob(layer.file(), layer.digest(), layer.diffId(), layer.size()), config, reference, output);
-      } catch (IOException e) {
-        throw new ApkimgException("cannot write image " + output + ": " + e.getMessage(), e);
-      }
-      listener.info("wrote " + output + " (" + reference + ", " + image.manifestDigest() + ")");
-      List<BuildResult.InstalledPackage> installed = sources.stream()
-          .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
-          .collect(Collectors.toList());
-      return new BuildResult(output, arch, reference, image.manifestDigest(), layer.digest(), layer.diffId(),
-          layer.size(), installed, layer.scripts());
+      return new ArchLayer(arch, layer, sources, config);
     } catch (IOException e) {
       throw new ApkimgException("cannot write the image layer: " + e.getMessage(), e);
-    } finally {
-      deleteRecursively(work);
     }
   }
 
@@ -293,6 +297,100 @@ public final class ImageBuilder {
         }
       }
     });
+  }
+
+  /** One architecture's layer, written, with what it holds and its image configuration. */
+  private record ArchLayer(String arch, LayerResult layer, List<PackageSource> sources, ImageConfig config) {}
+
+  /** Every architecture must install the same versions: one image, one set of packages. */
+  private static void checkSameVersions(List<ArchLayer> layers) {
+    ArchLayer first = layers.get(0);
+    Map<String, String> versions = new TreeMap<>();
+    first.sources().forEach(s -> versions.put(s.info().name(), s.info().version()));
+    for (ArchLayer other : layers.subList(1, layers.size())) {
+      for (PackageSource s : other.sources()) {
+        String version = versions.get(s.info().name());
+        if (version != null && !version.equals(s.info().version())) {
+          throw new ApkimgException("package " + s.info().name() + " differs between architectures: "
+              + version + " for " + first.arch() + ", " + s.info().version() + " for " + other.arch()
+              + " (every architecture must install the same versions; pin it in contents.packages, e.g. "
+              + s.info().name() + "=" + version + ")");
+        }
+      }
+    }
+  }
+
+  /** The image part: each layer becomes a platform image, published to every requested output. */
+  private BuildResult publish(BuildRequest request, ImageProfile profile, List<ArchLayer> layers, Path work,
+      BuildListener listener) {
+    String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
+    Instant created = layers.stream().map(l -> l.config().created()).max(Instant::compareTo).orElseThrow();
+    Map<String, String> annotations = imageAnnotations(profile, created);
+    List<PlatformImage> images = new ArrayList<>();
+    List<BuildResult.ArchImage> archImages = new ArrayList<>();
+    for (ArchLayer l : layers) {
+      LayerResult layer = l.layer();
+      ImageConfig config = l.config().withMetadata(profile.labels(), profile.volumes(), profile.ports(),
+          profile.stopSignal(), history(profile, l.sources()));
+      PlatformImage image;
+      try {
+        RootfsImage rootfs = RootfsImage.create(
+            new LayerBlob(layer.file(), layer.digest(), layer.diffId(), layer.size()), config,
+            work.resolve("image-" + l.arch()));
+        image = PlatformImage.build(rootfs, rootfs.containerBuilder(), annotations);
+      } catch (IOException e) {
+        throw new ApkimgException("cannot build the " + l.arch() + " image: " + e.getMessage(), e);
+      }
+      images.add(image);
+      List<BuildResult.InstalledPackage> installed = l.sources().stream()
+          .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
+          .collect(Collectors.toList());
+      archImages.add(new BuildResult.ArchImage(l.arch(), image.platform(), image.manifestDigest(),
+          image.configDigest(), layer.digest(), layer.diffId(), image.compressedSize(), layer.uncompressedSize(),
+          installed, layer.scripts()));
+    }
+    ImageOutputs.Builder outputs = ImageOutputs.builder(reference)
+        .push(request.push())
+        .daemon(request.daemon())
+        .allowInsecureRegistries(request.allowInsecureRegistries())
+        .indexAnnotations(annotations);
+    if (request.output() != null) {
+      outputs.archive(request.output(), request.format());
+    }
+    if (request.credentials() != null) {
+      outputs.credentials(request.credentials());
+    }
+    PublishResult published = ImagePublisher.publish(images, outputs.build(), listener::info);
+    return new BuildResult(published.digest(), published.mediaType(), reference, published.archive(),
+        published.pushed(), published.loaded(), archImages);
+  }
+
+  /**
+   * Manifest and index annotations: the profile's, then apko's {@code vcs-url} ({@code URL@REV}
+   * gives source and revision; a URL alone, source only, where apko sets nothing), then the
+   * creation time, the build date.
+   */
+  static Map<String, String> imageAnnotations(ImageProfile profile, Instant created) {
+    Map<String, String> annotations = new LinkedHashMap<>(profile.annotations());
+    String vcs = profile.vcsUrl();
+    if (vcs != null && !vcs.isBlank()) {
+      // URL@REV: an '@' after the path and the scheme; git@host:org/repo has its '@' before them.
+      int at = vcs.lastIndexOf('@');
+      if (at > 0 && at < vcs.length() - 1 && at > vcs.lastIndexOf('/') && at > vcs.indexOf(':')) {
+        annotations.put("org.opencontainers.image.source", vcs.substring(0, at));
+        annotations.put("org.opencontainers.image.revision", vcs.substring(at + 1));
+      } else {
+        annotations.put("org.opencontainers.image.source", vcs);
+      }
+    }
+    annotations.putIfAbsent("org.opencontainers.image.created", created.toString());
+    return annotations;
+  }
+
+  /** The layer's history entry names the world and every installed package. */
+  private static ImageConfig.History history(ImageProfile profile, List<PackageSource> sources) {
+    return new ImageConfig.History("apkimg: apk add " + String.join(" ", profile.contents().packages()),
+        sources.stream().map(s -> s.info().name() + "-" + s.info().version()).collect(Collectors.joining(" ")));
   }
 
   private static Path cacheDir(BuildRequest request) {
@@ -333,15 +431,11 @@ public final class ImageBuilder {
 
   private static String chooseArch(BuildRequest request, ImageProfile profile) {
     if (request.arch().isPresent()) {
-      String arch = request.arch().get();
+      String arch = ImageProfile.apkArch(request.arch().get());
       if (!ProfileLoader.ARCHS.contains(arch)) {
         throw new ApkimgException("unknown architecture '" + arch + "' (known: " + String.join(", ", ProfileLoader.ARCHS) + ")");
       }
       return arch;
-    }
-    if (profile.archs().size() > 1) {
-      throw new ApkimgException(request.profile() + " lists several archs " + profile.archs()
-          + "; multi-arch images are not supported yet: choose one with --arch");
     }
     if (profile.archs().size() == 1) {
       return profile.archs().get(0);
@@ -376,13 +470,16 @@ public final class ImageBuilder {
     List<String> entrypoint;
     List<String> cmd;
     try {
-      entrypoint = profile.entrypoint() == null ? List.of() : ProfileLoader.splitWords(profile.entrypoint().command());
+      entrypoint = profile.entrypoint() == null ? List.of()
+          : profile.entrypoint().shellFragment() != null
+          ? List.of("/bin/sh", "-c", profile.entrypoint().shellFragment())
+          : ProfileLoader.splitWords(profile.entrypoint().command());
       cmd = ProfileLoader.splitWords(profile.cmd());
     } catch (IllegalArgumentException e) {
       throw new ApkimgException("profile: " + e.getMessage());
     }
     return new ImageConfig("linux", ociArch, variant, entrypoint, cmd, profile.environment(),
-        profile.workDir(), created, user);
+        profile.workDir(), created).withUser(user);
   }
 
   private static String defaultReference(Path profile) {
@@ -395,13 +492,17 @@ public final class ImageBuilder {
     return name + ":latest";
   }
 
+  /** Beside the output, so the layer is written on the same file system; else in the temp dir. */
   private static Path createWorkDir(Path output) {
     try {
-      Path parent = output.getParent();
+      if (output == null) {
+        return Files.createTempDirectory("apkimg-");
+      }
+      Path parent = output.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       return Files.createTempDirectory(parent, ".apkimg-");
     } catch (IOException e) {
-      throw new ApkimgException("cannot write to " + output.getParent() + ": " + e.getMessage(), e);
+      throw new ApkimgException("cannot write to " + output.toAbsolutePath().getParent() + ": " + e.getMessage(), e);
     }
   }
 

@@ -10,10 +10,10 @@ import java.util.Objects;
 /**
  * The runtime configuration of a single-platform image.
  *
- * <p>Two limits come from jib-core 0.28.1, which builds the image configuration: it keeps the
- * environment in a hash map, so the written {@code Env} list has a stable order that is not
- * necessarily the order given here; and it has no {@code variant} field, so {@code variant} is
- * not written (see {@link OciImageWriter}).
+ * <p>jib-core 0.28.1 builds the image configuration. It keeps the environment in a hash map, so
+ * the written {@code Env} list has a stable order that is not necessarily the order given here.
+ * It has no {@code variant} or {@code StopSignal}: {@link ImagePublisher} adds them to jib's
+ * configuration before anything is published.
  *
  * @param os the operating system, e.g. {@code linux}
  * @param architecture the OCI architecture name, e.g. {@code amd64}, {@code arm64}
@@ -23,6 +23,11 @@ import java.util.Objects;
  * @param environment environment variables
  * @param workingDir an absolute path, or {@code null} for the default
  * @param created the image creation time, recorded in the configuration
+ * @param labels {@code Labels}
+ * @param volumes {@code Volumes}: absolute paths
+ * @param exposedPorts {@code ExposedPorts}: {@code PORT/tcp} or {@code PORT/udp}
+ * @param stopSignal {@code StopSignal}, e.g. {@code SIGTERM}, or {@code null}
+ * @param history the history entry of the root filesystem layer
  * @param user the user the container runs as ({@code uid:gid}), or {@code null} for root
  */
 public record ImageConfig(
@@ -34,7 +39,21 @@ public record ImageConfig(
     Map<String, String> environment,
     String workingDir,
     Instant created,
+    Map<String, String> labels,
+    List<String> volumes,
+    List<String> exposedPorts,
+    String stopSignal,
+    History history,
     String user) {
+
+  /** The layer's history entry: what made it ({@code created_by}) and what it holds. */
+  public record History(String createdBy, String comment) {
+    public static final History DEFAULT = new History("apkimg", "root filesystem");
+
+    public History {
+      Objects.requireNonNull(createdBy, "createdBy");
+    }
+  }
 
   public ImageConfig {
     requireNonBlank(os, "os");
@@ -59,15 +78,48 @@ public record ImageConfig(
       throw new IllegalArgumentException("workingDir must be an absolute path: " + workingDir);
     }
     Objects.requireNonNull(created, "created");
+    labels = labels == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    for (String volume : volumes) {
+      if (!volume.startsWith("/")) {
+        throw new IllegalArgumentException("volume must be an absolute path: " + volume);
+      }
+    }
+    exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
+    for (String port : exposedPorts) {
+      if (!PORT.matcher(port).matches()) {
+        throw new IllegalArgumentException("port must be PORT, PORT/tcp or PORT/udp: " + port);
+      }
+    }
+    if (stopSignal != null && stopSignal.isBlank()) {
+      throw new IllegalArgumentException("stopSignal must be null or non-blank");
+    }
+    history = history == null ? History.DEFAULT : history;
     if (user != null && user.isBlank()) {
       throw new IllegalArgumentException("user must be null or non-blank");
     }
   }
 
-  /** A configuration that runs as root. */
-  public ImageConfig(String os, String architecture, String variant, List<String> entrypoint, List<String> cmd,
-      Map<String, String> environment, String workingDir, Instant created) {
-    this(os, architecture, variant, entrypoint, cmd, environment, workingDir, created, null);
+  private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile("[0-9]{1,5}(/(tcp|udp))?");
+
+  /** The runtime settings without labels, volumes, ports, stop signal or history. */
+  public ImageConfig(String os, String architecture, String variant, List<String> entrypoint,
+      List<String> cmd, Map<String, String> environment, String workingDir, Instant created) {
+    this(os, architecture, variant, entrypoint, cmd, environment, workingDir, created,
+        null, null, null, null, null, null);
+  }
+
+  /** This configuration with the given labels, volumes, ports, stop signal and history. */
+  public ImageConfig withMetadata(Map<String, String> labels, List<String> volumes,
+      List<String> exposedPorts, String stopSignal, History history) {
+    return new ImageConfig(os, architecture, variant, entrypoint, cmd, environment, workingDir,
+        created, labels, volumes, exposedPorts, stopSignal, history, user);
+  }
+
+  /** This configuration running as {@code user} ({@code uid:gid}; {@code null}: root). */
+  public ImageConfig withUser(String user) {
+    return new ImageConfig(os, architecture, variant, entrypoint, cmd, environment, workingDir,
+        created, labels, volumes, exposedPorts, stopSignal, history, user);
   }
 
   /** A Linux image with no entrypoint, command, environment or working directory. */

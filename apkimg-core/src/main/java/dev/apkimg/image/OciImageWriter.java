@@ -1,76 +1,25 @@
 package dev.apkimg.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.cloud.tools.jib.api.CacheDirectoryCreationException;
-import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
-import com.google.cloud.tools.jib.api.Jib;
-import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.LogEvent;
-import com.google.cloud.tools.jib.api.RegistryException;
-import com.google.cloud.tools.jib.api.TarImage;
-import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
-import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
-import com.google.cloud.tools.jib.api.buildplan.Platform;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
- * Turns our gzipped rootfs layer and an {@link ImageConfig} into an OCI image archive (an OCI
- * image layout in a tar, as {@code skopeo copy oci-archive:...} reads it), using jib-core.
- *
- * <p>jib cannot take a root filesystem as an application layer, so the layer goes in as a
- * <em>base image</em>: a {@code docker save}-style tar holding our config and the layer. jib
- * copies an already-gzipped base layer byte for byte and, with {@link ImageFormat#OCI}, writes
- * an OCI image layout as a tar: {@code blobs/sha256/<layer>}, {@code <config>}, {@code
- * <manifest>}, then {@code oci-layout} and {@code index.json} (one manifest, annotated with
- * {@code org.opencontainers.image.ref.name}), no directory entries, every header with uid/gid 0,
- * empty owner names, mode 0644 and time 0. That is deterministic and what {@code skopeo} reads,
- * so it is used as written, after checking that its manifest names our layer.
- *
- * <p>jib-core 0.28.1 has no {@code variant} in its configuration model: a variant in the base
- * config is read and dropped, and jib's {@code index.json} carries no platform. So {@link
- * ImageConfig#variant()} is not in the written image.
+ * Writes one platform's image as an OCI image archive (an OCI image layout in a tar, as {@code
+ * skopeo copy oci-archive:...} reads it): {@link RootfsImage}, {@link PlatformImage} and {@link
+ * ImagePublisher} in one call, for callers that need nothing else.
  */
 public final class OciImageWriter {
 
   private static final System.Logger LOG = System.getLogger(OciImageWriter.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-  private static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
-  private static final String BLOBS = "blobs/sha256/";
-  // Guards against reading a huge entry into memory where only JSON is expected.
-  private static final long MAX_JSON_SIZE = 4L << 20;
-  private static final FileTime ENTRY_TIME = FileTime.from(Instant.EPOCH);
 
   private OciImageWriter() {}
 
@@ -92,31 +41,16 @@ public final class OciImageWriter {
     Objects.requireNonNull(layer, "layer");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(output, "output");
-    ImageReference imageReference = parseReference(reference);
-    checkLayerFile(layer);
+    parseReference(reference);
 
-    Path target = output.toAbsolutePath();
-    Path directory = target.getParent();
-    Files.createDirectories(directory);
     Path work = Files.createTempDirectory("apkimg-image-");
-    Path temporary = null;
-    boolean written = false;
     try {
-      Path baseTar = work.resolve("base.tar");
-      writeBaseImageTar(layer, config, baseTar);
-      // Not createTempFile: its 0600 would stay on the image; createFile applies the umask like any tool's output.
-      temporary = Files.createFile(directory.resolve(
-          "." + target.getFileName() + "." + UUID.randomUUID() + ".tmp"));
-      runJib(baseTar, config, imageReference, temporary, work);
-      ImageResult result = verify(temporary, layer);
-      force(temporary);
-      moveIntoPlace(temporary, target);
-      written = true;
-      return result;
+      RootfsImage image = RootfsImage.create(layer, config, work);
+      PlatformImage built = PlatformImage.build(image, image.containerBuilder(), Map.of());
+      ImagePublisher.writeArchive(List.of(built), reference, output.toAbsolutePath(),
+          ImageOutputs.Format.OCI);
+      return new ImageResult(built.manifestDigest(), built.configDigest(), layer.digest(), layer.size());
     } finally {
-      if (!written && temporary != null) {
-        deleteOrWarn(temporary);
-      }
       deleteRecursively(work);
     }
   }
@@ -127,215 +61,6 @@ public final class OciImageWriter {
       return ImageReference.parse(reference);
     } catch (InvalidImageReferenceException e) {
       throw new IllegalArgumentException("invalid image reference: " + reference, e);
-    }
-  }
-
-  private static void checkLayerFile(LayerBlob layer) throws IOException {
-    if (!Files.isRegularFile(layer.file())) {
-      throw new NoSuchFileException(layer.file().toString(), null, "layer file not found");
-    }
-    long actual = Files.size(layer.file());
-    if (actual != layer.size()) {
-      throw new IOException(
-          "layer " + layer.file() + " is " + actual + " bytes, its LayerBlob says " + layer.size());
-    }
-  }
-
-  /** The base image jib reads: {@code docker save} layout with our config and layer. */
-  private static void writeBaseImageTar(LayerBlob layer, ImageConfig config, Path baseTar)
-      throws IOException {
-    ObjectNode manifestEntry = JSON.createObjectNode();
-    manifestEntry.put("Config", "config.json");
-    manifestEntry.putArray("RepoTags");
-    manifestEntry.putArray("Layers").add("layer.tar.gz");
-    byte[] manifest = JSON.writeValueAsBytes(JSON.createArrayNode().add(manifestEntry));
-
-    // Only what jib takes from a base image goes here; the runtime settings are set on the
-    // container builder so that jib does not treat them as inherited.
-    ObjectNode base = JSON.createObjectNode();
-    base.put("created", config.created().toString());
-    base.put("architecture", config.architecture());
-    if (config.variant() != null) {
-      base.put("variant", config.variant()); // dropped by jib 0.28.1, see class comment
-    }
-    base.put("os", config.os());
-    ObjectNode rootfs = base.putObject("rootfs");
-    rootfs.put("type", "layers");
-    rootfs.putArray("diff_ids").add(layer.diffId());
-    // A history entry for our layer stops jib adding an "auto-generated by Jib" one.
-    base.putArray("history")
-        .addObject()
-        .put("created", config.created().toString())
-        .put("created_by", "apkimg")
-        .put("comment", "root filesystem");
-    byte[] configJson = JSON.writeValueAsBytes(base);
-
-    try (TarArchiveOutputStream tar = newTar(Files.newOutputStream(baseTar))) {
-      putBytes(tar, "manifest.json", manifest);
-      putBytes(tar, "config.json", configJson);
-      tar.putArchiveEntry(fileEntry("layer.tar.gz", layer.size()));
-      Files.copy(layer.file(), tar);
-      tar.closeArchiveEntry();
-    }
-  }
-
-  private static void runJib(
-      Path baseTar, ImageConfig config, ImageReference reference, Path jibTar, Path work)
-      throws IOException {
-    JibContainerBuilder builder =
-        Jib.from(TarImage.at(baseTar))
-            .setFormat(ImageFormat.OCI)
-            .setCreationTime(config.created())
-            .setPlatforms(Set.of(new Platform(config.architecture(), config.os())))
-            .setEnvironment(config.environment());
-    if (!config.entrypoint().isEmpty()) {
-      builder.setEntrypoint(config.entrypoint());
-    }
-    if (!config.cmd().isEmpty()) {
-      builder.setProgramArguments(config.cmd());
-    }
-    if (config.workingDir() != null) {
-      builder.setWorkingDirectory(AbsoluteUnixPath.get(config.workingDir()));
-    }
-    if (config.user() != null) {
-      builder.setUser(config.user());
-    }
-    // Fresh caches per build: jib finds base layers by diff id, so a shared cache could hand
-    // back another build's compressed bytes for the same content.
-    Containerizer containerizer =
-        Containerizer.to(TarImage.at(jibTar).named(reference))
-            .setBaseImageLayersCache(work.resolve("base-layers-cache"))
-            .setApplicationLayersCache(work.resolve("application-layers-cache"))
-            .setOfflineMode(true)
-            .setToolName("apkimg")
-            .addEventHandler(LogEvent.class, OciImageWriter::log);
-    try {
-      builder.containerize(containerizer);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("image build interrupted");
-      interrupted.initCause(e);
-      throw interrupted;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IOException("jib could not build the image: " + cause.getMessage(), cause);
-    } catch (RegistryException | CacheDirectoryCreationException e) {
-      throw new IOException("jib could not build the image: " + e.getMessage(), e);
-    }
-    if (Files.size(jibTar) == 0) {
-      throw new IOException("jib reported success but wrote no image tar at " + jibTar);
-    }
-  }
-
-  private static void log(LogEvent event) {
-    System.Logger.Level level =
-        switch (event.getLevel()) {
-          case ERROR -> System.Logger.Level.ERROR;
-          case WARN -> System.Logger.Level.WARNING;
-          case DEBUG -> System.Logger.Level.TRACE;
-          default -> System.Logger.Level.DEBUG;
-        };
-    LOG.log(level, () -> "jib: " + event.getMessage());
-  }
-
-  /** Reads back what jib wrote and checks that it is our single-layer OCI image. */
-  private static ImageResult verify(Path ociTar, LayerBlob layer) throws IOException {
-    try (TarFile tarFile = new TarFile(ociTar)) {
-      Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
-      for (TarArchiveEntry entry : tarFile.getEntries()) {
-        entries.put(entry.getName(), entry);
-      }
-      readJson(tarFile, entries, "oci-layout");
-      JsonNode manifests = JSON.readTree(readJson(tarFile, entries, "index.json")).path("manifests");
-      if (manifests.size() != 1
-          || !OCI_MANIFEST.equals(manifests.get(0).path("mediaType").asText())) {
-        throw unexpected("index.json: expected one OCI manifest, got " + manifests);
-      }
-      String manifestDigest = manifests.get(0).path("digest").asText();
-      JsonNode manifest = JSON.readTree(readJson(tarFile, entries, blobName(manifestDigest)));
-      String configDigest = manifest.path("config").path("digest").asText();
-      readJson(tarFile, entries, blobName(configDigest));
-      JsonNode layers = manifest.path("layers");
-      if (layers.size() != 1) {
-        throw unexpected("manifest: expected one layer, got " + layers.size());
-      }
-      // jib digests the bytes as it copies them, so an equal digest means an identical copy.
-      JsonNode layerDescriptor = layers.get(0);
-      if (!layer.digest().equals(layerDescriptor.path("digest").asText())
-          || layer.size() != layerDescriptor.path("size").asLong(-1)
-          || !OCI_LAYER_GZIP.equals(layerDescriptor.path("mediaType").asText())
-          || !entries.containsKey(blobName(layer.digest()))) {
-        throw unexpected(
-            "manifest layer " + layerDescriptor + " is not the given layer " + layer.digest());
-      }
-      return new ImageResult(manifestDigest, configDigest, layer.digest(), layer.size());
-    }
-  }
-
-  private static byte[] readJson(TarFile tarFile, Map<String, TarArchiveEntry> entries, String name)
-      throws IOException {
-    TarArchiveEntry entry = entries.get(name);
-    if (entry == null || !entry.isFile() || entry.getSize() > MAX_JSON_SIZE) {
-      throw unexpected(entry == null ? "missing " + name : name + " is not a small file");
-    }
-    try (InputStream in = tarFile.getInputStream(entry)) {
-      return in.readAllBytes();
-    }
-  }
-
-  private static void force(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-  }
-
-  private static String blobName(String digest) throws IOException {
-    if (!digest.startsWith("sha256:")) {
-      throw unexpected("digest " + digest);
-    }
-    return BLOBS + digest.substring("sha256:".length());
-  }
-
-  private static IOException unexpected(String what) {
-    return new IOException("unexpected OCI tar from jib: " + what);
-  }
-
-  private static TarArchiveOutputStream newTar(OutputStream out) {
-    TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    return tar;
-  }
-
-  private static void putBytes(TarArchiveOutputStream tar, String name, byte[] bytes)
-      throws IOException {
-    tar.putArchiveEntry(fileEntry(name, bytes.length));
-    tar.write(bytes);
-    tar.closeArchiveEntry();
-  }
-
-  private static TarArchiveEntry fileEntry(String name, long size) {
-    TarArchiveEntry entry = normalized(new TarArchiveEntry(name));
-    entry.setMode(0100644);
-    entry.setSize(size);
-    return entry;
-  }
-
-  // Fixed owner and time: the base tar's headers should not depend on the host or the clock.
-  private static TarArchiveEntry normalized(TarArchiveEntry entry) {
-    entry.setUserId(0);
-    entry.setGroupId(0);
-    entry.setUserName("");
-    entry.setGroupName("");
-    entry.setModTime(ENTRY_TIME);
-    return entry;
-  }
-
-  private static void moveIntoPlace(Path temporary, Path target) throws IOException {
-    try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

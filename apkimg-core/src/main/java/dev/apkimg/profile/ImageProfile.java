@@ -9,9 +9,10 @@ import java.util.Map;
 /**
  * An image profile: apko's configuration names ({@code contents}, {@code archs},
  * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}, {@code accounts},
- * {@code paths}, {@code include}) so that an apko file builds unchanged, as far as the keys
- * supported so far go; plus our {@code files}. {@link ProfileLoader} merges included profiles,
- * so a loaded profile's {@code include} is always empty.
+ * {@code paths}, {@code include}, {@code annotations}, {@code volumes}, {@code stop-signal},
+ * {@code vcs-url}) so that an apko file builds unchanged, as far as the keys supported so far go;
+ * plus ours: {@code files}, {@code labels}, {@code ports}. {@link ProfileLoader} merges included
+ * profiles, so a loaded profile's {@code include} is always empty.
  */
 public record ImageProfile(
     Contents contents,
@@ -24,16 +25,40 @@ public record ImageProfile(
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = NoAccounts.class) Accounts accounts,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PathMutation> paths,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<FileCopy> files,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> include) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> include,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> annotations,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> labels,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> volumes,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> ports,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("stop-signal") String stopSignal,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("vcs-url") String vcsUrl) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
     archs = archs == null ? List.of() : List.copyOf(archs);
     environment = environment == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+    archs = archs.stream().map(ImageProfile::apkArch).distinct().toList();
+    annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+    labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    ports = ports == null ? List.of() : List.copyOf(ports);
     accounts = accounts == null ? new Accounts(null, null, null) : accounts;
     paths = paths == null ? List.of() : List.copyOf(paths);
     files = files == null ? List.of() : List.copyOf(files);
     include = include == null ? List.of() : List.copyOf(include);
+  }
+
+  /** The apk name of an architecture also given by its OCI name ({@code amd64}, {@code arm/v7}). */
+  public static String apkArch(String arch) {
+    return switch (arch) {
+      case "amd64", "linux/amd64" -> "x86_64";
+      case "arm64", "arm64/v8", "linux/arm64", "linux/arm64/v8" -> "aarch64";
+      case "arm/v7", "linux/arm/v7" -> "armv7";
+      case "arm/v6", "linux/arm/v6" -> "armhf";
+      case "386", "linux/386" -> "x86";
+      case "loong64", "linux/loong64" -> "loongarch64";
+      default -> arch.startsWith("linux/") ? arch.substring("linux/".length()) : arch;
+    };
   }
 
   /** Jackson's filter for "no accounts": an object equal to it is not written. */
@@ -52,7 +77,8 @@ public record ImageProfile(
   /** A profile with only these contents, as tests and front ends make them. */
   public ImageProfile(Contents contents, List<String> archs, Entrypoint entrypoint, String cmd,
       Map<String, String> environment, String workDir) {
-    this(contents, archs, entrypoint, cmd, environment, workDir, null, null, null, null);
+    this(contents, archs, entrypoint, cmd, environment, workDir, null, null, null, null, null, null, null, null,
+        null, null);
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -82,8 +108,8 @@ public record ImageProfile(
     }
   }
 
-  /** The image's entrypoint; {@code command} is split into words as a shell would. */
-  public record Entrypoint(String command) {}
+  /** The image's entrypoint: {@code command} split into words as a shell would, or {@code shell-fragment} run by {@code /bin/sh -c}, as in apko. */
+  public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment) {}
 
   /**
    * apko's {@code accounts}: groups and users added to {@code etc/group} and {@code etc/passwd},

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 public final class ProfileLoader {
   /** apko keys that later versions of apkimg will support: say so rather than "unknown". */
   private static final Set<String> NOT_YET_SUPPORTED = Set.of(
-      "annotations", "volumes", "stop-signal", "vcs-url", "labels", "ports");
+      "layering", "os-release");
 
   /** apko's path mutation types. */
   public static final List<String> PATH_TYPES = List.of("directory", "empty-file", "hardlink", "symlink", "permissions");
@@ -274,6 +274,26 @@ public final class ProfileLoader {
       if (!ARCHS.contains(arch)) {
         throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHS) + ")");
       }
+    }
+    validateImageSettings(file, p);
+  }
+
+  private static void validateImageSettings(Path file, ImageProfile p) {
+    for (String volume : p.volumes()) {
+      if (!volume.startsWith("/")) {
+        throw new ProfileException(file + ": volumes: '" + volume + "' is not an absolute path");
+      }
+    }
+    for (String port : p.ports()) {
+      if (!port.matches("[0-9]{1,5}(/(tcp|udp))?") || Integer.parseInt(port.split("/")[0]) > 65535) {
+        throw new ProfileException(file + ": ports: '" + port + "' is not PORT, PORT/tcp or PORT/udp");
+      }
+    }
+    if (p.stopSignal() != null && p.stopSignal().isBlank()) {
+      throw new ProfileException(file + ": stop-signal is empty");
+    }
+    if (p.entrypoint() != null && p.entrypoint().command() != null && p.entrypoint().shellFragment() != null) {
+      throw new ProfileException(file + ": entrypoint: give command or shell-fragment, not both");
     }
   }
 

@@ -126,11 +126,11 @@ class OciImageWriterTest {
     Map<String, byte[]> entries = readTar(archive);
     assertThat(entries.keySet())
         .containsExactly(
+            "oci-layout",
+            "index.json",
             blob(layer.digest()),
             blob(result.configDigest()),
-            blob(result.manifestDigest()),
-            "oci-layout",
-            "index.json");
+            blob(result.manifestDigest()));
     assertThat(JSON.readTree(entries.get("oci-layout")).path("imageLayoutVersion").asText())
         .isEqualTo("1.0.0");
 
@@ -189,14 +189,16 @@ class OciImageWriterTest {
   }
 
   @Test
-  void variantIsDroppedByJib() throws IOException {
+  void variantDroppedByJibIsAddedBack() throws IOException {
     Path archive = tmp.resolve("image.tar");
     ImageResult result =
         OciImageWriter.writeOciArchive(LayerBlob.of(layerFile), config, "alpine-base:latest", archive);
 
     JsonNode image = JSON.readTree(readTar(archive).get(blob(result.configDigest())));
     assertThat(config.variant()).isEqualTo("v8");
-    assertThat(image.has("variant")).isFalse();
+    assertThat(image.path("variant").asText()).isEqualTo("v8");
+    JsonNode descriptor = JSON.readTree(readTar(archive).get("index.json")).path("manifests").get(0);
+    assertThat(descriptor.path("platform").path("variant").asText()).isEqualTo("v8");
   }
 
   @Test

@@ -109,7 +109,7 @@ class ProfileLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"annotations", "volumes", "stop-signal"})
+  @ValueSource(strings = {"layering", "os-release"})
   void apkoKeysNotSupportedYetSaySo(String key) throws IOException {
     Path f = profile("contents:\n  packages: [busybox]\n" + key + ": {}\n");
     assertThatThrownBy(() -> ProfileLoader.load(f))
@@ -198,11 +198,52 @@ class ProfileLoaderTest {
 
   @Test
   void unknownArchListsKnownOnes() throws IOException {
-    Path f = profile("contents:\n  packages: [busybox]\narchs: [x86_64, amd64]\n");
+    Path f = profile("contents:\n  packages: [busybox]\narchs: [x86_64, sparc64]\n");
     assertThatThrownBy(() -> ProfileLoader.load(f))
         .isInstanceOf(ProfileException.class)
-        .hasMessageContaining("unknown architecture 'amd64'")
+        .hasMessageContaining("unknown architecture 'sparc64'")
         .hasMessageContaining("x86_64, aarch64");
+  }
+
+  @Test
+  void ociArchNamesBecomeApkNames() throws IOException {
+    Path f = profile("contents:\n  packages: [busybox]\narchs: [amd64, arm64, arm/v7, x86_64]\n");
+    assertThat(ProfileLoader.load(f).archs()).containsExactly("x86_64", "aarch64", "armv7");
+  }
+
+  @Test
+  void imageSettingsAreRead() throws IOException {
+    Path f = profile("""
+        contents:
+          packages: [busybox]
+        entrypoint:
+          shell-fragment: exec httpd -f
+        annotations:
+          org.example.team: base
+        labels:
+          org.example.tier: web
+        volumes: [/data]
+        ports: [8080/tcp, 53/udp, 9000]
+        stop-signal: SIGQUIT
+        vcs-url: https://github.com/example/images@0123abc
+        """);
+    ImageProfile p = ProfileLoader.load(f);
+    assertThat(p.entrypoint().shellFragment()).isEqualTo("exec httpd -f");
+    assertThat(p.annotations()).containsEntry("org.example.team", "base");
+    assertThat(p.labels()).containsEntry("org.example.tier", "web");
+    assertThat(p.volumes()).containsExactly("/data");
+    assertThat(p.ports()).containsExactly("8080/tcp", "53/udp", "9000");
+    assertThat(p.stopSignal()).isEqualTo("SIGQUIT");
+    assertThat(p.vcsUrl()).isEqualTo("https://github.com/example/images@0123abc");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"volumes: [data]", "ports: [http]", "ports: [70000/tcp]", "stop-signal: ' '"})
+  void badImageSettingsNameTheKey(String line) throws IOException {
+    Path f = profile("contents:\n  packages: [busybox]\n" + line + "\n");
+    assertThatThrownBy(() -> ProfileLoader.load(f))
+        .isInstanceOf(ProfileException.class)
+        .hasMessageContaining(f + ": " + line.substring(0, line.indexOf(':')));
   }
 
   @Test
