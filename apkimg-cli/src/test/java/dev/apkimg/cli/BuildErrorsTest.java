@@ -108,7 +108,7 @@ class BuildErrorsTest {
     String url = serve(new TestRepository(TestKeys.primary()).add(pkg("busybox")));
     Path profile = profile(url, "busybox", "no-such-package");
     Result r = build(profile, "-k", keyFile.toString());
-    r.assertOneLineError().contains("'no-such-package'").contains("not found");
+    r.assertOneLineError().contains("'no-such-package'").contains("no such package").contains("required by: world");
   }
 
   @Test

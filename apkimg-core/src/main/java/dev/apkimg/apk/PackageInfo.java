@@ -86,10 +86,11 @@ public record PackageInfo(
     return false;
   }
 
+  /** apk compares the whole {@code Q1...} identity: a prefix pins nothing (apk-tools 2.14 refuses it). */
   private boolean checksumMatches(Dependency dep) {
     return dep.operator() == Dependency.Operator.CHECKSUM
         && checksum != null
-        && checksum.startsWith(dep.version());
+        && checksum.equals(dep.version());
   }
 
   @Override

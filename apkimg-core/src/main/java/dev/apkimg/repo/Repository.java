@@ -7,9 +7,15 @@ import java.nio.file.Path;
 /**
  * An apk repository: a base URL under which {@code ARCH/APKINDEX.tar.gz} and
  * {@code ARCH/NAME-VERSION.apk} live, as on an Alpine mirror. {@code spec} is what the user wrote
- * (recorded in {@code etc/apk/repositories}); {@code base} is where it is read from.
+ * (recorded in {@code etc/apk/repositories}, {@code @tag} included); {@code base} is where it is
+ * read from; {@code tag} is null for an ordinary repository. As in apk, a tagged repository
+ * ({@code @edge URL}) serves only atoms that name its tag ({@code pkg@edge}) and their dependencies.
  */
-public record Repository(String spec, URI base) {
+public record Repository(String spec, URI base, String tag) {
+
+  public Repository(String spec, URI base) {
+    this(spec, base, null);
+  }
 
   /**
    * Parses a repository as written in a profile or on the command line: {@code https://...},
@@ -18,8 +24,15 @@ public record Repository(String spec, URI base) {
    */
   public static Repository parse(String spec, Path relativeTo) {
     String s = spec.strip();
+    String tag = null;
     if (s.startsWith("@")) {
-      throw new ApkimgException("repository '" + spec + "': tagged repositories (@tag) are not supported yet");
+      // "@tag URL", as in /etc/apk/repositories
+      int space = indexOfWhitespace(s);
+      tag = space < 0 ? "" : s.substring(1, space);
+      if (tag.isEmpty() || space < 0 || s.substring(space).isBlank()) {
+        throw new ApkimgException("repository '" + spec + "': a tagged repository is written '@tag URL'");
+      }
+      s = s.substring(space).strip();
     }
     while (s.length() > 1 && s.endsWith("/")) {
       s = s.substring(0, s.length() - 1);
@@ -40,7 +53,16 @@ public record Repository(String spec, URI base) {
         base = URI.create(base + "/");
       }
     }
-    return new Repository(s, base);
+    return new Repository(tag == null ? s : "@" + tag + " " + s, base, tag);
+  }
+
+  private static int indexOfWhitespace(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isWhitespace(s.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   public URI indexUri(String arch) {

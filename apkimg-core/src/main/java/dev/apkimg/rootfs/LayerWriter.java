@@ -7,6 +7,7 @@ import dev.apkimg.apk.Dependency;
 import dev.apkimg.apk.InstallScript;
 import dev.apkimg.apk.InstalledDatabaseWriter;
 import dev.apkimg.apk.KeyLookup;
+import dev.apkimg.apk.ScriptsTarWriter;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -31,7 +32,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 import dev.apkimg.tar.TarEntry;
 import dev.apkimg.tar.TarWriter;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -68,6 +68,12 @@ public final class LayerWriter {
     Path dir = output.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".layer", ".tmp");
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.ExecutorService compressors = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "apkimg-gzip");
+      t.setDaemon(true);
+      return t;
+    });
     try {
       MessageDigest compressedDigest = sha256();
       MessageDigest tarDigest = sha256();
@@ -78,7 +84,9 @@ public final class LayerWriter {
            OutputStream buffered = new BufferedOutputStream(file, 1 << 16);
            DigestOutputStream hashed = new DigestOutputStream(buffered, compressedDigest)) {
         compressedCount = new CountingOutputStream(hashed);
-        GZIPOutputStream gzip = new GZIPOutputStream(compressedCount, 1 << 16);
+        // gzip is the slow step for big images: compress blocks in parallel, same bytes every time.
+        ParallelGzipOutputStream gzip = new ParallelGzipOutputStream(compressedCount, compressors,
+            java.util.zip.Deflater.DEFAULT_COMPRESSION, threads);
         tarCount = new CountingOutputStream(new DigestOutputStream(gzip, tarDigest));
         TarWriter tar = new TarWriter(tarCount);
         entries = writeEntries(plan, packages, spec, tar);
@@ -90,6 +98,7 @@ public final class LayerWriter {
           "sha256:" + HexFormat.of().formatHex(tarDigest.digest()), compressedCount.count, tarCount.count,
           entries, plan.skippedScripts);
     } finally {
+      compressors.shutdownNow();
       Files.deleteIfExists(tmp);
     }
   }
@@ -359,7 +368,8 @@ public final class LayerWriter {
     out.add(Generated.charDevice("dev/random", 0666, 1, 8));
     out.add(Generated.charDevice("dev/urandom", 0666, 1, 9));
     out.add(Generated.charDevice("dev/console", 0600, 5, 1));
-    for (String d : List.of("etc", "etc/apk", "etc/apk/keys", "etc/apk/protected_paths.d", "lib", "lib/apk",
+    // etc/apk/keys is ours (the keys that verified the build); apk-tools ships protected_paths.d.
+    for (String d : List.of("etc", "etc/apk", "etc/apk/keys", "lib", "lib/apk",
         "lib/apk/db", "var", "var/cache", "var/cache/apk", "var/cache/misc")) {
       out.add(Generated.dir(d, DEFAULT_DIR_MODE));
     }
@@ -478,31 +488,19 @@ public final class LayerWriter {
   }
 
   /** {@code lib/apk/db/scripts.tar}: each script as {@code NAME-VERSION.Q1....TYPE}, in install order. */
-  private static byte[] scriptsTar(Plan plan, long clamp) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes, StandardCharsets.UTF_8.name())) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      for (ApkPackage meta : plan.metadata) {
-        List<InstallScript> scripts = new ArrayList<>(meta.scripts());
-        scripts.sort(java.util.Comparator.comparingInt(sc -> SCRIPT_ORDER.indexOf(sc.type())));
-        for (InstallScript s : scripts) {
-          String name = meta.info().nameVersion() + "." + meta.controlChecksum() + "." + s.type();
-          TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
-          e.setMode(0755);
-          e.setSize(s.content().length);
-          e.setUserId(0);
-          e.setGroupId(0);
-          e.setUserName("root");
-          e.setGroupName("root");
-          e.setModTime(FileTime.from(Math.min(s.modTime(), clamp), TimeUnit.SECONDS));
-          tar.putArchiveEntry(e);
-          tar.write(s.content());
-          tar.closeArchiveEntry();
-        }
+  private static byte[] scriptsTar(Plan plan, long clamp) {
+    ScriptsTarWriter tar = new ScriptsTarWriter();
+    for (ApkPackage meta : plan.metadata) {
+      List<InstallScript> scripts = new ArrayList<>(meta.scripts());
+      scripts.sort(java.util.Comparator.comparingInt(sc -> SCRIPT_ORDER.indexOf(sc.type())));
+      for (InstallScript s : scripts) {
+        tar.add(meta.info().nameVersion() + "." + meta.controlChecksum() + "." + s.type(), s.content(),
+            Math.min(s.modTime(), clamp));
       }
     }
-    return bytes.toByteArray();
+    return tar.toByteArray();
   }
+
 
   // ---------------------------------------------------------------- helpers
 
