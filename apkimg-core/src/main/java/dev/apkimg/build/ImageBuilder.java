@@ -143,6 +143,31 @@ public final class ImageBuilder {
     if (request.output() == null) {
       throw new IllegalArgumentException("a build needs an output file");
     }
+    Path output = request.output().toAbsolutePath();
+    Path work = createWorkDir(output);
+    try {
+      RootfsBuild rootfs = buildRootfs(request, listener, work);
+      String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
+      ImageResult image;
+      try {
+        image = OciImageWriter.writeOciArchive(rootfs.layer(), rootfs.config(), reference, output);
+      } catch (IOException e) {
+        throw new ApkimgException("cannot write image " + output + ": " + e.getMessage(), e);
+      }
+      listener.info("wrote " + output + " (" + reference + ", " + image.manifestDigest() + ")");
+      return new BuildResult(output, rootfs.arch(), reference, image.manifestDigest(), rootfs.layer().digest(),
+          rootfs.layer().diffId(), rootfs.layer().size(), rootfs.packages(), rootfs.skippedScripts());
+    } finally {
+      deleteRecursively(work);
+    }
+  }
+
+  /**
+   * Everything a build does up to the image: resolves (or reads the lockfile), downloads, and
+   * writes the root filesystem layer into {@code workDir}, which the caller owns and deletes.
+   * Front ends that put more on top (the Maven plugin's application layers) start here.
+   */
+  public RootfsBuild buildRootfs(BuildRequest request, BuildListener listener, Path workDir) {
     ImageProfile profile = ProfileLoader.load(request.profile());
     String arch = chooseArch(request, profile);
     Path lockfile = request.lockfile().orElse(null);
@@ -150,7 +175,7 @@ public final class ImageBuilder {
       lockfile = defaultLockfile(request.profile());
     }
     if (lockfile != null) {
-      return buildLocked(request, profile, arch, lockfile, listener);
+      return buildLocked(request, profile, arch, lockfile, listener, workDir);
     }
     ResolvedBuild resolved = resolve(request, profile, arch, listener);
     List<RepositoryPackage> packages = resolved.resolution().packages();
@@ -160,11 +185,12 @@ public final class ImageBuilder {
       sources.add(new PackageSource(packages.get(i).info(), files.get(i)));
     }
     List<String> repos = resolved.repositories().stream().map(Repository::spec).collect(Collectors.toList());
-    return writeImage(request, profile, arch, sources, repos, resolved.keyring(), resolved.keyring().usedKeys(), listener);
+    return writeRootfs(profile, arch, sources, repos, resolved.keyring(), resolved.keyring().usedKeys(), listener,
+        workDir);
   }
 
-  private BuildResult buildLocked(BuildRequest request, ImageProfile profile, String arch, Path lockfile,
-      BuildListener listener) {
+  private RootfsBuild buildLocked(BuildRequest request, ImageProfile profile, String arch, Path lockfile,
+      BuildListener listener, Path workDir) {
     Lockfile lock = Lockfile.read(lockfile);
     String refresh = "run 'apkimg lock " + request.profile() + "' to refresh it, or build with --no-lockfile";
     if (!profile.checksum().equals(lock.profileChecksum())) {
@@ -208,7 +234,7 @@ public final class ImageBuilder {
     }
     List<String> repos = overrides.isEmpty() ? pinned.repositories()
         : overrides.stream().map(Repository::spec).collect(Collectors.toList());
-    return writeImage(request, profile, arch, sources, repos, keyring, pems, listener);
+    return writeRootfs(profile, arch, sources, repos, keyring, pems, listener, workDir);
   }
 
   /** The repository a pinned URL lives in: the URL without {@code /ARCH/FILE}. */
@@ -232,43 +258,30 @@ public final class ImageBuilder {
     }
   }
 
-  private BuildResult writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
-      List<String> repositories, Keyring keyring, Map<String, byte[]> keys, BuildListener listener) {
+  private RootfsBuild writeRootfs(ImageProfile profile, String arch, List<PackageSource> sources,
+      List<String> repositories, Keyring keyring, Map<String, byte[]> keys, BuildListener listener, Path workDir) {
     long timestamp = 0;
     for (PackageSource s : sources) {
       timestamp = Math.max(timestamp, s.info().buildTime());
     }
-    Path output = request.output().toAbsolutePath();
-    Path work = createWorkDir(output);
     try {
+      Files.createDirectories(workDir);
       RootfsSpec spec = new RootfsSpec(arch, profile.contents().packages(), repositories, keys, timestamp);
-      LayerResult layer = new LayerWriter(keyring).write(sources, spec, work.resolve("layer.tar.gz"));
+      LayerResult layer = new LayerWriter(keyring).write(sources, spec, workDir.resolve("layer.tar.gz"));
       if (!layer.skippedScripts().isEmpty()) {
         listener.info("install scripts not run (busybox applet links were made from etc/busybox-paths.d): "
             + String.join(", ", layer.skippedScripts()));
       }
       listener.info("layer: " + layer.entries() + " entries, " + layer.size() + " bytes compressed, "
           + layer.uncompressedSize() + " bytes");
-
-      String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
       ImageConfig config = imageConfig(profile, arch, Instant.ofEpochSecond(timestamp));
-      ImageResult image;
-      try {
-        image = OciImageWriter.writeOciArchive(
-            new LayerBlob(layer.file(), layer.digest(), layer.diffId(), layer.size()), config, reference, output);
-      } catch (IOException e) {
-        throw new ApkimgException("cannot write image " + output + ": " + e.getMessage(), e);
-      }
-      listener.info("wrote " + output + " (" + reference + ", " + image.manifestDigest() + ")");
       List<BuildResult.InstalledPackage> installed = sources.stream()
           .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
           .collect(Collectors.toList());
-      return new BuildResult(output, arch, reference, image.manifestDigest(), layer.digest(), layer.diffId(),
-          layer.size(), installed, layer.skippedScripts());
+      return new RootfsBuild(new LayerBlob(layer.file(), layer.digest(), layer.diffId(), layer.size()), config, arch,
+          installed, layer.skippedScripts());
     } catch (IOException e) {
       throw new ApkimgException("cannot write the image layer: " + e.getMessage(), e);
-    } finally {
-      deleteRecursively(work);
     }
   }
 
