@@ -152,23 +152,61 @@ public final class ImageBuilder {
     List<String> archs = request.arch().isPresent() || profile.archs().size() <= 1
         ? List.of(chooseArch(request, profile))
         : profile.archs();
-    Path lockfile = request.lockfile().orElse(null);
-    if (lockfile == null && request.useLockfile() && Files.isRegularFile(defaultLockfile(request.profile()))) {
-      lockfile = defaultLockfile(request.profile());
-    }
+    Path lockfile = lockfileFor(request);
     Path work = createWorkDir(request.output());
     try {
       List<ArchLayer> layers = new ArrayList<>();
       for (String arch : archs) {
-        layers.add(lockfile != null
-            ? buildLocked(request, profile, arch, lockfile, work, listener)
-            : buildFromIndexes(request, profile, arch, work, listener));
+        layers.add(archLayer(request, profile, arch, lockfile, work, listener));
       }
       checkSameVersions(layers);
       return publish(request, profile, layers, work, listener);
     } finally {
       deleteRecursively(work);
     }
+  }
+
+  /**
+   * Everything a build does up to the image, for one architecture: resolves (or reads the
+   * lockfile), downloads, and writes the root filesystem layer into {@code workDir}, which the
+   * caller owns and deletes. Front ends that put more on top (the Maven plugin's application
+   * layers) start here.
+   */
+  public RootfsBuild buildRootfs(BuildRequest request, BuildListener listener, Path workDir) {
+    ImageProfile profile = ProfileLoader.load(request.profile());
+    String arch = chooseArch(request, profile);
+    ArchLayer l = archLayer(request, profile, arch, lockfileFor(request), workDir, listener);
+    LayerResult layer = l.layer();
+    return new RootfsBuild(new LayerBlob(layer.file(), layer.digest(), layer.diffId(), layer.size()),
+        fullConfig(profile, l), arch, installed(l.sources()), layer.skippedScripts());
+  }
+
+  /** The lockfile to build from: the one named, else the one beside the profile if allowed. */
+  private static Path lockfileFor(BuildRequest request) {
+    Path lockfile = request.lockfile().orElse(null);
+    if (lockfile == null && request.useLockfile() && Files.isRegularFile(defaultLockfile(request.profile()))) {
+      lockfile = defaultLockfile(request.profile());
+    }
+    return lockfile;
+  }
+
+  private ArchLayer archLayer(BuildRequest request, ImageProfile profile, String arch, Path lockfile, Path work,
+      BuildListener listener) {
+    return lockfile != null
+        ? buildLocked(request, profile, arch, lockfile, work, listener)
+        : buildFromIndexes(request, profile, arch, work, listener);
+  }
+
+  /** The runtime config with the profile's labels, volumes, ports, stop signal and history. */
+  private static ImageConfig fullConfig(ImageProfile profile, ArchLayer l) {
+    return l.config().withMetadata(profile.labels(), profile.volumes(), profile.ports(), profile.stopSignal(),
+        history(profile, l.sources()));
+  }
+
+  private static List<BuildResult.InstalledPackage> installed(List<PackageSource> sources) {
+    return sources.stream()
+        .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
+        .collect(Collectors.toList());
   }
 
   private ArchLayer buildFromIndexes(BuildRequest request, ImageProfile profile, String arch, Path work,
@@ -330,8 +368,7 @@ public final class ImageBuilder {
     List<BuildResult.ArchImage> archImages = new ArrayList<>();
     for (ArchLayer l : layers) {
       LayerResult layer = l.layer();
-      ImageConfig config = l.config().withMetadata(profile.labels(), profile.volumes(), profile.ports(),
-          profile.stopSignal(), history(profile, l.sources()));
+      ImageConfig config = fullConfig(profile, l);
       PlatformImage image;
       try {
         RootfsImage rootfs = RootfsImage.create(
@@ -342,12 +379,9 @@ public final class ImageBuilder {
         throw new ApkimgException("cannot build the " + l.arch() + " image: " + e.getMessage(), e);
       }
       images.add(image);
-      List<BuildResult.InstalledPackage> installed = l.sources().stream()
-          .map(p -> new BuildResult.InstalledPackage(p.info().name(), p.info().version(), p.info().arch()))
-          .collect(Collectors.toList());
       archImages.add(new BuildResult.ArchImage(l.arch(), image.platform(), image.manifestDigest(),
           image.configDigest(), layer.digest(), layer.diffId(), image.compressedSize(), layer.uncompressedSize(),
-          installed, layer.scripts()));
+          installed(l.sources()), layer.scripts()));
     }
     ImageOutputs.Builder outputs = ImageOutputs.builder(reference)
         .push(request.push())

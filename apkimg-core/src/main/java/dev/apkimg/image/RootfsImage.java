@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.tools.jib.api.CacheDirectoryCreationException;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
+import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryException;
@@ -125,10 +126,10 @@ public final class RootfsImage {
   }
 
   /**
-   * Runs {@code builder} into {@code containerizer} with fresh caches in the work directory.
-   * Failures become one-line {@link IOException}s.
+   * Runs {@code builder} into {@code containerizer} with fresh caches in the work directory and
+   * returns what jib built (digest, image id, tags). Failures become one-line {@link IOException}s.
    */
-  public void containerize(JibContainerBuilder builder, Containerizer containerizer)
+  public JibContainer containerize(JibContainerBuilder builder, Containerizer containerizer)
       throws IOException {
     Path caches = Files.createTempDirectory(workDir, "jib-cache-");
     containerizer
@@ -137,7 +138,7 @@ public final class RootfsImage {
         .setToolName("apkimg")
         .addEventHandler(LogEvent.class, RootfsImage::log);
     try {
-      builder.containerize(containerizer);
+      return builder.containerize(containerizer);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted = new InterruptedIOException("image build interrupted");

@@ -1,0 +1,5 @@
+package it.nomain;
+
+public final class Lib {
+  private Lib() {}
+}

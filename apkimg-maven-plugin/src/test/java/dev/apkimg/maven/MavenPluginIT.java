@@ -1,0 +1,380 @@
+package dev.apkimg.maven;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.testing.LoopbackHttpServer;
+import dev.apkimg.testing.Prerequisites;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Real Maven builds of the sample projects in src/it against this plugin, installed with its
+ * dependencies into target/it-repo by invoker:install. Plugins the samples use come from the
+ * user's local repository through a file:// mirror, so the builds need no network. The apk base
+ * comes from the fixture mirror over HTTP on 127.0.0.1; {@code build} pushes to a real
+ * docker-registry on 127.0.0.1. The methods run in order: later ones rebuild the first's project.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MavenPluginIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String VERSION = System.getProperty("apkimg.it.version", "0.1.0-SNAPSHOT");
+  private static final List<String> ENTRYPOINT = List.of(
+      "java", "-Xmx64m", "-Dapp.mode=it", "-cp", "/app/resources:/app/classes:/app/libs/*", "it.app.Main");
+
+  private Path mvn;
+  private Path work;
+  private Path settings;
+  private Path fixtures;
+  private LoopbackHttpServer mirror;
+  private Process registry;
+  private List<String> firstLayers;
+
+  record Run(int exit, String output) {}
+
+  @BeforeAll
+  void setUp() throws IOException {
+    fixtures = Prerequisites.requireSharedFixtures();
+    mvn = Prerequisites.requireCommand("mvn");
+    Path itRepo = Path.of(System.getProperty("apkimg.it.repo", "target/it-repo")).toAbsolutePath();
+    Prerequisites.require(Files.isDirectory(itRepo.resolve("dev/apkimg/apkimg-maven-plugin")),
+        "the plugin installed in " + itRepo + " (run through mvn verify, which runs invoker:install)");
+    work = Path.of(System.getProperty("apkimg.it.work", "target/it")).toAbsolutePath();
+    deleteRecursively(work);
+    Path projects = Path.of(System.getProperty("apkimg.it.projects", "src/it"));
+    for (String name : List.of("app", "no-main")) {
+      copyProject(projects.resolve(name), work.resolve(name));
+    }
+    Path userRepo = Path.of(System.getProperty("apkimg.it.userRepo", System.getProperty("user.home") + "/.m2/repository"));
+    settings = work.resolve("settings.xml");
+    Files.writeString(settings, """
+        <settings>
+          <localRepository>%s</localRepository>
+          <mirrors>
+            <mirror><id>user-repository</id><mirrorOf>*</mirrorOf><url>%s</url></mirror>
+          </mirrors>
+        </settings>
+        """.formatted(itRepo, userRepo.toAbsolutePath().toUri()));
+    mirror = LoopbackHttpServer.serve(fixtures.resolve("mirror"));
+  }
+
+  @AfterAll
+  void tearDown() throws InterruptedException {
+    if (mirror != null) {
+      mirror.close();
+    }
+    if (registry != null) {
+      registry.destroy();
+      registry.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void buildTarPutsTheAppInSeparateLayersOnTheApkBase() throws Exception {
+    Run run = mvn("app", "package", "apkimg:buildTar");
+    assertThat(run.exit()).as(run.output()).isZero();
+    Path tar = work.resolve("app/target/apkimg.tar");
+
+    List<List<String>> layers = layerContents(tar);
+    assertThat(layers).hasSize(5);
+    assertThat(layers.get(0)).contains("bin/busybox", "lib/apk/db/installed", "etc/passwd");
+    assertThat(files(layers.get(1))).containsExactly("app/libs/picocli-4.7.7.jar");
+    assertThat(files(layers.get(2))).containsExactly("app/libs/apkimg-core-" + VERSION + ".jar");
+    assertThat(files(layers.get(3))).containsExactly("app/resources/app.properties");
+    assertThat(files(layers.get(4))).containsExactly("app/classes/it/app/Main.class");
+
+    JsonNode config = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + tar));
+    assertThat(strings(config.path("config").path("Entrypoint"))).isEqualTo(ENTRYPOINT);
+    assertThat(strings(config.path("config").path("Cmd"))).containsExactly("hello");
+    assertThat(strings(config.path("config").path("Env"))).contains("APP_ENV=it");
+    assertThat(config.path("config").path("ExposedPorts").has("8080/tcp")).isTrue();
+
+    JsonNode metadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
+    String digest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
+    assertThat(digest).isEqualTo(metadata.path("imageDigest").asText()).isEqualTo(indexDigest(tar));
+    assertThat(metadata.path("packages").findValuesAsText("name")).contains("busybox", "musl");
+    firstLayers = metadata.path("layers").findValuesAsText("digest");
+    assertThat(firstLayers).hasSize(5).doesNotContainNull();
+  }
+
+  @Test
+  @Order(2)
+  void theApkBaseRunsInAChroot() throws Exception {
+    Prerequisites.requireRoot();
+    Path tar = work.resolve("app/target/apkimg.tar");
+    Path rootfs = Files.createDirectories(work.resolve("rootfs"));
+    Path layer = work.resolve("base-layer.tar.gz");
+    try (TarFile oci = new TarFile(tar)) {
+      String digest = manifest(oci).path("layers").path(0).path("digest").asText();
+      try (InputStream in = oci.getInputStream(entry(oci, blob(digest)))) {
+        Files.copy(in, layer);
+      }
+    }
+    // GNU tar as root keeps the modes, owners and links that the layer records.
+    assertThat(exec(List.of("tar", "-xzf", layer.toString(), "-C", rootfs.toString())).exit()).isZero();
+    Run busybox = exec(List.of("chroot", rootfs.toString(), "/bin/busybox", "echo", "ok"));
+    assertThat(busybox.output().trim()).isEqualTo("ok");
+    Run sh = exec(List.of("chroot", rootfs.toString(), "/bin/sh", "-c", "echo ok"));
+    assertThat(sh.output().trim()).isEqualTo("ok");
+  }
+
+  @Test
+  @Order(3)
+  void aRebuildIsIdenticalAndASourceChangeChangesOnlyTheClassesLayer() throws Exception {
+    Prerequisites.require(firstLayers != null, "the first build");
+    String firstDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
+    Run same = mvn("app", "package", "apkimg:buildTar");
+    assertThat(same.exit()).as(same.output()).isZero();
+    assertThat(Files.readString(work.resolve("app/target/apkimg-image.digest"))).isEqualTo(firstDigest);
+
+    Path main = work.resolve("app/src/main/java/it/app/Main.java");
+    Files.writeString(main, Files.readString(main).replace("hello from apkimg", "hello again from apkimg"));
+    Run changed = mvn("app", "package", "apkimg:buildTar");
+    assertThat(changed.exit()).as(changed.output()).isZero();
+    List<String> layers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
+        .path("layers").findValuesAsText("digest");
+    assertThat(layers.subList(0, 4)).isEqualTo(firstLayers.subList(0, 4));
+    assertThat(layers.get(4)).isNotEqualTo(firstLayers.get(4));
+    assertThat(Files.readString(work.resolve("app/target/apkimg-image.digest"))).isNotEqualTo(firstDigest);
+  }
+
+  @Test
+  @Order(4)
+  void buildPushesTheSameLayersToARegistry() throws Exception {
+    Path registryCommand = Prerequisites.requireCommand("docker-registry");
+    int port = startRegistry(registryCommand);
+    String image = "127.0.0.1:" + port + "/it/app";
+    Run run = mvn("app", "package", "apkimg:build", "-Dapkimg.to.image=" + image + ":1.0",
+        "-Dapkimg.to.tags=latest", "-Dapkimg.allowInsecureRegistries=true");
+    assertThat(run.exit()).as(run.output()).isZero();
+
+    JsonNode tarMetadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
+    assertThat(tarMetadata.path("imagePushed").asBoolean()).isTrue();
+    String pushedDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
+    for (String tag : List.of("1.0", "latest")) {
+      JsonNode inspect = JSON.readTree(skopeo("inspect", "--tls-verify=false", "docker://" + image + ":" + tag));
+      assertThat(inspect.path("Digest").asText()).isEqualTo(pushedDigest);
+    }
+    JsonNode config = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--config", "docker://" + image + ":1.0"));
+    assertThat(strings(config.path("config").path("Entrypoint"))).isEqualTo(ENTRYPOINT);
+
+    // Same sources as the last buildTar: the registry has the very same layers.
+    Run tarAgain = mvn("app", "apkimg:buildTar");
+    assertThat(tarAgain.exit()).as(tarAgain.output()).isZero();
+    List<String> tarLayers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
+        .path("layers").findValuesAsText("digest");
+    JsonNode manifest = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--raw", "docker://" + image + ":1.0"));
+    assertThat(manifest.path("layers").findValuesAsText("digest")).isEqualTo(tarLayers);
+  }
+
+  @Test
+  @Order(5)
+  void misconfigurationFailsWithOneClearMessage() throws Exception {
+    assertFailsWith(mvn("no-main", "package", "apkimg:buildTar"),
+        "no main class: set <container><mainClass> (or -Dapkimg.container.mainClass)");
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.profile=missing.yaml"),
+        "profile " + work.resolve("app/missing.yaml") + " does not exist");
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.repositories=http://127.0.0.1:" + closed + "/v3.20/main"),
+        "is the mirror reachable?");
+    assertFailsWith(mvn("app", "-o", "apkimg:buildTar"), "Maven is offline (-o) but the base image needs repository http://");
+  }
+
+  private void assertFailsWith(Run run, String message) {
+    assertThat(run.exit()).as(run.output()).isNotZero();
+    List<String> errors = run.output().lines().filter(l -> l.startsWith("[ERROR] Failed to execute goal"))
+        .collect(Collectors.toList());
+    assertThat(errors).as(run.output()).hasSize(1);
+    assertThat(errors.get(0)).contains(message);
+    assertThat(run.output()).as("no stack trace").doesNotContain("\tat ", "    at ");
+  }
+
+  private Run mvn(String project, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(mvn.toString(), "-B", "-Dstyle.color=never", "-s", settings.toString(),
+        "-Dapkimg.repositories=" + mirror.url() + "v3.20/main",
+        "-Dapkimg.keyring=" + fixtures.resolve("keys/apkimg-test.rsa.pub"),
+        "-Dapkimg.cacheDir=" + work.resolve("apk-cache")));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.resolve(project).toFile()).redirectErrorStream(true);
+    // Options meant for this JVM's Maven must not reach the build under test.
+    pb.environment().remove("MAVEN_OPTS");
+    pb.environment().remove("MAVEN_ARGS");
+    Run run = run(pb, 300);
+    Path log = work.resolve(project + "-" + System.nanoTime() + ".log");
+    Files.writeString(log, String.join(" ", command) + "\n" + run.output());
+    return run;
+  }
+
+  private Run exec(List<String> command) throws IOException, InterruptedException {
+    return run(new ProcessBuilder(command).redirectErrorStream(true), 60);
+  }
+
+  private String skopeo(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Prerequisites.requireCommand("skopeo").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    Run run = run(pb, 60);
+    assertThat(run.exit()).as(String.join(" ", command) + "\n" + run.output()).isZero();
+    return run.output();
+  }
+
+  private static Run run(ProcessBuilder pb, int timeoutSeconds) throws IOException, InterruptedException {
+    Process p = pb.start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + pb.command());
+    }
+    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  private int startRegistry(Path command) throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Path dir = Files.createDirectories(work.resolve("registry"));
+    Path config = dir.resolve("config.yml");
+    Files.writeString(config, """
+        version: 0.1
+        log:
+          level: warn
+        storage:
+          filesystem:
+            rootdirectory: %s
+        http:
+          addr: 127.0.0.1:%d
+        """.formatted(dir.resolve("data"), port));
+    registry = new ProcessBuilder(command.toString(), "serve", config.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    URI v2 = URI.create("http://127.0.0.1:" + port + "/v2/");
+    for (int i = 0; i < 100; i++) {
+      try {
+        if (http.send(HttpRequest.newBuilder(v2).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return port;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (!registry.isAlive()) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
+  }
+
+  /** Entry names of every layer of the OCI tar, in manifest order. */
+  private static List<List<String>> layerContents(Path tar) throws IOException {
+    List<List<String>> layers = new ArrayList<>();
+    try (TarFile oci = new TarFile(tar)) {
+      for (JsonNode layer : manifest(oci).path("layers")) {
+        List<String> names = new ArrayList<>();
+        try (InputStream blob = oci.getInputStream(entry(oci, blob(layer.path("digest").asText())));
+            TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(blob))) {
+          for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+            names.add(e.getName().replaceFirst("^\\./", "").replaceFirst("^/", "") + (e.isDirectory() ? "/" : ""));
+          }
+        }
+        layers.add(names);
+      }
+    }
+    return layers;
+  }
+
+  private static List<String> files(List<String> entries) {
+    return entries.stream().filter(e -> !e.endsWith("/")).collect(Collectors.toList());
+  }
+
+  private static String indexDigest(Path tar) throws IOException {
+    try (TarFile oci = new TarFile(tar)) {
+      return readJson(oci, "index.json").path("manifests").path(0).path("digest").asText();
+    }
+  }
+
+  private static JsonNode manifest(TarFile oci) throws IOException {
+    return readJson(oci, blob(readJson(oci, "index.json").path("manifests").path(0).path("digest").asText()));
+  }
+
+  private static JsonNode readJson(TarFile oci, String name) throws IOException {
+    try (InputStream in = oci.getInputStream(entry(oci, name))) {
+      return JSON.readTree(in);
+    }
+  }
+
+  private static TarArchiveEntry entry(TarFile oci, String name) {
+    return oci.getEntries().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " in the OCI tar"));
+  }
+
+  private static String blob(String digest) {
+    return "blobs/sha256/" + digest.substring("sha256:".length());
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> values = new ArrayList<>();
+    array.forEach(v -> values.add(v.asText()));
+    return values;
+  }
+
+  private static void copyProject(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path source : files.sorted().collect(Collectors.toList())) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else if (source.getFileName().toString().equals("pom.xml")) {
+          Files.writeString(target, Files.readString(source).replace("@project.version@", VERSION));
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+        Files.delete(p);
+      }
+    }
+  }
+}
