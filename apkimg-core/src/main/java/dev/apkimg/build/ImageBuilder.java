@@ -536,7 +536,8 @@ public final class ImageBuilder {
       Files.createDirectories(parent);
       return Files.createTempDirectory(parent, ".apkimg-");
     } catch (IOException e) {
-      throw new ApkimgException("cannot write to " + output.toAbsolutePath().getParent() + ": " + e.getMessage(), e);
+      Path where = output == null ? Path.of(System.getProperty("java.io.tmpdir")) : output.toAbsolutePath().getParent();
+      throw new ApkimgException("cannot create a work folder in " + where + ": " + e.getMessage(), e);
     }
   }
 
