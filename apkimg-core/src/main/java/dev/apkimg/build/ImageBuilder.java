@@ -441,7 +441,7 @@ public final class ImageBuilder {
     } catch (RepositoryException e) {
       throw new ApkimgException(e.getMessage() + (e.isNotFound()
           ? " (is " + repo.spec() + " an apk repository with an " + arch + " folder?)"
-          : " (is the mirror reachable? use -r to point at another mirror)"), e);
+          : " (is the mirror reachable? point the build at another mirror)"), e);
     } catch (IOException e) {
       throw new ApkimgException("index " + uri + " is not a valid APKINDEX.tar.gz: " + e.getMessage(), e);
     }

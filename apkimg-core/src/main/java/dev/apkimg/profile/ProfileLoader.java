@@ -166,19 +166,50 @@ public final class ProfileLoader {
   }
 
   /**
-   * {@code files[].source} is relative to the file that names it; after merging it must be
+   * {@code files[].source} and relative paths in {@code contents.repositories} and
+   * {@code contents.keyring} are relative to the file that names them; after merging they must be
    * relative to the top profile (kept relative so that the profile's checksum is the same on
    * every machine).
    */
   private static void relativizeSources(JsonNode tree, Path dir, Path topDir) {
+    if (dir.equals(topDir)) {
+      return;
+    }
     for (JsonNode f : tree.path("files")) {
       if (f instanceof ObjectNode o && o.path("source").isTextual()) {
         String src = o.get("source").asText();
-        if (!Path.of(src).isAbsolute() && !dir.equals(topDir)) {
+        if (!Path.of(src).isAbsolute()) {
           o.put("source", topDir.relativize(dir.resolve(src).normalize()).toString());
         }
       }
     }
+    for (String list : List.of("repositories", "keyring")) {
+      if (tree.path("contents").path(list) instanceof ArrayNode items) {
+        for (int i = 0; i < items.size(); i++) {
+          if (items.get(i).isTextual()) {
+            items.set(i, items.textNode(rebase(items.get(i).asText(), dir, topDir)));
+          }
+        }
+      }
+    }
+  }
+
+  /** A repository or key written relative to {@code dir}, made relative to {@code topDir}; URLs stay. */
+  private static String rebase(String entry, Path dir, Path topDir) {
+    String s = entry.strip();
+    String tag = "";
+    if (s.startsWith("@")) { // "@tag path": the tag stays, the path moves
+      int space = s.indexOf(' ');
+      if (space < 0) {
+        return entry;
+      }
+      tag = s.substring(0, space + 1);
+      s = s.substring(space + 1).strip();
+    }
+    if (s.isEmpty() || s.contains("://") || s.startsWith("file:") || Path.of(s).isAbsolute()) {
+      return entry;
+    }
+    return tag + topDir.relativize(dir.resolve(s).normalize());
   }
 
   private static List<JsonMappingException.Reference> refs(Object... parts) {

@@ -78,6 +78,23 @@ class ProfileFeaturesTest {
   }
 
   @Test
+  void anIncludedProfilesRelativeRepositoriesAndKeysStayItsOwn() throws IOException {
+    write("base/shared.yaml", """
+        contents:
+          repositories: [mirror/main, "@edge edge/main", https://dl-cdn.alpinelinux.org/alpine/v3.20/main]
+          keyring: [keys/k.rsa.pub, /etc/apk/keys/a.rsa.pub]
+          packages: [busybox]
+        """);
+    Path top = write("app.yaml", "include: [base/shared.yaml]\ncontents:\n  repositories: [local]\n");
+
+    ImageProfile p = ProfileLoader.load(top);
+
+    assertThat(p.contents().repositories()).containsExactly("base/mirror/main", "@edge base/edge/main",
+        "https://dl-cdn.alpinelinux.org/alpine/v3.20/main", "local");
+    assertThat(p.contents().keyring()).containsExactly("base/keys/k.rsa.pub", "/etc/apk/keys/a.rsa.pub");
+  }
+
+  @Test
   void includeErrorsNameTheirFileAndLine() throws IOException {
     Path a = write("a.yaml", "contents:\n  packages: [x]\ninclude:\n  - b.yaml\n");
     Path b = write("b.yaml", "include: c.yaml\n");
