@@ -177,49 +177,21 @@ public final class LayerWriter {
     final Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
   }
 
+  /** What reading one package's data stream found: its entries (without bytes) and metadata. */
+  private record Scan(List<Node> nodes, ApkPackage meta, Map<String, byte[]> busyboxLists,
+      Map<Node, byte[]> captured) {}
+
   private Plan plan(List<PackageSource> packages, java.util.Set<String> captures) throws IOException {
     Plan plan = new Plan();
-    for (int i = 0; i < packages.size(); i++) {
-      PackageSource src = packages.get(i);
-      int pkg = i;
-      List<Node> nodes = new ArrayList<>();
-      ApkPackage meta;
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
-        meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-          String path = normalize(entry.name());
-          if (path.isEmpty()) {
-            return;
-          }
-          Node n = new Node(pkg, nodes.size(), entry, path);
-          if (entry.isRegular()) {
-            String hex = entry.pax().get(CHECKSUM_PAX);
-            if (path.startsWith(BUSYBOX_PATHS)) {
-              byte[] bytes = content.readAllBytes();
-              plan.busyboxLists.put(path, bytes);
-              n.checksum = q1(sha1(bytes));
-            } else if (captures.contains(path)) {
-              byte[] bytes = content.readAllBytes();
-              plan.captured.put(n, bytes);
-              n.checksum = q1(sha1(bytes));
-            } else if (hex != null) {
-              n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
-            } else {
-              n.checksum = q1(sha1(content));
-            }
-          } else if (entry.isSymlink()) {
-            n.checksum = q1(sha1(entry.linkName().getBytes(StandardCharsets.UTF_8)));
-          } else if (entry.isHardlink()) {
-            String hex = entry.pax().get(CHECKSUM_PAX);
-            if (hex != null) {
-              n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
-            }
-          }
-          nodes.add(n);
-        });
-      }
-      plan.metadata.add(meta);
-      plan.perPackage.add(nodes);
-      for (Node n : nodes) {
+    // Reading (inflating, verifying) is independent per package: do it in parallel, then decide
+    // ownership in install order, so the result does not depend on timing.
+    List<Scan> scans = scanAll(packages, captures);
+    for (Scan scan : scans) {
+      plan.metadata.add(scan.meta());
+      plan.perPackage.add(scan.nodes());
+      plan.busyboxLists.putAll(scan.busyboxLists());
+      plan.captured.putAll(scan.captured());
+      for (Node n : scan.nodes()) {
         claim(plan, packages, n);
       }
     }
@@ -233,6 +205,84 @@ public final class LayerWriter {
       }
     }
     return plan;
+  }
+
+  private List<Scan> scanAll(List<PackageSource> packages, java.util.Set<String> captures) throws IOException {
+    int threads = Math.max(1, Math.min(packages.size(), Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "apkimg-scan");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<Scan>> futures = new ArrayList<>();
+      for (int i = 0; i < packages.size(); i++) {
+        int pkg = i;
+        futures.add(pool.submit(() -> scan(packages.get(pkg), pkg, captures)));
+      }
+      List<Scan> scans = new ArrayList<>();
+      for (java.util.concurrent.Future<Scan> f : futures) {
+        try {
+          scans.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException io) {
+            throw io;
+          }
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IOException(cause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while reading packages");
+        }
+      }
+      return scans;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private Scan scan(PackageSource src, int pkg, java.util.Set<String> captures) throws IOException {
+    List<Node> nodes = new ArrayList<>();
+    Map<String, byte[]> busyboxLists = new TreeMap<>();
+    Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
+    ApkPackage meta;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
+      meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
+        String path = normalize(entry.name());
+        if (path.isEmpty()) {
+          return;
+        }
+        Node n = new Node(pkg, nodes.size(), entry, path);
+        if (entry.isRegular()) {
+          String hex = entry.pax().get(CHECKSUM_PAX);
+          if (path.startsWith(BUSYBOX_PATHS)) {
+            byte[] bytes = content.readAllBytes();
+            busyboxLists.put(path, bytes);
+            n.checksum = q1(sha1(bytes));
+          } else if (captures.contains(path)) {
+            byte[] bytes = content.readAllBytes();
+            captured.put(n, bytes);
+            n.checksum = q1(sha1(bytes));
+          } else if (hex != null) {
+            n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+          } else {
+            n.checksum = q1(sha1(content));
+          }
+        } else if (entry.isSymlink()) {
+          n.checksum = q1(sha1(entry.linkName().getBytes(StandardCharsets.UTF_8)));
+        } else if (entry.isHardlink()) {
+          String hex = entry.pax().get(CHECKSUM_PAX);
+          if (hex != null) {
+            n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+          }
+        }
+        nodes.add(n);
+      });
+    }
+    return new Scan(nodes, meta, busyboxLists, captured);
   }
 
   /** Decides who owns a path when several packages ship it, as apk does. */
