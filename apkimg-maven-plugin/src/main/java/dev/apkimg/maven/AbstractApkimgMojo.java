@@ -192,11 +192,36 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
           .addEventHandler(LogEvent.class, this::log);
       tags.forEach(containerizer::withAdditionalTag);
       getLog().info("apkimg: building " + reference + " (" + format + ") with main class " + mainClass);
-      JibContainer result = base.containerize(builder, containerizer);
+      JibContainer result = containerize(base, builder, containerizer);
       writeMetadata(buildDir, result, reference, format, rootfs, layers, mainClass);
       getLog().info("apkimg: built " + reference + " " + result.getDigest());
     } finally {
       deleteRecursively(work);
+    }
+  }
+
+  /**
+   * Runs jib. With {@code <allowInsecureRegistries>}, credentials may go to a plain-HTTP registry,
+   * as with the CLI's --allow-insecure-registry; jib reads that permission from a system
+   * property, which is set for this call only and restored after.
+   */
+  private JibContainer containerize(RootfsImage base, JibContainerBuilder builder, Containerizer containerizer)
+      throws IOException {
+    synchronized (AbstractApkimgMojo.class) {
+      String key = "sendCredentialsOverHttp";
+      String previous = System.getProperty(key);
+      if (allowInsecureRegistries) {
+        System.setProperty(key, "true");
+      }
+      try {
+        return base.containerize(builder, containerizer);
+      } finally {
+        if (previous == null) {
+          System.clearProperty(key);
+        } else {
+          System.setProperty(key, previous);
+        }
+      }
     }
   }
 

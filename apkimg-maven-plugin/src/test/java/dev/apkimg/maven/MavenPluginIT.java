@@ -171,20 +171,43 @@ class MavenPluginIT {
   @Order(4)
   void buildPushesTheSameLayersToARegistry() throws Exception {
     Path registryCommand = Prerequisites.requireCommand("docker-registry");
-    int port = startRegistry(registryCommand);
-    String image = "127.0.0.1:" + port + "/it/app";
-    Run run = mvn("app", "package", "apkimg:build", "-Dapkimg.to.image=" + image + ":1.0",
-        "-Dapkimg.to.tags=latest", "-Dapkimg.allowInsecureRegistries=true");
+    Path htpasswd = Prerequisites.requireCommand("htpasswd");
+    // The registry wants a login; the credentials come from settings.xml's <server>, as in jib.
+    String user = "ci-pusher";
+    String password = "s3cret-" + System.nanoTime();
+    int port = startRegistry(registryCommand, htpasswd, user, password);
+    String registryHost = "127.0.0.1:" + port;
+    String image = registryHost + "/it/app";
+    Path plainSettings = settings;
+    settings = withServer(plainSettings, registryHost, user, "not-" + password);
+    Run refused = mvn("app", "package", "apkimg:build", "-Dapkimg.to.image=" + image + ":1.0",
+        "-Dapkimg.allowInsecureRegistries=true");
+    assertThat(refused.exit()).as(refused.output()).isNotZero();
+    assertThat(refused.output()).contains(registryHost).doesNotContain(password);
+
+    settings = withServer(plainSettings, registryHost, user, password);
+    Run run;
+    try {
+      run = mvn("app", "package", "apkimg:build", "-Dapkimg.to.image=" + image + ":1.0",
+          "-Dapkimg.to.tags=latest", "-Dapkimg.allowInsecureRegistries=true");
+    } finally {
+      settings = plainSettings;
+    }
     assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output()).contains("using the credentials of settings.xml server '" + registryHost + "'")
+        .doesNotContain(password);
+    String creds = user + ":" + password;
 
     JsonNode tarMetadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
     assertThat(tarMetadata.path("imagePushed").asBoolean()).isTrue();
     String pushedDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
     for (String tag : List.of("1.0", "latest")) {
-      JsonNode inspect = JSON.readTree(skopeo("inspect", "--tls-verify=false", "docker://" + image + ":" + tag));
+      JsonNode inspect = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds,
+          "docker://" + image + ":" + tag));
       assertThat(inspect.path("Digest").asText()).isEqualTo(pushedDigest);
     }
-    JsonNode config = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--config", "docker://" + image + ":1.0"));
+    JsonNode config = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--config",
+        "docker://" + image + ":1.0"));
     assertThat(strings(config.path("config").path("Entrypoint"))).isEqualTo(ENTRYPOINT);
 
     // Same sources as the last buildTar: the registry has the very same layers.
@@ -192,7 +215,8 @@ class MavenPluginIT {
     assertThat(tarAgain.exit()).as(tarAgain.output()).isZero();
     List<String> tarLayers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
         .path("layers").findValuesAsText("digest");
-    JsonNode manifest = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--raw", "docker://" + image + ":1.0"));
+    JsonNode manifest = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--raw",
+        "docker://" + image + ":1.0"));
     assertThat(manifest.path("layers").findValuesAsText("digest")).isEqualTo(tarLayers);
   }
 
@@ -262,12 +286,27 @@ class MavenPluginIT {
     return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
-  private int startRegistry(Path command) throws Exception {
+  /** settings.xml as {@code base}, plus a {@code <server>} whose id is the registry host. */
+  private Path withServer(Path base, String id, String user, String password) throws IOException {
+    Path out = work.resolve("settings-" + System.nanoTime() + ".xml");
+    Files.writeString(out, Files.readString(base).replace("</settings>", """
+          <servers>
+            <server><id>%s</id><username>%s</username><password>%s</password></server>
+          </servers>
+        </settings>""".formatted(id, user, password)));
+    return out;
+  }
+
+  private int startRegistry(Path command, Path htpasswd, String user, String password) throws Exception {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
     Path dir = Files.createDirectories(work.resolve("registry"));
+    Run hash = exec(List.of(htpasswd.toString(), "-Bbn", user, password));
+    assertThat(hash.exit()).as(hash.output()).isZero();
+    Path users = dir.resolve("htpasswd");
+    Files.writeString(users, hash.output());
     Path config = dir.resolve("config.yml");
     Files.writeString(config, """
         version: 0.1
@@ -278,14 +317,19 @@ class MavenPluginIT {
             rootdirectory: %s
         http:
           addr: 127.0.0.1:%d
-        """.formatted(dir.resolve("data"), port));
+        auth:
+          htpasswd:
+            realm: apkimg-it
+            path: %s
+        """.formatted(dir.resolve("data"), port, users));
     registry = new ProcessBuilder(command.toString(), "serve", config.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     URI v2 = URI.create("http://127.0.0.1:" + port + "/v2/");
     for (int i = 0; i < 100; i++) {
       try {
-        if (http.send(HttpRequest.newBuilder(v2).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        int status = http.send(HttpRequest.newBuilder(v2).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status == 200 || status == 401) { // 401: up, and asking for the login
           return port;
         }
       } catch (IOException e) {
