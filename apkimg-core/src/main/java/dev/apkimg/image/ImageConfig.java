@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * The runtime configuration of a single-platform image.
  *
- * <p>jib-core 0.28.1 builds the image configuration. It keeps the environment in a hash map, so
- * the written {@code Env} list has a stable order that is not necessarily the order given here.
+ * <p>jib-core 0.28.1 builds the image configuration. It keeps the environment in a hash map;
+ * {@link PlatformImage} writes {@code Env} back in the order given here.
  * It has no {@code variant} or {@code StopSignal}: {@link ImagePublisher} adds them to jib's
  * configuration before anything is published.
  *

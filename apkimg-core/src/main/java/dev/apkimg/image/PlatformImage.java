@@ -2,6 +2,7 @@ package dev.apkimg.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
@@ -207,6 +208,15 @@ public final class PlatformImage {
       JsonNode runtime = out.get("config");
       ObjectNode settings = runtime instanceof ObjectNode o ? o : out.putObject("config");
       settings.put("StopSignal", config.stopSignal());
+    }
+    // jib keeps the environment in a hash map; write it in the profile's order.
+    if (out.get("config") instanceof ObjectNode settings && settings.get("Env") instanceof ArrayNode jibEnv
+        && !config.environment().isEmpty()) {
+      java.util.LinkedHashSet<String> ordered = new java.util.LinkedHashSet<>();
+      config.environment().forEach((k, v) -> ordered.add(k + "=" + v));
+      jibEnv.forEach(e -> ordered.add(e.asText()));
+      ArrayNode env = settings.putArray("Env");
+      ordered.forEach(env::add);
     }
     return out;
   }

@@ -76,6 +76,7 @@ class OciImageWriterTest {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("LANG", "C.UTF-8");
+    env.put("A", "1"); // jib's hash map writes PATH, A, LANG: the profile's order must win
     config =
         new ImageConfig(
             "linux", "arm64", "v8", List.of("/bin/hello"), List.of("--loud", "x"), env, "/work",
@@ -165,7 +166,7 @@ class OciImageWriterTest {
     assertThat(strings(image.path("config").path("Cmd"))).containsExactly("--loud", "x");
     // jib keeps the environment in a hash map: the set is ours, the order is jib's.
     assertThat(strings(image.path("config").path("Env")))
-        .containsExactlyInAnyOrder("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8");
+        .containsExactly("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "A=1");
     assertThat(image.path("config").path("WorkingDir").asText()).isEqualTo("/work");
     assertThat(strings(image.path("rootfs").path("diff_ids"))).containsExactly(layer.diffId());
     assertThat(image.path("history")).hasSize(1);
@@ -282,7 +283,7 @@ class OciImageWriterTest {
     assertThat(inspect.path("Created").asText()).isEqualTo("2024-05-01T12:00:00Z");
     assertThat(strings(inspect.path("Layers"))).containsExactly(layer.digest());
     assertThat(strings(inspect.path("Env")))
-        .containsExactlyInAnyOrder("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8");
+        .containsExactly("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "A=1");
 
     JsonNode image =
         JSON.readTree(run(skopeo.toString(), "inspect", "--config", "oci-archive:" + archive));
