@@ -81,7 +81,7 @@ public final class ImageBuilder {
         : request.repositories().stream().map(r -> Repository.parse(r, null)))
         .collect(Collectors.toList());
     if (repositories.isEmpty()) {
-      throw new ApkimgException(request.profile() + ": contents.repositories is empty: name a repository, or pass -r URL");
+      throw new ApkimgException(request.profile() + ": contents.repositories is empty: name a repository in the profile, or give one to the build");
     }
     // Keys given on the command line win over the profile's of the same name (air-gapped copies).
     Keyring keyring = Keyring.of(request.extraKeys(), null, client, cacheDir)
