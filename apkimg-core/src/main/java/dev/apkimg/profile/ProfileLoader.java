@@ -478,46 +478,7 @@ public final class ProfileLoader {
 
   /** Splits a command line into words: whitespace separates, single and double quotes group. */
   public static List<String> splitWords(String command) {
-    java.util.ArrayList<String> words = new java.util.ArrayList<>();
-    if (command == null) {
-      return words;
-    }
-    StringBuilder cur = new StringBuilder();
-    boolean inWord = false;
-    char quote = 0;
-    for (int i = 0; i < command.length(); i++) {
-      char c = command.charAt(i);
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        } else if (c == '\\' && quote == '"' && i + 1 < command.length()) {
-          cur.append(command.charAt(++i));
-        } else {
-          cur.append(c);
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-        inWord = true;
-      } else if (c == '\\' && i + 1 < command.length()) {
-        cur.append(command.charAt(++i));
-        inWord = true;
-      } else if (Character.isWhitespace(c)) {
-        if (inWord) {
-          words.add(cur.toString());
-          cur.setLength(0);
-          inWord = false;
-        }
-      } else {
-        cur.append(c);
-        inWord = true;
-      }
-    }
-    if (quote != 0) {
-      throw new IllegalArgumentException("unterminated quote in '" + command + "'");
-    }
-    if (inWord) {
-      words.add(cur.toString());
-    }
-    return words;
+    return dev.apkimg.ShellWords.split(command, true);
   }
+
 }

@@ -672,40 +672,11 @@ final class InstallScriptEffects implements RootfsMutation {
 
   /** Splits a simple command into words: whitespace separates, quotes group, no expansions. */
   private static List<String> words(String command) throws Unsupported {
-    List<String> words = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    boolean inWord = false;
-    char quote = 0;
-    for (int i = 0; i < command.length(); i++) {
-      char c = command.charAt(i);
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        } else {
-          cur.append(c);
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-        inWord = true;
-      } else if (c == '\\') {
-        throw new Unsupported();
-      } else if (Character.isWhitespace(c)) {
-        if (inWord) {
-          words.add(cur.toString());
-          cur.setLength(0);
-          inWord = false;
-        }
-      } else {
-        cur.append(c);
-        inWord = true;
-      }
-    }
-    if (quote != 0) {
+    try {
+      return dev.apkimg.ShellWords.split(command, false);
+    } catch (IllegalArgumentException e) {
       throw new Unsupported();
     }
-    if (inWord) {
-      words.add(cur.toString());
-    }
-    return words;
   }
+
 }
