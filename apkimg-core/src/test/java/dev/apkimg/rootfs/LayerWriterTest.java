@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apkimg.ApkimgException;
 import dev.apkimg.apk.ApkFormatException;
-import dev.apkimg.apk.ApkIndexReader;
 import dev.apkimg.apk.KeyLookup;
 import dev.apkimg.apk.PackageInfo;
-import dev.apkimg.testing.BuiltApk;
 import dev.apkimg.testing.TestKey;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestPackage;
@@ -49,22 +47,7 @@ class LayerWriterTest {
 
   /** Writes the packages as a repository would hold them; their index entries come from real APKINDEX text. */
   private List<PackageSource> sources(TestPackage... pkgs) throws IOException {
-    List<BuiltApk> built = new ArrayList<>();
-    List<Path> files = new ArrayList<>();
-    for (TestPackage p : pkgs) {
-      Path file = tmp.resolve("repo").resolve(p.fileName());
-      built.add(p.writeApk(file, KEY));
-      files.add(file);
-    }
-    List<PackageInfo> index = ApkIndexReader.parse(new ByteArrayInputStream(
-        TestRepository.apkindexText(built).getBytes(StandardCharsets.UTF_8)));
-    List<PackageSource> out = new ArrayList<>();
-    for (int i = 0; i < pkgs.length; i++) {
-      String nv = pkgs[i].name() + "-" + pkgs[i].version();
-      PackageInfo info = index.stream().filter(p -> p.nameVersion().equals(nv)).findFirst().orElseThrow();
-      out.add(new PackageSource(info, files.get(i)));
-    }
-    return out;
+    return Layers.sources(tmp, pkgs);
   }
 
   private static RootfsSpec spec() {
