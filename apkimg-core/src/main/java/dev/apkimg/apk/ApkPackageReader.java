@@ -33,6 +33,14 @@ public final class ApkPackageReader {
     void visit(TarEntry entry, InputStream content) throws IOException;
   }
 
+  /** The signature stream, uncompressed: a tar of a few {@code .SIGN.*} entries of ~512 bytes each. */
+  public static final long MAX_SIGNATURE_STREAM = 64 * 1024;
+  /**
+   * The control stream ({@code .PKGINFO} and install scripts, held in memory), uncompressed; real
+   * ones are a few KiB.
+   */
+  public static final long MAX_CONTROL_STREAM = 16L << 20;
+
   /** A visitor that only reads past the data (for verification). */
   public static final DataVisitor SKIP_DATA = (entry, content) -> { };
 
@@ -54,13 +62,17 @@ public final class ApkPackageReader {
       throw new ApkFormatException(source + " is empty");
     }
     // The first stream is the signature unless the package is unsigned.
-    InputStream first = members.nextMember(sha1::update);
+    members.limitCompressed(MAX_CONTROL_STREAM, source + ": its first stream");
+    BoundedInputStream first = new BoundedInputStream(members.nextMember(sha1::update), MAX_SIGNATURE_STREAM,
+        limit -> new ApkFormatException(source + ": its signature stream is larger than "
+            + BoundedInputStream.describe(limit) + " uncompressed (the limit)"));
     TarArchiveInputStream tar = new TarArchiveInputStream(first);
     TarArchiveEntry e = tar.getNextEntry();
     Control control = new Control();
     boolean firstIsControl = e != null && !SignatureVerifier.isSignatureEntry(e.getName());
     SignatureVerifier verifier = null;
     if (firstIsControl) {
+      first.limit(MAX_CONTROL_STREAM);
       readControl(tar, e, control, source);
       first.close(); // reads to the member's end, wherever the tar stopped
     } else {
@@ -79,9 +91,15 @@ public final class ApkPackageReader {
         }
       }
       sha1.reset();
-      InputStream second = verifier == null
+      if (!members.hasNextMember()) {
+        throw new ApkFormatException(source + " has a signature but no control data (.PKGINFO)");
+      }
+      members.limitCompressed(MAX_CONTROL_STREAM, source + ": its control stream");
+      InputStream second = new BoundedInputStream(verifier == null
           ? members.nextMember(sha1::update)
-          : members.nextMember(sha1::update, verifier::update);
+          : members.nextMember(sha1::update, verifier::update), MAX_CONTROL_STREAM,
+          limit -> new ApkFormatException(source + ": its control stream is larger than "
+              + BoundedInputStream.describe(limit) + " uncompressed (the limit)"));
       tar = new TarArchiveInputStream(second);
       e = tar.getNextEntry();
       if (e == null) {
@@ -113,6 +131,7 @@ public final class ApkPackageReader {
     if (!members.hasNextMember()) {
       throw new ApkFormatException(source + " has no data stream");
     }
+    members.limitCompressed(Long.MAX_VALUE, source + ": its data stream");
     InputStream data = members.nextMember(sha256::update);
     TarReader dataTar = new TarReader(data);
     TarEntry entry;

@@ -27,6 +27,11 @@ public final class GzipMemberReader implements AutoCloseable {
   private ByteSink[] sinks = new ByteSink[0];
   private boolean memberOpen;
   private long compressedBytes;
+  private long compressedLimit = Long.MAX_VALUE;
+  private String limitName;
+
+  /** A gzip header's optional name or comment field; real ones are a file name. */
+  static final int MAX_HEADER_FIELD = 64 * 1024;
 
   /** Receives the compressed bytes of a member as they are read. */
   @FunctionalInterface
@@ -63,6 +68,16 @@ public final class GzipMemberReader implements AutoCloseable {
     return new MemberStream();
   }
 
+  /**
+   * Bounds the compressed size of each following member: reading past {@code limit} bytes fails
+   * with an error naming {@code what} (e.g. "its index stream"). Bounds what a member that
+   * inflates to nothing (empty deflate blocks) can make a caller consume.
+   */
+  public void limitCompressed(long limit, String what) {
+    this.compressedLimit = limit;
+    this.limitName = what;
+  }
+
   /** Compressed size of the member read last (or being read). */
   public long compressedBytes() {
     return compressedBytes;
@@ -94,11 +109,15 @@ public final class GzipMemberReader implements AutoCloseable {
     return b;
   }
 
-  private void consumed(int off, int len) {
+  private void consumed(int off, int len) throws IOException {
+    compressedBytes += len;
+    if (compressedBytes > compressedLimit) {
+      throw new ApkFormatException(limitName + " is larger than " + BoundedInputStream.describe(compressedLimit)
+          + " compressed (the limit)");
+    }
     for (ByteSink sink : sinks) {
       sink.update(buf, off, len);
     }
-    compressedBytes += len;
   }
 
   private void readHeader() throws IOException {
@@ -119,18 +138,22 @@ public final class GzipMemberReader implements AutoCloseable {
       }
     }
     if ((flags & 8) != 0) {
-      while (readByte() != 0) {
-        // file name
-      }
+      skipZeroTerminated("file name");
     }
     if ((flags & 16) != 0) {
-      while (readByte() != 0) {
-        // comment
-      }
+      skipZeroTerminated("comment");
     }
     if ((flags & 2) != 0) {
       readByte();
       readByte();
+    }
+  }
+
+  private void skipZeroTerminated(String field) throws IOException {
+    for (int n = 0; readByte() != 0; n++) {
+      if (n >= MAX_HEADER_FIELD) {
+        throw new ZipException("gzip header " + field + " longer than " + MAX_HEADER_FIELD + " bytes");
+      }
     }
   }
 

@@ -61,8 +61,11 @@ final class PackageInfoBuilder {
     if (name == null || version == null) {
       throw new IllegalArgumentException("package entry without name or version");
     }
-    return new PackageInfo(checksum, name, version, arch, size, installedSize, description, url, license,
+    PackageInfo p = new PackageInfo(checksum, name, version, arch, size, installedSize, description, url, license,
         origin, maintainer, buildTime, commit, providerPriority, depends, provides, installIf, replaces,
         replacesPriority);
+    // Names become file names and URLs: checked here, where they enter.
+    PackageNames.check(p);
+    return p;
   }
 }

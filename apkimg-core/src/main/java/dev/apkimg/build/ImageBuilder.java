@@ -6,8 +6,8 @@ import java.util.SortedMap;
 import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import dev.apkimg.resolve.Lockfile;
-import dev.apkimg.apk.ApkPackageReader;
-import dev.apkimg.apk.ApkPackage;
+import dev.apkimg.apk.ApkFormatException;
+import dev.apkimg.apk.BoundedInputStream;
 import dev.apkimg.apk.ApkIndex;
 import dev.apkimg.apk.ApkIndexReader;
 import dev.apkimg.apk.Dependency;
@@ -116,13 +116,13 @@ public final class ImageBuilder {
     for (String arch : archs) {
       ResolvedBuild resolved = resolve(request, profile, arch, listener);
       List<RepositoryPackage> packages = resolved.resolution().packages();
-      List<Path> files = fetcher(request, resolved.keyring()).fetch(packages, arch, listener::detail);
+      List<PackageFetcher.Fetched> files = fetch(request, resolved.keyring(), packages, arch, listener);
       List<Lockfile.Package> pinned = new ArrayList<>();
       for (int i = 0; i < packages.size(); i++) {
         RepositoryPackage p = packages.get(i);
-        ApkPackage read = readPackage(files.get(i), resolved.keyring(), p.info().fileName());
         pinned.add(new Lockfile.Package(p.info().name(), p.info().version(),
-            p.repository().packageUri(arch, p.info().fileName()).toString(), p.info().checksum(), read.dataHash()));
+            p.repository().packageUri(arch, p.info().fileName()).toString(), p.info().checksum(),
+            files.get(i).read().dataHash()));
       }
       SortedMap<String, String> keys = new TreeMap<>();
       resolved.keyring().usedKeys().forEach((name, pem) -> keys.put(name, new String(pem, StandardCharsets.US_ASCII)));
@@ -213,10 +213,10 @@ public final class ImageBuilder {
       BuildListener listener) {
     ResolvedBuild resolved = resolve(request, profile, arch, listener);
     List<RepositoryPackage> packages = resolved.resolution().packages();
-    List<Path> files = fetcher(request, resolved.keyring()).fetch(packages, arch, listener::detail);
+    List<PackageFetcher.Fetched> files = fetch(request, resolved.keyring(), packages, arch, listener);
     List<PackageSource> sources = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
-      sources.add(new PackageSource(packages.get(i).info(), files.get(i)));
+      sources.add(new PackageSource(packages.get(i).info(), files.get(i).file()));
     }
     List<String> repos = resolved.repositories().stream().map(Repository::spec).collect(Collectors.toList());
     return writeImage(request, profile, arch, sources, repos, resolved.keyring(), resolved.keyring().usedKeys(), work,
@@ -242,29 +242,24 @@ public final class ImageBuilder {
     Keyring keyring = Keyring.ofPems(pems);
     List<Repository> overrides = request.repositories().stream().map(r -> Repository.parse(r, null))
         .collect(Collectors.toList());
-    List<RepositoryPackage> packages = new ArrayList<>();
+    List<PackageFetcher.Wanted> packages = new ArrayList<>();
     for (Lockfile.Package p : pinned.packages()) {
       PackageInfo info = PackageInfo.pinned(p.checksum(), p.name(), p.version(), arch);
       Repository repo = overrides.isEmpty() ? repositoryOf(p.url(), arch, info.fileName(), lockfile) : overrides.get(0);
-      packages.add(new RepositoryPackage(info, repo, 0));
+      packages.add(new PackageFetcher.Wanted(new RepositoryPackage(info, repo, 0), p.dataSha256()));
     }
-    List<Path> files = fetcher(request, keyring).fetch(packages, arch, listener::detail,
+    List<PackageFetcher.Fetched> files = fetcher(request, keyring).fetchVerified(packages, arch,
+        fetchListener(listener),
         p -> p.nameVersion() + " is pinned by " + lockfile + " but the mirror no longer has it; " + refresh);
     List<PackageSource> sources = new ArrayList<>();
-    for (int i = 0; i < files.size(); i++) {
-      Lockfile.Package p = pinned.packages().get(i);
-      ApkPackage read = readPackage(files.get(i), keyring, p.name() + "-" + p.version() + ".apk");
-      if (p.dataSha256() != null && !p.dataSha256().equalsIgnoreCase(read.dataHash())) {
-        throw new ApkimgException("package " + p.name() + "-" + p.version() + " does not match " + lockfile
-            + ": data SHA-256 " + read.dataHash() + ", pinned " + p.dataSha256());
-      }
+    for (PackageFetcher.Fetched f : files) {
       long size;
       try {
-        size = Files.size(files.get(i));
+        size = Files.size(f.file());
       } catch (IOException e) {
-        throw new ApkimgException("cannot read " + files.get(i) + ": " + e.getMessage(), e);
+        throw new ApkimgException("cannot read " + f.file() + ": " + e.getMessage(), e);
       }
-      sources.add(new PackageSource(read.info().withSize(size), files.get(i)));
+      sources.add(new PackageSource(f.read().info().withSize(size), f.file()));
     }
     List<String> repos = overrides.isEmpty() ? pinned.repositories()
         : overrides.stream().map(Repository::spec).collect(Collectors.toList());
@@ -284,12 +279,25 @@ public final class ImageBuilder {
     return new PackageFetcher(client, new PackageCache(cacheDir(request)), keyring, request.parallelism());
   }
 
-  private static ApkPackage readPackage(Path file, Keyring keyring, String name) {
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      return ApkPackageReader.read(in, keyring, name, ApkPackageReader.SKIP_DATA);
-    } catch (IOException e) {
-      throw new ApkimgException("cannot read package " + name + " (" + file + "): " + e.getMessage(), e);
-    }
+  /** Fetches (or takes from the cache) and verifies the packages; warnings reach the listener. */
+  private List<PackageFetcher.Fetched> fetch(BuildRequest request, Keyring keyring, List<RepositoryPackage> packages,
+      String arch, BuildListener listener) {
+    return fetcher(request, keyring).fetchVerified(packages.stream().map(PackageFetcher.Wanted::of).toList(), arch,
+        fetchListener(listener), p -> "the index lists " + p.nameVersion() + " but the mirror does not have it");
+  }
+
+  private static PackageFetcher.Listener fetchListener(BuildListener listener) {
+    return new PackageFetcher.Listener() {
+      @Override
+      public void detail(String message) {
+        listener.detail(message);
+      }
+
+      @Override
+      public void warn(String message) {
+        listener.warn(message);
+      }
+    };
   }
 
   private ArchLayer writeImage(BuildRequest request, ImageProfile profile, String arch, List<PackageSource> sources,
@@ -436,8 +444,26 @@ public final class ImageBuilder {
     URI uri = repo.indexUri(arch);
     listener.detail("reading " + uri);
     ApkIndex index;
-    try (InputStream in = new BufferedInputStream(client.open(uri), 1 << 16)) {
-      index = ApkIndexReader.read(in, keyring);
+    // The signature is judged before a byte of the index is parsed; the download is bounded.
+    ApkIndexReader.SignaturePolicy policy = sig -> {
+      if (!sig.isVerified()) {
+        String problem = "index " + uri + " " + sig.describe();
+        if (sig.kind() == SignatureStatus.Kind.BAD_SIGNATURE) {
+          throw new ApkimgException(problem + ": the file is corrupt or was tampered with");
+        }
+        if (!allowUntrusted) {
+          String hint = sig.kind() == SignatureStatus.Kind.UNTRUSTED_KEY
+              ? " (add " + sig.keyName() + " to contents.keyring or pass -k KEYFILE)"
+              : " (sign it, or pass --allow-untrusted to accept it anyway)";
+          throw new ApkimgException(problem + hint);
+        }
+        listener.warn(problem + "; accepted because of --allow-untrusted");
+      }
+    };
+    try (InputStream in = new BufferedInputStream(new BoundedInputStream(client.open(uri),
+        ApkIndexReader.MAX_INDEX_FILE, limit -> new ApkFormatException("the file is larger than "
+            + BoundedInputStream.describe(limit) + " (the limit)")), 1 << 16)) {
+      index = ApkIndexReader.read(in, keyring, policy);
     } catch (RepositoryException e) {
       throw new ApkimgException(e.getMessage() + (e.isNotFound()
           ? " (is " + repo.spec() + " an apk repository with an " + arch + " folder?)"
@@ -446,19 +472,6 @@ public final class ImageBuilder {
       throw new ApkimgException("index " + uri + " is not a valid APKINDEX.tar.gz: " + e.getMessage(), e);
     }
     SignatureStatus sig = index.signature();
-    if (!sig.isVerified()) {
-      String problem = "index " + uri + " " + sig.describe();
-      if (sig.kind() == SignatureStatus.Kind.BAD_SIGNATURE) {
-        throw new ApkimgException(problem + ": the file is corrupt or was tampered with");
-      }
-      if (!allowUntrusted) {
-        String hint = sig.kind() == SignatureStatus.Kind.UNTRUSTED_KEY
-            ? " (add " + sig.keyName() + " to contents.keyring or pass -k KEYFILE)"
-            : " (sign it, or pass --allow-untrusted to accept it anyway)";
-        throw new ApkimgException(problem + hint);
-      }
-      listener.warn(problem + "; accepted because of --allow-untrusted");
-    }
     listener.detail("index " + uri + ": " + index.packages().size() + " packages, " + sig.describe());
     return index;
   }

@@ -1,16 +1,17 @@
 package dev.apkimg.fetch;
 
 import dev.apkimg.apk.PackageInfo;
+import dev.apkimg.apk.PackageNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
-import java.util.HexFormat;
 
 /**
- * Verified package files on disk, addressed by the package's identity ({@code Q1} checksum), so
- * an entry is valid for whichever mirror served it. Entries appear atomically (written aside,
- * verified, then renamed), so a failed or concurrent download never leaves a corrupt one.
+ * Package files on disk, addressed by the package's identity: the SHA-1 its {@code Q1} checksum
+ * names, as {@code packages/HH/HHHH....apk} (hex). No text from an index (name, version, arch)
+ * is part of a path, so no index can make the cache write elsewhere; and an entry is valid for
+ * whichever mirror served it. Entries appear atomically (written aside, verified, then renamed),
+ * and are verified again on every use ({@link PackageFetcher}).
  */
 public final class PackageCache {
   private final Path root;
@@ -30,23 +31,25 @@ public final class PackageCache {
     return root;
   }
 
-  /** Where the package with this identity is (or would be) kept. */
+  /**
+   * Where the package with this identity is (or would be) kept. Throws
+   * {@link IllegalArgumentException} if the package has no valid {@code Q1} checksum.
+   */
   public Path path(PackageInfo p) {
-    String id = p.checksum() != null && p.checksum().startsWith("Q1")
-        ? HexFormat.of().formatHex(Base64.getDecoder().decode(p.checksum().substring(2)))
-        : "unverified";
-    return root.resolve("packages").resolve(p.arch() == null ? "noarch" : p.arch())
-        .resolve(p.nameVersion() + "." + id + ".apk");
+    String hex = PackageNames.checksumHex(p.checksum());
+    return root.resolve("packages").resolve(hex.substring(0, 2)).resolve(hex + ".apk");
   }
 
   public boolean contains(PackageInfo p) {
-    return p.checksum() != null && Files.isRegularFile(path(p));
+    return PackageNames.isValidChecksum(p.checksum()) && Files.isRegularFile(path(p));
   }
 
   /** A temporary file beside the entry, for writing before the atomic rename. */
   Path newTempFile(PackageInfo p) throws IOException {
-    Path dir = path(p).getParent();
+    Path entry = path(p);
+    Path dir = entry.getParent();
     Files.createDirectories(dir);
-    return Files.createTempFile(dir, "." + p.name() + "-", ".part");
+    String hex = entry.getFileName().toString();
+    return Files.createTempFile(dir, "." + hex.substring(0, hex.length() - ".apk".length()) + "-", ".part");
   }
 }

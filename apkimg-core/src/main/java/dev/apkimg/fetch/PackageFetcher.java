@@ -1,19 +1,24 @@
 package dev.apkimg.fetch;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.apk.ApkFormatException;
 import dev.apkimg.apk.ApkPackage;
 import dev.apkimg.apk.ApkPackageReader;
+import dev.apkimg.apk.BoundedInputStream;
 import dev.apkimg.apk.KeyLookup;
 import dev.apkimg.apk.PackageInfo;
+import dev.apkimg.apk.PackageNames;
 import dev.apkimg.repo.RepositoryClient;
 import dev.apkimg.repo.RepositoryException;
 import dev.apkimg.resolve.RepositoryPackage;
+import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -23,14 +28,43 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Downloads packages in parallel into the {@link PackageCache}, verifying each as its bytes
  * arrive: the control stream's SHA-1 must be the index's {@code C:} checksum (the index is
- * signed, so this vouches for the package, as in apk), the data must match {@code datahash},
- * and a signature by a trusted key must hold.
+ * signed, so this vouches for the package, as in apk), the data must match {@code datahash} (and
+ * a lockfile's data SHA-256 where it pins one), a signature by a trusted key must hold, and the
+ * package must be built for the build's architecture (or {@code noarch}). A download may not
+ * exceed the size the index declares ({@code S:}).
+ *
+ * <p>A cached file is verified the same way on every use: one that fails (replaced, truncated,
+ * corrupt) is evicted with one warning and fetched again.
  */
 public final class PackageFetcher {
+  /** The architecture apk installs on any machine. */
+  public static final String NOARCH = "noarch";
+
+  /** What the fetcher reports: progress for verbose output, and one-line warnings. */
+  public interface Listener {
+    void detail(String message);
+
+    void warn(String message);
+  }
+
+  /**
+   * A package to fetch: as its repository offers it, and the data SHA-256 a lockfile pins for
+   * it (null if none).
+   */
+  public record Wanted(RepositoryPackage pkg, String dataSha256) {
+    public static Wanted of(RepositoryPackage pkg) {
+      return new Wanted(pkg, null);
+    }
+  }
+
+  /** A verified package file in the cache, and what reading it established. */
+  public record Fetched(Path file, ApkPackage read) {}
+
   private final RepositoryClient client;
   private final PackageCache cache;
   private final KeyLookup keys;
@@ -43,7 +77,7 @@ public final class PackageFetcher {
     this.parallelism = Math.max(1, parallelism);
   }
 
-  /** Returns the cached file of each package, in the given order. */
+  /** Returns the cached file of each package, in the given order; warnings go to {@code progress}. */
   public List<Path> fetch(List<RepositoryPackage> packages, String arch, Consumer<String> progress) {
     return fetch(packages, arch, progress,
         p -> "the index lists " + p.nameVersion() + " but the mirror does not have it");
@@ -54,19 +88,40 @@ public final class PackageFetcher {
    * package the mirror does not have was expected there.
    */
   public List<Path> fetch(List<RepositoryPackage> packages, String arch, Consumer<String> progress,
-      java.util.function.Function<PackageInfo, String> notFoundHint) {
+      Function<PackageInfo, String> notFoundHint) {
+    Listener listener = new Listener() {
+      @Override
+      public void detail(String message) {
+        progress.accept(message);
+      }
+
+      @Override
+      public void warn(String message) {
+        progress.accept(message);
+      }
+    };
+    return fetchVerified(packages.stream().map(Wanted::of).toList(), arch, listener, notFoundHint).stream()
+        .map(Fetched::file).toList();
+  }
+
+  /**
+   * Fetches (or takes from the cache, verified) each package, in the given order. Throws
+   * {@link ApkimgException} naming the package and the URL or file when one cannot be had.
+   */
+  public List<Fetched> fetchVerified(List<Wanted> packages, String arch, Listener listener,
+      Function<PackageInfo, String> notFoundHint) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, packages.size())), r -> {
       Thread t = new Thread(r, "apkimg-fetch");
       t.setDaemon(true);
       return t;
     });
     try {
-      List<Future<Path>> futures = new ArrayList<>();
-      for (RepositoryPackage p : packages) {
-        futures.add(pool.submit(() -> fetchOne(p, arch, progress, notFoundHint)));
+      List<Future<Fetched>> futures = new ArrayList<>();
+      for (Wanted w : packages) {
+        futures.add(pool.submit(() -> fetchOne(w, arch, listener, notFoundHint)));
       }
-      List<Path> out = new ArrayList<>();
-      for (Future<Path> f : futures) {
+      List<Fetched> out = new ArrayList<>();
+      for (Future<Fetched> f : futures) {
         try {
           out.add(f.get());
         } catch (ExecutionException e) {
@@ -87,19 +142,82 @@ public final class PackageFetcher {
     }
   }
 
-  private Path fetchOne(RepositoryPackage rp, String arch, Consumer<String> progress,
-      java.util.function.Function<PackageInfo, String> notFoundHint) throws IOException {
+  private Fetched fetchOne(Wanted w, String arch, Listener listener, Function<PackageInfo, String> notFoundHint)
+      throws IOException {
+    RepositoryPackage rp = w.pkg();
     PackageInfo p = rp.info();
-    Path target = cache.path(p);
-    if (cache.contains(p)) {
-      return target;
-    }
     URI uri = rp.repository().packageUri(arch, p.fileName());
-    progress.accept("fetching " + uri);
+    if (!PackageNames.isValidChecksum(p.checksum())) {
+      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository()
+          + " has no valid checksum (C:), which apkimg needs to verify it: the index is not usable");
+    }
+    if (p.arch() != null && !compatible(p.arch(), arch)) {
+      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository() + " is for "
+          + p.arch() + " (index A:), not for " + arch + ", the architecture being built");
+    }
+    Path target = cache.path(p);
+    String evicted = null;
+    if (Files.isRegularFile(target)) {
+      try {
+        return new Fetched(target, verifyCached(target, w, arch, uri));
+      } catch (ApkimgException e) {
+        throw e;
+      } catch (IOException e) {
+        evict(target, p);
+        evicted = target.toString();
+        listener.warn("cached package " + p.nameVersion() + " (" + target + ") " + e.getMessage()
+            + ": removed it, fetching it again");
+      }
+    }
+    try {
+      return download(w, arch, uri, target, listener, notFoundHint);
+    } catch (ApkimgException e) {
+      if (evicted == null) {
+        throw e;
+      }
+      throw new ApkimgException(e.getMessage() + "; the corrupt cached copy " + evicted
+          + " was removed, so the next build fetches it afresh", e);
+    }
+  }
+
+  /**
+   * Reads a cached file through (one streaming pass) and checks it against what the index or
+   * lockfile pins; an {@link IOException} means the file is not the package (evict it).
+   */
+  private ApkPackage verifyCached(Path file, Wanted w, String arch, URI uri) throws IOException {
+    PackageInfo p = w.pkg().info();
+    ApkPackage read;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      read = ApkPackageReader.read(in, keys, file.toString(), ApkPackageReader.SKIP_DATA);
+    } catch (NoSuchFileException e) {
+      throw new ApkFormatException("disappeared");
+    } catch (ApkFormatException e) {
+      throw new ApkFormatException("is corrupt (" + e.getMessage().replace(file + ": ", "").replace(file + " ", "")
+          + ")");
+    } catch (IOException e) {
+      throw new ApkFormatException("is corrupt or truncated (" + e.getMessage() + ")");
+    } catch (RuntimeException e) {
+      throw new ApkFormatException("is corrupt (" + e.getMessage() + ")");
+    }
+    if (!read.controlChecksum().equals(p.checksum())) {
+      throw new ApkFormatException("is another package (checksum " + read.controlChecksum() + ", expected "
+          + p.checksum() + ")");
+    }
+    if (w.dataSha256() != null && !w.dataSha256().equalsIgnoreCase(read.dataHash())) {
+      throw new ApkFormatException("has other data (SHA-256 " + read.dataHash() + ", pinned " + w.dataSha256() + ")");
+    }
+    checkPackageArch(read, p, arch, uri);
+    return read;
+  }
+
+  private Fetched download(Wanted w, String arch, URI uri, Path target, Listener listener,
+      Function<PackageInfo, String> notFoundHint) throws IOException {
+    PackageInfo p = w.pkg().info();
+    listener.detail("fetching " + uri);
     Path tmp = cache.newTempFile(p);
     try {
       ApkPackage read;
-      try (InputStream net = client.open(uri);
+      try (InputStream net = capped(client.open(uri), p, uri);
            OutputStream file = Files.newOutputStream(tmp);
            InputStream tee = new TeeInputStream(net, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
@@ -113,10 +231,46 @@ public final class PackageFetcher {
         throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is not the one expected: checksum "
             + read.controlChecksum() + ", expected " + p.checksum() + " (mirror out of sync, or the file was tampered with)");
       }
+      if (w.dataSha256() != null && !w.dataSha256().equalsIgnoreCase(read.dataHash())) {
+        throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " does not match its pinned data"
+            + " SHA-256: got " + read.dataHash() + ", pinned " + w.dataSha256());
+      }
+      checkPackageArch(read, p, arch, uri);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return target;
+      return new Fetched(target, read);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Ends the download with an error past the size the index declares ({@code S:}), where it declares one. */
+  private static InputStream capped(InputStream net, PackageInfo p, URI uri) {
+    if (p.size() <= 0) {
+      return net;
+    }
+    return new BoundedInputStream(net, p.size(), limit -> new ApkFormatException(
+        "the mirror sent more than the " + limit + " bytes the index declares for it (S:)"));
+  }
+
+  /** The package's own {@code .PKGINFO arch} must suit the build, as its index entry must. */
+  private static void checkPackageArch(ApkPackage read, PackageInfo p, String arch, URI uri) {
+    String own = read.info().arch();
+    if (own != null && !compatible(own, arch)) {
+      throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is built for " + own
+          + " (.PKGINFO arch), not for " + arch + ", the architecture being built");
+    }
+  }
+
+  private static boolean compatible(String packageArch, String buildArch) {
+    return packageArch.equals(buildArch) || packageArch.equals(NOARCH);
+  }
+
+  private static void evict(Path file, PackageInfo p) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new ApkimgException("cached package " + p.nameVersion() + " (" + file + ") is corrupt and cannot be"
+          + " removed (" + e.getMessage() + "): delete it, or the whole cache folder, and build again", e);
     }
   }
 

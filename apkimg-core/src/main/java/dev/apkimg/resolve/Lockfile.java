@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apkimg.ApkimgException;
+import dev.apkimg.apk.PackageNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -84,6 +85,43 @@ public record Lockfile(int lockfileVersion, String profileChecksum, SortedMap<St
       throw new ApkimgException("lockfile " + file + " is not a version " + VERSION
           + " apkimg lockfile; write it again with apkimg lock");
     }
+    lock.archs().forEach((arch, pinned) -> validate(file, arch, pinned));
     return lock;
   }
+
+  /**
+   * A lockfile is outside input too: its names and versions become file names and URLs, its
+   * checksums cache paths. Each is checked against apk's grammar, naming the field and package.
+   */
+  private static void validate(Path file, String arch, Arch pinned) {
+    String redo = "; write it again with apkimg lock";
+    if (!PackageNames.isValidArch(arch) || pinned == null || pinned.packages() == null) {
+      throw new ApkimgException("lockfile " + file + ": architecture " + PackageNames.quote(arch)
+          + " is not valid" + redo);
+    }
+    for (Package p : pinned.packages()) {
+      if (p == null || !PackageNames.isValidName(p.name())) {
+        throw new ApkimgException("lockfile " + file + ": name " + PackageNames.quote(p == null ? null : p.name())
+            + " is not a valid apk package name" + redo);
+      }
+      String what = "lockfile " + file + ": package " + p.name() + ": ";
+      if (!PackageNames.isValidVersion(p.version())) {
+        throw new ApkimgException(what + "version " + PackageNames.quote(p.version()) + " is not a valid apk version"
+            + redo);
+      }
+      if (!PackageNames.isValidChecksum(p.checksum())) {
+        throw new ApkimgException(what + "checksum " + PackageNames.quote(p.checksum()) + " is not a Q1 checksum"
+            + redo);
+      }
+      if (p.dataSha256() != null && !SHA256_HEX.matcher(p.dataSha256()).matches()) {
+        throw new ApkimgException(what + "dataSha256 " + PackageNames.quote(p.dataSha256())
+            + " is not a SHA-256 in hex" + redo);
+      }
+      if (p.url() == null) {
+        throw new ApkimgException(what + "it has no url" + redo);
+      }
+    }
+  }
+
+  private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 }
