@@ -33,6 +33,8 @@ public final class ApkIndexReader {
   public static final long MAX_INDEX_COMPRESSED = 64L << 20;
   /** The whole {@code APKINDEX.tar.gz} as downloaded: both streams, compressed. */
   public static final long MAX_INDEX_FILE = MAX_SIGNATURE_STREAM + MAX_INDEX_COMPRESSED;
+  /** Packages in one index (Alpine's largest has about 20,000): bounds what tiny entries can make us hold. */
+  public static final int MAX_PACKAGES = 1_000_000;
   /** One APKINDEX line (the longest real ones, dependency lists, are a few KiB). */
   public static final int MAX_LINE = 1 << 20;
 
@@ -174,6 +176,9 @@ public final class ApkIndexReader {
       lineNo++;
       if (line.isEmpty()) {
         if (!b.isEmpty()) {
+          if (out.size() >= MAX_PACKAGES) {
+            throw new ApkFormatException("APKINDEX lists more than " + MAX_PACKAGES + " packages (the limit)");
+          }
           out.add(build(b, lineNo));
           b = new PackageInfoBuilder();
         }

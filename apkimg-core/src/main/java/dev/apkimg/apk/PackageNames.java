@@ -15,6 +15,9 @@ public final class PackageNames {
   public static final int MAX_LENGTH = 255;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9+._-]*");
+  /** apk's version grammar, strictly (as apk-tools 3 validates it): no empty number, nothing else. */
+  private static final Pattern VERSION = Pattern.compile(
+      "[0-9]+(\\.[0-9]+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]*)*(-r[0-9]+)?");
   private static final Pattern ARCH = Pattern.compile("[a-z0-9][a-z0-9_]*");
   private static final Pattern Q1 = Pattern.compile("Q1[A-Za-z0-9+/]{27}=");
 
@@ -25,7 +28,8 @@ public final class PackageNames {
   }
 
   public static boolean isValidVersion(String version) {
-    return version != null && version.length() <= MAX_LENGTH && ApkVersion.isValid(version);
+    return version != null && version.length() <= MAX_LENGTH && VERSION.matcher(version).matches()
+        && ApkVersion.isValid(version);
   }
 
   public static boolean isValidArch(String arch) {
@@ -46,7 +50,8 @@ public final class PackageNames {
   }
 
   /**
-   * Checks the fields of {@code p} that become names; the message names the field, the package
+   * Checks the fields of {@code p} that become names (the checksum, {@code C:}, is checked where
+   * it becomes a cache path: {@link #checksumHex}); the message names the field, the package
    * and the value (quoted, control characters escaped).
    */
   public static void check(PackageInfo p) {
@@ -62,10 +67,6 @@ public final class PackageNames {
     if (p.arch() != null && !isValidArch(p.arch())) {
       throw new IllegalArgumentException(who + "-" + p.version() + ": A: (architecture) " + quote(p.arch())
           + " is not a valid apk architecture");
-    }
-    if (p.checksum() != null && !isValidChecksum(p.checksum())) {
-      throw new IllegalArgumentException(who + "-" + p.version() + ": C: (checksum) " + quote(p.checksum())
-          + " is not a Q1 checksum");
     }
     if (p.size() < 0 || p.installedSize() < 0) {
       throw new IllegalArgumentException(who + "-" + p.version() + ": S:/I: (size) is negative");

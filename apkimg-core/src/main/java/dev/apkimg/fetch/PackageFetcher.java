@@ -160,24 +160,26 @@ public final class PackageFetcher {
     if (Files.isRegularFile(target)) {
       try {
         return new Fetched(target, verifyCached(target, w, arch, uri));
-      } catch (ApkimgException e) {
-        throw e;
-      } catch (IOException e) {
+      } catch (ApkFormatException e) {
         evict(target, p);
-        evicted = target.toString();
-        listener.warn("cached package " + p.nameVersion() + " (" + target + ") " + e.getMessage()
-            + ": removed it, fetching it again");
+        evicted = "cached package " + p.nameVersion() + " (" + target + ") " + e.getMessage();
       }
     }
+    Fetched fetched;
     try {
-      return download(w, arch, uri, target, listener, notFoundHint);
+      fetched = download(w, arch, uri, target, listener, notFoundHint);
     } catch (ApkimgException e) {
       if (evicted == null) {
         throw e;
       }
-      throw new ApkimgException(e.getMessage() + "; the corrupt cached copy " + evicted
-          + " was removed, so the next build fetches it afresh", e);
+      // One line either way: the eviction is part of the error.
+      throw new ApkimgException(e.getMessage() + "; before that, the " + evicted
+          + " and was removed from the cache, so the next build fetches it afresh", e);
     }
+    if (evicted != null) {
+      listener.warn(evicted + ": removed it and fetched it again");
+    }
+    return fetched;
   }
 
   /**

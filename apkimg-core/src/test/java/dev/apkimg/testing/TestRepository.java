@@ -71,6 +71,7 @@ public final class TestRepository {
     private SignatureType packageSignatureType = SignatureType.RSA;
     private SignatureType indexSignatureType = SignatureType.RSA;
     private Long indexMtime;
+    private java.util.function.UnaryOperator<String> indexEdit = java.util.function.UnaryOperator.identity();
 
     /** A repository whose packages and index are signed by {@code key}. */
     public TestRepository(TestKey key) {
@@ -121,6 +122,15 @@ public final class TestRepository {
     /** mtime of the index tar entries; apk index uses the current time, here the newest builddate by default. */
     public TestRepository indexMtime(long epochSeconds) {
         indexMtime = epochSeconds;
+        return this;
+    }
+
+    /**
+     * Edits the APKINDEX text before it is signed (hostile tests: a validly signed index that says
+     * anything, e.g. {@code P:../../x}). Package files are still written under their own names.
+     */
+    public TestRepository editIndex(java.util.function.UnaryOperator<String> edit) {
+        indexEdit = Objects.requireNonNull(edit);
         return this;
     }
 
@@ -197,7 +207,7 @@ public final class TestRepository {
         long mtime = indexMtime != null ? indexMtime
                 : apks.stream().mapToLong(b -> b.pkg().builddate()).max().orElse(0);
         byte[] desc = description.getBytes(StandardCharsets.UTF_8);
-        byte[] text = apkindexText(apks).getBytes(StandardCharsets.UTF_8);
+        byte[] text = indexEdit.apply(apkindexText(apks)).getBytes(StandardCharsets.UTF_8);
         // apk-tools' own tar writer: GNU magic, owner root, with the end-of-archive blocks.
         byte[] tar = new TarBuilder()
                 .header(TarBuilder.Dialect.APK, "DESCRIPTION", 0644, 0, 0, desc.length, mtime, '0', new byte[0],
