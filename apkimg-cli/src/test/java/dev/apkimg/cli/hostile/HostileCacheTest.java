@@ -1,0 +1,174 @@
+package dev.apkimg.cli.hostile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.testing.TestKeys;
+import dev.apkimg.testing.TestPackage;
+import dev.apkimg.testing.TestRepository;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A hostile or damaged package cache (issue #9): a cached .apk replaced by another validly
+ * signed package, truncated or garbage is verified on use, evicted with one warning and fetched
+ * again, and the image holds the right files; cache paths never come from index text.
+ */
+class HostileCacheTest {
+  @TempDir Path tmp;
+
+  /** Ways a cached .apk goes wrong. */
+  enum Damage {
+    /** Another package, validly signed by the trusted key, same name and version, other content. */
+    SWAPPED,
+    /** Cut short in its data stream. */
+    TRUNCATED,
+    /** Not a package at all. */
+    GARBAGE,
+    /** Zero bytes, as a full disk leaves it. */
+    EMPTY
+  }
+
+  private static TestPackage busybox(String content) {
+    return TestPackage.builder("busybox", "1.0-r0").arch("x86_64")
+        .dir("usr").dir("usr/share").file("usr/share/busybox.txt", content).build();
+  }
+
+  private static TestRepository good() {
+    return new TestRepository(TestKeys.primary()).add(busybox("busybox content\n"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Damage.class)
+  void aDamagedCachedPackageIsEvictedAndFetchedAgainWithOneWarning(Damage damage) throws IOException {
+    try (HostileBuild b = new HostileBuild(tmp)) {
+      Path profile = b.profile(b.serve(good()), "busybox");
+      b.assertGoodBuildSucceeds(profile);
+      Path cached = onlyCachedApk(b);
+      damage(cached, damage);
+
+      HostileBuild.Result r = b.assertGoodBuildSucceeds(profile);
+      assertThat(r.err().lines().toList()).as(r.toString()).singleElement().asString()
+          .startsWith("apkimg: warning: cached package busybox-1.0-r0 (" + cached + ")")
+          .contains("fetched it again");
+      assertThat(layerFile(b.image(), "usr/share/busybox.txt")).isEqualTo("busybox content\n");
+
+      // Fetched again and verified: the next build uses it without a word.
+      HostileBuild.Result quiet = b.assertGoodBuildSucceeds(profile);
+      assertThat(quiet.err()).isEmpty();
+    }
+  }
+
+  @Test
+  void aLockedBuildVerifiesTheCacheToo() throws IOException {
+    try (HostileBuild b = new HostileBuild(tmp)) {
+      Path profile = b.profile(b.serve(good()), "busybox");
+      HostileBuild.Result lock = b.run("lock", profile.toString(), "--cache-dir", b.cache().toString(), "-q",
+          "-k", b.keyFile().toString());
+      assertThat(lock.code()).as(lock.toString()).isZero();
+      damage(onlyCachedApk(b), Damage.SWAPPED);
+
+      HostileBuild.Result r = b.assertGoodBuildSucceeds(profile);
+      assertThat(r.err().lines().toList()).as(r.toString()).singleElement().asString()
+          .startsWith("apkimg: warning: cached package busybox-1.0-r0 (");
+      assertThat(layerFile(b.image(), "usr/share/busybox.txt")).isEqualTo("busybox content\n");
+    }
+  }
+
+  @Test
+  void whenTheRefetchFailsTheErrorNamesTheCacheFileAndTheNextGoodBuildSucceeds() throws IOException {
+    try (HostileBuild b = new HostileBuild(tmp)) {
+      Path dir = Files.createTempDirectory(tmp, "mirror");
+      good().write(dir.resolve("alpine/main"));
+      Path profile = b.profile(b.serveDir(dir) + "alpine/main", "busybox");
+      b.assertGoodBuildSucceeds(profile);
+      Files.delete(b.image());
+      Path cached = onlyCachedApk(b);
+      damage(cached, Damage.TRUNCATED);
+      Files.delete(dir.resolve("alpine/main/x86_64/busybox-1.0-r0.apk"));
+
+      b.assertRefused(b.build(profile)).contains("busybox-1.0-r0.apk").contains("HTTP 404")
+          .contains(cached.toString()).contains("removed from the cache");
+      assertThat(cached).doesNotExist();
+      b.assertGoodBuildSucceeds(b.profile(b.serve(good()), "busybox"));
+    }
+  }
+
+  @Test
+  void cachePathsAreDigestsWhateverTheIndexSays() throws IOException {
+    try (HostileBuild b = new HostileBuild(tmp)) {
+      b.assertGoodBuildSucceeds(b.profile(b.serve(good()), "busybox"));
+      String rel = b.cache().relativize(onlyCachedApk(b)).toString();
+      assertThat(rel).matches("packages/[0-9a-f]{2}/[0-9a-f]{40}\\.apk").doesNotContain("busybox");
+    }
+  }
+
+  private static void damage(Path cached, Damage how) throws IOException {
+    byte[] bytes = Files.readAllBytes(cached);
+    switch (how) {
+      case SWAPPED -> Files.write(cached, busybox("evil content\n").build(TestKeys.primary()).bytes());
+      case TRUNCATED -> Files.write(cached, Arrays.copyOf(bytes, bytes.length - 200));
+      case GARBAGE -> Files.writeString(cached, "<html>mirror maintenance</html>\n");
+      case EMPTY -> Files.write(cached, new byte[0]);
+      default -> throw new IllegalStateException();
+    }
+  }
+
+  private static Path onlyCachedApk(HostileBuild b) throws IOException {
+    try (Stream<Path> s = Files.walk(b.cache().resolve("packages"))) {
+      List<Path> apks = s.filter(p -> p.toString().endsWith(".apk")).toList();
+      assertThat(apks).hasSize(1);
+      return apks.get(0);
+    }
+  }
+
+  /** The content of {@code path} in the image archive's layers (the last layer that has it). */
+  static String layerFile(Path archive, String path) throws IOException {
+    Map<String, byte[]> files = new HashMap<>();
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(archive))) {
+      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        if (e.isFile()) {
+          files.put(e.getName().replaceFirst("^\\./", ""), tar.readAllBytes());
+        }
+      }
+    }
+    ObjectMapper json = new ObjectMapper();
+    JsonNode index = json.readTree(files.get("index.json"));
+    JsonNode manifest = json.readTree(blob(files, index.path("manifests").get(0).path("digest").asText()));
+    String found = null;
+    for (JsonNode layer : manifest.path("layers")) {
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(
+          new GZIPInputStream(new ByteArrayInputStream(blob(files, layer.path("digest").asText()))))) {
+        for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+          if (e.getName().replaceFirst("^\\./", "").equals(path)) {
+            found = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+          }
+        }
+      }
+    }
+    assertThat(found).as(path + " in " + archive).isNotNull();
+    return found;
+  }
+
+  private static byte[] blob(Map<String, byte[]> files, String digest) {
+    byte[] b = files.get("blobs/" + digest.replace(':', '/'));
+    assertThat(b).as("blob " + digest).isNotNull();
+    return b;
+  }
+}
