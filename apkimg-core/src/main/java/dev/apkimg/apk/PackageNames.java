@@ -15,9 +15,11 @@ public final class PackageNames {
   public static final int MAX_LENGTH = 255;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9+._-]*");
-  /** apk's version grammar, strictly (as apk-tools 3 validates it): no empty number, nothing else. */
-  private static final Pattern VERSION = Pattern.compile(
-      "[0-9]+(\\.[0-9]+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]*)*(-r[0-9]+)?");
+  /**
+   * The characters apk's version grammar uses, starting with a digit ({@link ApkVersion#isValid}
+   * checks the grammar itself, which lets an empty number such as {@code ..} through).
+   */
+  private static final Pattern VERSION = Pattern.compile("[0-9][0-9a-z._-]*");
   private static final Pattern ARCH = Pattern.compile("[a-z0-9][a-z0-9_]*");
   private static final Pattern Q1 = Pattern.compile("Q1[A-Za-z0-9+/]{27}=");
 
@@ -29,7 +31,7 @@ public final class PackageNames {
 
   public static boolean isValidVersion(String version) {
     return version != null && version.length() <= MAX_LENGTH && VERSION.matcher(version).matches()
-        && ApkVersion.isValid(version);
+        && !version.contains("..") && ApkVersion.isValid(version);
   }
 
   public static boolean isValidArch(String arch) {
