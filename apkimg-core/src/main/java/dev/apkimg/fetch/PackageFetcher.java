@@ -219,7 +219,7 @@ public final class PackageFetcher {
     Path tmp = cache.newTempFile(p);
     try {
       ApkPackage read;
-      try (InputStream net = capped(client.open(uri), p, uri);
+      try (InputStream net = capped(client.open(uri), p);
            OutputStream file = Files.newOutputStream(tmp);
            InputStream tee = new TeeInputStream(net, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
@@ -246,7 +246,7 @@ public final class PackageFetcher {
   }
 
   /** Ends the download with an error past the size the index declares ({@code S:}), where it declares one. */
-  private static InputStream capped(InputStream net, PackageInfo p, URI uri) {
+  private static InputStream capped(InputStream net, PackageInfo p) {
     if (p.size() <= 0) {
       return net;
     }
