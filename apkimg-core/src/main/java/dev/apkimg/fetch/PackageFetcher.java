@@ -110,6 +110,8 @@ public final class PackageFetcher {
    */
   public List<Fetched> fetchVerified(List<Wanted> packages, String arch, Listener listener,
       Function<PackageInfo, String> notFoundHint) {
+    // What the index says is checked for every package before any download starts.
+    packages.forEach(w -> checkIndexEntry(w.pkg(), arch));
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, packages.size())), r -> {
       Thread t = new Thread(r, "apkimg-fetch");
       t.setDaemon(true);
@@ -126,6 +128,7 @@ public final class PackageFetcher {
           out.add(f.get());
         } catch (ExecutionException e) {
           futures.forEach(other -> other.cancel(true));
+          awaitOthers(pool);
           Throwable cause = e.getCause();
           if (cause instanceof RuntimeException re) {
             throw re;
@@ -147,14 +150,7 @@ public final class PackageFetcher {
     RepositoryPackage rp = w.pkg();
     PackageInfo p = rp.info();
     URI uri = rp.repository().packageUri(arch, p.fileName());
-    if (!PackageNames.isValidChecksum(p.checksum())) {
-      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository()
-          + " has no valid checksum (C:), which apkimg needs to verify it: the index is not usable");
-    }
-    if (p.arch() != null && !compatible(p.arch(), arch)) {
-      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository() + " is for "
-          + p.arch() + " (index A:), not for " + arch + ", the architecture being built");
-    }
+    checkIndexEntry(rp, arch);
     Path target = cache.path(p);
     String evicted = null;
     if (Files.isRegularFile(target)) {
@@ -180,6 +176,31 @@ public final class PackageFetcher {
       listener.warn(evicted + ": removed it and fetched it again");
     }
     return fetched;
+  }
+
+  /** The index entry must give a checksum to verify against, and suit the build's architecture. */
+  private static void checkIndexEntry(RepositoryPackage rp, String arch) {
+    PackageInfo p = rp.info();
+    if (!PackageNames.isValidChecksum(p.checksum())) {
+      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository()
+          + " has no valid checksum (C:), which apkimg needs to verify it: the index is not usable");
+    }
+    if (p.arch() != null && !compatible(p.arch(), arch)) {
+      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository() + " is for "
+          + p.arch() + " (index A:), not for " + arch + ", the architecture being built");
+    }
+  }
+
+  /** After a failure: the other downloads are cancelled; wait for them to remove their partial files. */
+  private static void awaitOthers(ExecutorService pool) {
+    pool.shutdownNow();
+    try {
+      if (!pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        return; // a download that ignores interruption: its partial file is left to the next build
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
