@@ -99,7 +99,7 @@ public final class PackageFetcher {
     Path tmp = cache.newTempFile(p);
     try {
       ApkPackage read;
-      try (InputStream net = client.open(uri);
+      try (InputStream net = client.open(uri, rp.repository().credentials());
            OutputStream file = Files.newOutputStream(tmp);
            InputStream tee = new TeeInputStream(net, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
