@@ -36,13 +36,13 @@ final class RepositoryOptions {
 
   @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "${env:APKIMG_CONNECT_TIMEOUT:-10}",
       description = "Give up connecting to a repository after this long. Default: $APKIMG_CONNECT_TIMEOUT, else 10.")
-  BigDecimal connectTimeout;
+  String connectTimeout;
 
   @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "${env:APKIMG_READ_TIMEOUT:-30}",
-      description = {"Fail a download when the server sends nothing for this long: no answer, or a stall",
-          "mid-file. Default: $APKIMG_READ_TIMEOUT, else 30. Failures that may pass (HTTP 429/5xx, a refused",
-          "or broken connection) are tried 3 times."})
-  BigDecimal readTimeout;
+      description = "Fail a download when the server sends nothing for this long: no answer, or a stall mid-file."
+          + " Default: $APKIMG_READ_TIMEOUT, else 30. Failures that may pass (HTTP 429 and 5xx, a refused or broken"
+          + " connection) are tried 3 times in all.")
+  String readTimeout;
 
   @Option(names = {"-q", "--quiet"}, description = "Print only errors and the result.")
   boolean quiet;
@@ -59,12 +59,14 @@ final class RepositoryOptions {
         .withReadTimeout(duration(readTimeout, "--read-timeout", "APKIMG_READ_TIMEOUT"))));
   }
 
-  private Duration duration(BigDecimal seconds, String option, String env) {
-    if (seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+  private Duration duration(String value, String option, String env) {
+    String v = value.strip();
+    BigDecimal seconds = v.matches("\\d{1,9}(\\.\\d{1,3})?") ? new BigDecimal(v) : null;
+    if (seconds == null || seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
       throw new CommandLine.ParameterException(command.commandLine(), option + " (or $" + env
-          + ") must be more than 0 and at most 86400 seconds, not " + seconds.toPlainString());
+          + ") must be more than 0 and at most 86400 seconds, not '" + value + "'");
     }
-    return Duration.ofMillis(Math.max(1, seconds.movePointRight(3).longValue()));
+    return Duration.ofMillis(seconds.movePointRight(3).longValue());
   }
 
   BuildRequest.Builder request(Path profile) {
