@@ -195,9 +195,9 @@ public final class RepositoryClient {
         } catch (RepositoryException e) {
           body.close();
           if (e.isTransient()) {
-            throw new Retry(uri, via + reasonOf(e), null);
+            throw new Retry(uri, via + e.reason(), null);
           }
-          throw new RepositoryException(uri, via + reasonOf(e), false);
+          throw new RepositoryException(uri, via + e.reason(), false);
         } catch (InterruptedIOException e) {
           body.close();
           throw new RepositoryException(uri, "interrupted", false);
@@ -340,13 +340,6 @@ public final class RepositoryClient {
 
   private static String message(Throwable t) {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
-
-  /** The reason part of a {@link RepositoryException}'s message. */
-  private static String reasonOf(RepositoryException e) {
-    String m = e.getMessage();
-    String prefix = "cannot download " + e.uri() + ": ";
-    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
   }
 
   /** {@code 30 s}, {@code 0.5 s}. */

@@ -9,6 +9,7 @@ import java.net.URI;
  */
 public class RepositoryException extends IOException {
   private final URI uri;
+  private final String reason;
   private final boolean notFound;
   private final boolean transientFailure;
 
@@ -19,6 +20,7 @@ public class RepositoryException extends IOException {
   RepositoryException(URI uri, String reason, boolean notFound, boolean transientFailure) {
     super("cannot download " + Credentials.strip(uri) + ": " + Credentials.redact(reason));
     this.uri = Credentials.strip(uri);
+    this.reason = Credentials.redact(reason);
     this.notFound = notFound;
     this.transientFailure = transientFailure;
   }
@@ -26,6 +28,11 @@ public class RepositoryException extends IOException {
   /** The URL, without user and password. */
   public URI uri() {
     return uri;
+  }
+
+  /** What went wrong, without the URL. */
+  public String reason() {
+    return reason;
   }
 
   /** True when the server answered that the file does not exist (as opposed to being unreachable). */

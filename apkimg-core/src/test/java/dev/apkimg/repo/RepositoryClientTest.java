@@ -9,10 +9,13 @@ import dev.apkimg.testing.LoopbackHttpServer.Received;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,35 @@ class RepositoryClientTest {
           .hasMessage("cannot download " + uri + ": no response within 0.7 s");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
       assertThat(server.requests()).hasSize(1); // a hung mirror is not asked again
+    }
+  }
+
+  @Test
+  void aServerThatNeverAcceptsTheConnectionFailsAfterTheConnectTimeout() throws IOException {
+    // A listening socket whose accept queue is full: further connection attempts get no answer.
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<Socket> queued = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket s = new Socket();
+          try {
+            s.connect(full.getLocalSocketAddress(), 200);
+            queued.add(s);
+          } catch (IOException e) {
+            s.close(); // the queue is full: what the client will meet
+            break;
+          }
+        }
+        URI uri = URI.create("http://127.0.0.1:" + full.getLocalPort() + "/x86_64/APKINDEX.tar.gz");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> readAll(client(), uri)).isInstanceOf(RepositoryException.class)
+            .hasMessage("cannot download " + uri + ": no connection within 0.7 s");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      } finally {
+        for (Socket s : queued) {
+          s.close();
+        }
+      }
     }
   }
 
