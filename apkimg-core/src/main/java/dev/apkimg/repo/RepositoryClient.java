@@ -146,9 +146,10 @@ public final class RepositoryClient {
     uri = Credentials.strip(uri);
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if ("file".equals(scheme)) {
-      Path p = Path.of(uri);
       try {
-        return Files.newInputStream(p);
+        return Files.newInputStream(Path.of(uri));
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        throw new RepositoryException(uri, "not a local file URL (" + e.getMessage() + ")", false);
       } catch (NoSuchFileException e) {
         throw new RepositoryException(uri, "not found", true);
       } catch (IOException e) {
@@ -219,13 +220,13 @@ public final class RepositoryClient {
         throw new Retry(uri, via + "HTTP " + status, retryAfter(response.headers().firstValue("Retry-After")));
       }
       if (status == 401 || status == 403) {
-        throw new RepositoryException(uri, via + "HTTP " + status + authHint(uri, current, credentials, sendCredentials), false);
+        throw new RepositoryException(uri, via + "HTTP " + status + authHint(status, uri, current, credentials, sendCredentials), false);
       }
       throw new RepositoryException(uri, via + "HTTP " + status, status == 404 || status == 410);
     }
   }
 
-  private static String authHint(URI uri, URI current, Credentials credentials, boolean sent) {
+  private static String authHint(int status, URI uri, URI current, Credentials credentials, boolean sent) {
     if (sent) {
       return " (the user and password in the URL were refused)";
     }
@@ -233,7 +234,7 @@ public final class RepositoryClient {
       return " (the user and password are not sent to " + origin(current) + ", only to " + origin(uri)
           + "; name the repository by its final URL)";
     }
-    return " (the server wants a user and password: write them in the URL, https://USER:PASSWORD@host/...)";
+    return status == 401 ? " (the server wants a user and password: write them in the URL, https://USER:PASSWORD@host/...)" : "";
   }
 
   /** Where a redirect leads: absolute, http(s), not from https to http, with no user info of its own. */
