@@ -31,8 +31,8 @@ import javax.net.ssl.SSLException;
  * every later stretch without a byte of the body by the read timeout (see {@link Settings}).
  * HTTP 429, 500, 502, 503, 504, a refused connection and one that breaks before any byte of the
  * body reached the caller are tried again, {@link Settings#attempts()} times in all, after 0.5 s,
- * 1 s, ... (at most {@link Settings#maxBackoff()}; a shorter {@code Retry-After} is honoured up to
- * that). Timeouts are not tried again: a mirror that hangs fails after the timeout. A connection
+ * 1 s, ... (at most {@link Settings#maxBackoff()}; a {@code Retry-After} in seconds lengthens the
+ * pause up to that cap). Timeouts are not tried again: a mirror that hangs fails after the timeout. A connection
  * that breaks after the caller has read part of the body fails the read, naming the URL: the
  * caller has consumed bytes that a second request cannot take back.
  *
