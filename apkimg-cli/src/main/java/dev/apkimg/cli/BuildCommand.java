@@ -3,7 +3,6 @@ package dev.apkimg.cli;
 import dev.apkimg.build.BuildMetadata;
 import dev.apkimg.build.BuildRequest;
 import dev.apkimg.build.BuildResult;
-import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.image.ImageOutputs;
 import dev.apkimg.image.RegistryCredentials;
 import java.io.IOException;
@@ -107,7 +106,7 @@ final class BuildCommand implements Callable<Integer> {
     if (output != null) {
       request.output(output);
     }
-    BuildResult result = new ImageBuilder().build(request.build(), options.listener(spec.commandLine().getErr()));
+    BuildResult result = options.imageBuilder().build(request.build(), options.listener(spec.commandLine().getErr()));
     if (metadataFile != null) {
       BuildMetadata.writeMetadata(result, metadataFile);
     }

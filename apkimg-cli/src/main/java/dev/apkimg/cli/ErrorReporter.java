@@ -1,6 +1,9 @@
 package dev.apkimg.cli;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.repo.Credentials;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import picocli.CommandLine;
 
 /**
@@ -15,13 +18,16 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     boolean verbose = parseResult.subcommand() != null
         ? parseResult.subcommand().hasMatchedOption("--verbose")
         : parseResult.hasMatchedOption("--verbose");
+    // Credentials.redact: no user or password given in a URL is ever printed, whatever the message.
     if (ex instanceof ApkimgException) {
-      cl.getErr().println("apkimg: error: " + ex.getMessage());
+      cl.getErr().println("apkimg: error: " + Credentials.redact(ex.getMessage()));
     } else {
-      cl.getErr().println("apkimg: internal error: " + ex + " (please report it; --verbose shows where)");
+      cl.getErr().println("apkimg: internal error: " + Credentials.redact(ex.toString()) + " (please report it; --verbose shows where)");
     }
     if (verbose) {
-      ex.printStackTrace(cl.getErr());
+      StringWriter trace = new StringWriter();
+      ex.printStackTrace(new PrintWriter(trace));
+      cl.getErr().print(Credentials.redact(trace.toString()));
     }
     cl.getErr().flush();
     return FAILED;

@@ -32,7 +32,7 @@ final class LockCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Lockfile lock = new ImageBuilder().lock(options.request(profile).useLockfile(false).build(),
+    Lockfile lock = options.imageBuilder().lock(options.request(profile).useLockfile(false).build(),
         options.listener(spec.commandLine().getErr()));
     Path target = output != null ? output : ImageBuilder.defaultLockfile(profile);
     lock.write(target);

@@ -2,11 +2,18 @@ package dev.apkimg.cli;
 
 import dev.apkimg.build.BuildListener;
 import dev.apkimg.build.BuildRequest;
+import dev.apkimg.build.ImageBuilder;
+import dev.apkimg.repo.Credentials;
+import dev.apkimg.repo.RepositoryClient;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every command that reads repositories shares (a picocli mixin). */
 final class RepositoryOptions {
@@ -27,11 +34,40 @@ final class RepositoryOptions {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Package and key cache. Default: $XDG_CACHE_HOME/apkimg or ~/.cache/apkimg.")
   Path cacheDir;
 
+  @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "${env:APKIMG_CONNECT_TIMEOUT:-10}",
+      description = "Give up connecting to a repository after this long. Default: $APKIMG_CONNECT_TIMEOUT, else 10.")
+  String connectTimeout;
+
+  @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "${env:APKIMG_READ_TIMEOUT:-30}",
+      description = "Fail a download when the server sends nothing for this long: no answer, or a stall mid-file."
+          + " Default: $APKIMG_READ_TIMEOUT, else 30. Failures that may pass (HTTP 429 and 5xx, a refused or broken"
+          + " connection) are tried 3 times in all.")
+  String readTimeout;
+
   @Option(names = {"-q", "--quiet"}, description = "Print only errors and the result.")
   boolean quiet;
 
   @Option(names = {"-v", "--verbose"}, description = "Print every step, and stack traces of errors.")
   boolean verbose;
+
+  @Spec(Spec.Target.MIXEE) CommandLine.Model.CommandSpec command;
+
+  /** The build pipeline, reading repositories with these options' timeouts. */
+  ImageBuilder imageBuilder() {
+    return new ImageBuilder(new RepositoryClient(RepositoryClient.Settings.defaults()
+        .withConnectTimeout(duration(connectTimeout, "--connect-timeout", "APKIMG_CONNECT_TIMEOUT"))
+        .withReadTimeout(duration(readTimeout, "--read-timeout", "APKIMG_READ_TIMEOUT"))));
+  }
+
+  private Duration duration(String value, String option, String env) {
+    String v = value.strip();
+    BigDecimal seconds = v.matches("\\d{1,9}(\\.\\d{1,3})?") ? new BigDecimal(v) : null;
+    if (seconds == null || seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+      throw new CommandLine.ParameterException(command.commandLine(), option + " (or $" + env
+          + ") must be more than 0 and at most 86400 seconds, not '" + value + "'");
+    }
+    return Duration.ofMillis(seconds.movePointRight(3).longValue());
+  }
 
   BuildRequest.Builder request(Path profile) {
     return BuildRequest.builder(profile)
@@ -42,27 +78,30 @@ final class RepositoryOptions {
         .cacheDir(cacheDir);
   }
 
-  /** Progress to stderr; stdout is kept for the command's result. */
+  /**
+   * Progress to stderr; stdout is kept for the command's result. No line shows a user or password
+   * given in a URL.
+   */
   BuildListener listener(PrintWriter err) {
     return new BuildListener() {
       @Override
       public void info(String message) {
         if (!quiet) {
-          err.println(message);
+          err.println(Credentials.redact(message));
           err.flush();
         }
       }
 
       @Override
       public void warn(String message) {
-        err.println("apkimg: warning: " + message);
+        err.println("apkimg: warning: " + Credentials.redact(message));
         err.flush();
       }
 
       @Override
       public void detail(String message) {
         if (verbose) {
-          err.println(message);
+          err.println(Credentials.redact(message));
           err.flush();
         }
       }

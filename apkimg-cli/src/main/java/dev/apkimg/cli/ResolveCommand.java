@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.build.ResolvedBuild;
 import dev.apkimg.resolve.RepositoryPackage;
 import java.io.PrintWriter;
@@ -36,7 +35,7 @@ final class ResolveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ResolvedBuild resolved = new ImageBuilder().resolve(options.request(profile).build(),
+    ResolvedBuild resolved = options.imageBuilder().resolve(options.request(profile).build(),
         options.listener(spec.commandLine().getErr()));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

@@ -24,6 +24,7 @@ import dev.apkimg.image.PublishResult;
 import dev.apkimg.image.RootfsImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
+import dev.apkimg.repo.Credentials;
 import dev.apkimg.repo.Keyring;
 import dev.apkimg.repo.Repository;
 import dev.apkimg.repo.RepositoryClient;
@@ -242,10 +243,17 @@ public final class ImageBuilder {
     Keyring keyring = Keyring.ofPems(pems);
     List<Repository> overrides = request.repositories().stream().map(r -> Repository.parse(r, null))
         .collect(Collectors.toList());
+    // A lockfile records no credentials: a pinned URL is read with those of the profile's repository there.
+    Map<URI, Credentials> credentials = new java.util.HashMap<>();
+    profile.contents().repositories().stream().map(r -> Repository.parse(r, request.profile().toAbsolutePath().getParent()))
+        .filter(r -> r.credentials() != null).forEach(r -> credentials.putIfAbsent(r.base(), r.credentials()));
     List<PackageFetcher.Wanted> packages = new ArrayList<>();
     for (Lockfile.Package p : pinned.packages()) {
       PackageInfo info = PackageInfo.pinned(p.checksum(), p.name(), p.version(), arch);
       Repository repo = overrides.isEmpty() ? repositoryOf(p.url(), arch, info.fileName(), lockfile) : overrides.get(0);
+      if (repo.credentials() == null) {
+        repo = repo.withCredentials(credentials.get(repo.base()));
+      }
       packages.add(new PackageFetcher.Wanted(new RepositoryPackage(info, repo, 0), p.dataSha256()));
     }
     List<PackageFetcher.Fetched> files = fetcher(request, keyring).fetchVerified(packages, arch,
@@ -261,7 +269,7 @@ public final class ImageBuilder {
       }
       sources.add(new PackageSource(f.read().info().withSize(size), f.file()));
     }
-    List<String> repos = overrides.isEmpty() ? pinned.repositories()
+    List<String> repos = overrides.isEmpty() ? pinned.repositories().stream().map(Credentials::redact).collect(Collectors.toList())
         : overrides.stream().map(Repository::spec).collect(Collectors.toList());
     return writeImage(request, profile, arch, sources, repos, keyring, pems, work, listener);
   }
@@ -270,7 +278,7 @@ public final class ImageBuilder {
   private static Repository repositoryOf(String url, String arch, String fileName, Path lockfile) {
     String suffix = "/" + arch + "/" + fileName;
     if (!url.endsWith(suffix)) {
-      throw new ApkimgException("lockfile " + lockfile + ": URL " + url + " does not end in " + suffix);
+      throw new ApkimgException("lockfile " + lockfile + ": URL " + Credentials.redact(url) + " does not end in " + suffix);
     }
     return Repository.parse(url.substring(0, url.length() - suffix.length()), null);
   }
@@ -460,7 +468,7 @@ public final class ImageBuilder {
         listener.warn(problem + "; accepted because of --allow-untrusted");
       }
     };
-    try (InputStream in = new BufferedInputStream(new BoundedInputStream(client.open(uri),
+    try (InputStream in = new BufferedInputStream(new BoundedInputStream(client.open(uri, repo.credentials()),
         ApkIndexReader.MAX_INDEX_FILE, limit -> new ApkFormatException("the file is larger than "
             + BoundedInputStream.describe(limit) + " (the limit)")), 1 << 16)) {
       index = ApkIndexReader.read(in, keyring, policy);

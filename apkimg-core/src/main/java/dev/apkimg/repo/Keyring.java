@@ -52,6 +52,17 @@ public final class Keyring implements KeyLookup {
     Map<String, String> sources = new LinkedHashMap<>();
     for (String entry : entries) {
       if (entry.startsWith("https://") || entry.startsWith("http://")) {
+        URI uri;
+        try {
+          uri = URI.create(entry);
+        } catch (IllegalArgumentException e) {
+          throw new ApkimgException("key URL '" + Credentials.redact(entry) + "' is not a valid URL: "
+              + Credentials.redact(e.getMessage()));
+        }
+        if (uri.getHost() == null) {
+          throw new ApkimgException("key URL '" + Credentials.redact(entry) + "' names no host"
+              + (entry.indexOf('@') >= 0 ? " (write '@' in a user name or password as %40)" : ""));
+        }
         sources.putIfAbsent(nameOf(entry), entry);
         continue;
       }
@@ -119,7 +130,7 @@ public final class Keyring implements KeyLookup {
     }
     byte[] pem = inline.containsKey(keyName) ? inline.get(keyName)
         : source.startsWith("https://") || source.startsWith("http://") ? fetch(source) : readFile(source);
-    PublicKey key = parsePem(pem, source);
+    PublicKey key = parsePem(pem, Credentials.redact(source));
     loaded.put(keyName, new Loaded(key, pem));
     return Optional.of(key);
   }
@@ -140,9 +151,10 @@ public final class Keyring implements KeyLookup {
   }
 
   private byte[] fetch(String url) {
+    String shown = Credentials.redact(url); // a user and password in the URL go to its host only
     Path cached = null;
     if (cacheDir != null) {
-      String id = HexFormat.of().formatHex(sha256(url.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+      String id = HexFormat.of().formatHex(sha256(shown.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
       cached = cacheDir.resolve("keys").resolve(id + "-" + nameOf(url));
       if (Files.isRegularFile(cached)) {
         return readFile(cached.toString());
@@ -152,10 +164,10 @@ public final class Keyring implements KeyLookup {
     try (InputStream in = client.open(URI.create(url))) {
       pem = in.readNBytes(64 * 1024);
     } catch (IOException e) {
-      throw new ApkimgException("cannot fetch key " + url + ": " + e.getMessage()
+      throw new ApkimgException("cannot fetch key " + shown + ": " + Credentials.redact(e.getMessage())
           + " (download it and name the file in the keyring or with -k instead)", e);
     }
-    parsePem(pem, url); // never cache something that is not a key
+    parsePem(pem, shown); // never cache something that is not a key
     if (cached != null) {
       try {
         Files.createDirectories(cached.getParent());

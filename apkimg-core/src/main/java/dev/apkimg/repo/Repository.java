@@ -10,11 +10,22 @@ import java.nio.file.Path;
  * (recorded in {@code etc/apk/repositories}, {@code @tag} included); {@code base} is where it is
  * read from; {@code tag} is null for an ordinary repository. As in apk, a tagged repository
  * ({@code @edge URL}) serves only atoms that name its tag ({@code pkg@edge}) and their dependencies.
+ * A user and password in the URL are taken out of {@code spec} and {@code base} (so nothing that
+ * prints or records them can leak them) and kept in {@code credentials}, null when there are none.
  */
-public record Repository(String spec, URI base, String tag) {
+public record Repository(String spec, URI base, String tag, Credentials credentials) {
 
   public Repository(String spec, URI base) {
-    this(spec, base, null);
+    this(spec, base, null, null);
+  }
+
+  public Repository(String spec, URI base, String tag) {
+    this(spec, base, tag, null);
+  }
+
+  /** This repository, read with {@code credentials} (null: none). */
+  public Repository withCredentials(Credentials credentials) {
+    return new Repository(spec, base, tag, credentials);
   }
 
   /**
@@ -30,7 +41,7 @@ public record Repository(String spec, URI base, String tag) {
       int space = indexOfWhitespace(s);
       tag = space < 0 ? "" : s.substring(1, space);
       if (tag.isEmpty() || space < 0 || s.substring(space).isBlank()) {
-        throw new ApkimgException("repository '" + spec + "': a tagged repository is written '@tag URL'");
+        throw new ApkimgException("repository '" + Credentials.redact(spec) + "': a tagged repository is written '@tag URL'");
       }
       s = s.substring(space).strip();
     }
@@ -38,14 +49,24 @@ public record Repository(String spec, URI base, String tag) {
       s = s.substring(0, s.length() - 1);
     }
     URI base;
+    Credentials credentials = null;
     if (s.startsWith("http://") || s.startsWith("https://") || s.startsWith("file:")) {
+      String shown = Credentials.redact(spec.strip());
       try {
         base = URI.create(s + "/");
       } catch (IllegalArgumentException e) {
-        throw new ApkimgException("repository '" + spec + "' is not a valid URL: " + e.getMessage());
+        throw new ApkimgException("repository '" + shown + "' is not a valid URL: " + Credentials.redact(e.getMessage()));
       }
+      if (!s.startsWith("file:") && base.getHost() == null) {
+        throw new ApkimgException("repository '" + shown + "' is not a valid URL: it names no host"
+            + (base.getRawAuthority() != null && base.getRawAuthority().indexOf('@') >= 0
+                ? " (write '@' in a user name or password as %40)" : ""));
+      }
+      credentials = Credentials.of(base);
+      base = Credentials.strip(base);
+      s = Credentials.redact(s);
     } else if (s.contains("://")) {
-      throw new ApkimgException("repository '" + spec + "': only http://, https://, file:// and paths are supported");
+      throw new ApkimgException("repository '" + Credentials.redact(spec) + "': only http://, https://, file:// and paths are supported");
     } else {
       Path p = relativeTo == null ? Path.of(s) : relativeTo.resolve(s);
       base = p.toAbsolutePath().normalize().toUri();
@@ -53,7 +74,7 @@ public record Repository(String spec, URI base, String tag) {
         base = URI.create(base + "/");
       }
     }
-    return new Repository(tag == null ? s : "@" + tag + " " + s, base, tag);
+    return new Repository(tag == null ? s : "@" + tag + " " + s, base, tag, credentials);
   }
 
   private static int indexOfWhitespace(String s) {

@@ -3,23 +3,48 @@ package dev.apkimg.repo;
 import java.io.IOException;
 import java.net.URI;
 
-/** A repository file could not be read; the message names the URL. */
+/**
+ * A repository file could not be read; the message names the URL (never with the user and
+ * password it may have been given with) and the reason.
+ */
 public class RepositoryException extends IOException {
   private final URI uri;
+  private final String reason;
   private final boolean notFound;
+  private final boolean transientFailure;
 
   public RepositoryException(URI uri, String reason, boolean notFound) {
-    super("cannot download " + uri + ": " + reason);
-    this.uri = uri;
-    this.notFound = notFound;
+    this(uri, reason, notFound, false);
   }
 
+  RepositoryException(URI uri, String reason, boolean notFound, boolean transientFailure) {
+    super("cannot download " + Credentials.strip(uri) + ": " + Credentials.redact(reason));
+    this.uri = Credentials.strip(uri);
+    this.reason = Credentials.redact(reason);
+    this.notFound = notFound;
+    this.transientFailure = transientFailure;
+  }
+
+  /** The URL, without user and password. */
   public URI uri() {
     return uri;
+  }
+
+  /** What went wrong, without the URL. */
+  public String reason() {
+    return reason;
   }
 
   /** True when the server answered that the file does not exist (as opposed to being unreachable). */
   public boolean isNotFound() {
     return notFound;
+  }
+
+  /**
+   * True for a failure that may not happen again (HTTP 5xx or 429, a refused or broken
+   * connection): the client has already tried again as often as it is allowed to.
+   */
+  public boolean isTransient() {
+    return transientFailure;
   }
 }

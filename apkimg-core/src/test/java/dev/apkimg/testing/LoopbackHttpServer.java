@@ -10,25 +10,156 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * Serves a directory read-only over HTTP on 127.0.0.1 (ephemeral port), so tests run the real
  * HTTP client path without network. GET and HEAD; 404 for anything that is not a regular file
- * under the root; 405 for other methods. Every request is logged for assertions.
+ * under the root; 405 for other methods. Every request is logged for assertions, with its headers
+ * ({@link #received()}).
+ *
+ * <p>Hostile and flaky servers are scripted per path with {@link #script(String, Reply...)}: each
+ * request to the path takes the next {@link Reply} (a status, a redirect, a stall, a dropped
+ * connection, no answer at all), and once they are used up the file is served. With
+ * {@link #requireBasicAuth(String, String)} every request without those credentials gets 401.
  */
 public final class LoopbackHttpServer implements AutoCloseable {
     /** One request as received: method and the raw (still percent-encoded) path. */
     public record Request(String method, String path) {
     }
 
+    /** One request with its headers (names in lower case). */
+    public record Received(String method, String path, Map<String, List<String>> headers) {
+        public Received {
+            headers = Map.copyOf(headers);
+        }
+
+        /** The first value of a header, or null. */
+        public String header(String name) {
+            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
+
+        /** The {@code Authorization} header, or null. */
+        public String authorization() {
+            return header("Authorization");
+        }
+    }
+
+    /**
+     * What the server does with one request instead of serving the file. {@code file} is the file
+     * the path names (it may not exist).
+     */
+    @FunctionalInterface
+    public interface Reply {
+        void send(HttpExchange exchange, Path file) throws IOException;
+    }
+
+    /** Answers with this status and no body. */
+    public static Reply status(int status) {
+        return (ex, file) -> ex.sendResponseHeaders(status, -1);
+    }
+
+    /** Answers with this status, a {@code Retry-After} header and no body. */
+    public static Reply status(int status, Duration retryAfter) {
+        return (ex, file) -> {
+            ex.getResponseHeaders().set("Retry-After", Long.toString(retryAfter.toSeconds()));
+            ex.sendResponseHeaders(status, -1);
+        };
+    }
+
+    /** Redirects ({@code 301}, {@code 302}, {@code 307}...) to {@code location}, as given. */
+    public static Reply redirect(int status, String location) {
+        return (ex, file) -> {
+            ex.getResponseHeaders().set("Location", location);
+            ex.sendResponseHeaders(status, -1);
+        };
+    }
+
+    /** Reads the request and never answers (until the server is closed). */
+    public static Reply noAnswer() {
+        return (ex, file) -> waitUntilClosed();
+    }
+
+    /**
+     * Sends the headers (with the file's full length) and the first {@code bytes} of the file, then
+     * nothing more, keeping the connection open (until the server is closed).
+     */
+    public static Reply stallAfter(long bytes) {
+        return (ex, file) -> {
+            byte[] content = Files.readAllBytes(file);
+            ex.sendResponseHeaders(200, content.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(content, 0, (int) Math.min(bytes, content.length));
+            out.flush();
+            waitUntilClosed();
+        };
+    }
+
+    /**
+     * Sends the headers (with the file's full length) and the first {@code bytes} of the file, then
+     * drops the connection.
+     */
+    public static Reply dropAfter(long bytes) {
+        return (ex, file) -> {
+            byte[] content = Files.readAllBytes(file);
+            ex.sendResponseHeaders(200, content.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(content, 0, (int) Math.min(bytes, content.length));
+            out.flush();
+            // Closing short of the declared length makes the server close the connection.
+            throw new IOException("connection dropped on purpose after " + bytes + " bytes");
+        };
+    }
+
+    /** Sends the whole file, {@code chunk} bytes at a time with {@code pause} between them. */
+    public static Reply slowly(int chunk, Duration pause) {
+        return (ex, file) -> {
+            byte[] content = Files.readAllBytes(file);
+            ex.sendResponseHeaders(200, content.length);
+            OutputStream out = ex.getResponseBody();
+            for (int off = 0; off < content.length; off += chunk) {
+                if (off > 0) {
+                    sleep(pause);
+                }
+                out.write(content, off, Math.min(chunk, content.length - off));
+                out.flush();
+            }
+            out.close();
+        };
+    }
+
+    private static void waitUntilClosed() {
+        sleep(Duration.ofMinutes(5)); // close() interrupts
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private final Path root;
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Request> log = new ArrayList<>();
+    private final List<Received> received = new ArrayList<>();
+    private final Map<String, Deque<Reply>> scripts = new HashMap<>();
+    private String requiredAuthorization;
 
     private LoopbackHttpServer(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -75,22 +206,62 @@ public final class LoopbackHttpServer implements AutoCloseable {
         return log.stream().map(Request::path).toList();
     }
 
+    /** All requests so far with their headers, in arrival order. */
+    public synchronized List<Received> received() {
+        return List.copyOf(received);
+    }
+
     public synchronized void clearLog() {
         log.clear();
+        received.clear();
+    }
+
+    /**
+     * The next requests to {@code rawPath} (e.g. {@code /alpine/main/x86_64/APKINDEX.tar.gz}) get
+     * these replies, one each, in order; later ones are served as usual. Adds to earlier scripts.
+     */
+    public synchronized LoopbackHttpServer script(String rawPath, Reply... replies) {
+        scripts.computeIfAbsent(rawPath, k -> new ArrayDeque<>()).addAll(List.of(replies));
+        return this;
+    }
+
+    /** Every request without {@code Authorization: Basic} for these credentials gets 401. */
+    public synchronized LoopbackHttpServer requireBasicAuth(String user, String password) {
+        requiredAuthorization = "Basic " + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return this;
     }
 
     @Override
     public void close() {
+        executor.shutdownNow(); // first, so stalled and silent replies end
         server.stop(0);
-        executor.shutdownNow();
     }
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String method = ex.getRequestMethod();
             String rawPath = ex.getRequestURI().getRawPath();
+            Reply reply;
+            boolean authorized;
             synchronized (this) {
                 log.add(new Request(method, rawPath));
+                Map<String, List<String>> headers = new TreeMap<>();
+                ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+                received.add(new Received(method, rawPath, headers));
+                authorized = requiredAuthorization == null
+                    || requiredAuthorization.equals(ex.getRequestHeaders().getFirst("Authorization"));
+                Deque<Reply> script = scripts.get(rawPath);
+                reply = !authorized || script == null ? null : script.poll();
+            }
+            if (!authorized) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"loopback\"");
+                ex.sendResponseHeaders(401, -1);
+                return;
+            }
+            if (reply != null) {
+                reply.send(ex, resolve(rawPath));
+                return;
             }
             if (!method.equals("GET") && !method.equals("HEAD")) {
                 ex.getResponseHeaders().set("Allow", "GET, HEAD");
