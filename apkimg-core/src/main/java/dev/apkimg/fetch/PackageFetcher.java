@@ -240,7 +240,7 @@ public final class PackageFetcher {
     Path tmp = cache.newTempFile(p);
     try {
       ApkPackage read;
-      try (InputStream net = capped(client.open(uri, rp.repository().credentials()), p);
+      try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
            OutputStream file = Files.newOutputStream(tmp);
            InputStream tee = new TeeInputStream(net, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
