@@ -27,6 +27,10 @@ final class RepositoryOptions {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Package and key cache. Default: $XDG_CACHE_HOME/apkimg or ~/.cache/apkimg.")
   Path cacheDir;
 
+  @Option(names = "--files-root", paramLabel = "DIR",
+      description = "Let the profile's files: copy from DIR too (repeatable). Default: only from the folder of the profile naming each.")
+  List<Path> filesRoots = new ArrayList<>();
+
   @Option(names = {"-q", "--quiet"}, description = "Print only errors and the result.")
   boolean quiet;
 
@@ -39,7 +43,8 @@ final class RepositoryOptions {
         .repositories(repositories)
         .extraKeys(keys)
         .allowUntrusted(allowUntrusted)
-        .cacheDir(cacheDir);
+        .cacheDir(cacheDir)
+        .filesRoots(filesRoots);
   }
 
   /** Progress to stderr; stdout is kept for the command's result. */
