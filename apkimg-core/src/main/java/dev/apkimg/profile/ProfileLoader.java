@@ -419,8 +419,7 @@ public final class ProfileLoader {
     } catch (JsonMappingException e) {
       // Jackson's own words ("Cannot deserialize value of type `java.lang.String` from Object
       // value") name Java types; say what the profile needs there instead.
-      JsonLocation at = e.getLocation() != null && e.getLocation().getLineNr() > 0 ? e.getLocation()
-          : keyLocation(text, e.getPath(), null);
+      JsonLocation at = valueLocation(text, presentPath(e.getPath(), tree), e.getLocation());
       throw new ProfileException(where(file, at) + typeProblem(e, tree));
     } catch (JsonProcessingException e) {
       throw new ProfileException(where(file, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
@@ -436,22 +435,11 @@ public final class ProfileLoader {
    * profile format wants there (from {@link ImageProfile}'s types) and what the YAML has.
    */
   private static String typeProblem(JsonMappingException e, JsonNode tree) {
-    List<JsonMappingException.Reference> path = new ArrayList<>(e.getPath());
-    // A single value where a list goes is read as a list of one (apko allows "packages: busybox"),
-    // so Jackson reports the list's item [0]: report the list, which is what was written.
+    List<JsonMappingException.Reference> path = presentPath(e.getPath(), tree);
     JsonNode got = tree;
-    int depth = 0;
-    for (; depth < path.size() && got != null; depth++) {
-      JsonMappingException.Reference r = path.get(depth);
-      if (r.getFieldName() != null && got.isObject()) {
-        got = got.get(r.getFieldName());
-      } else if (r.getFieldName() == null && r.getIndex() >= 0 && got.isArray()) {
-        got = got.get(r.getIndex());
-      } else {
-        break;
-      }
+    for (JsonMappingException.Reference r : path) {
+      got = r.getFieldName() != null ? got.get(r.getFieldName()) : got.get(r.getIndex());
     }
-    path = path.subList(0, depth);
     String key = path.stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
         .collect(Collectors.joining(".")).replace(".[", "[");
     String expected = expected(path);
@@ -459,6 +447,51 @@ public final class ProfileLoader {
       return "wrong type: a profile is a mapping of keys (contents:, archs:, entrypoint: ...), got " + describe(got);
     }
     return key + ": expected " + expected + ", got " + describe(got);
+  }
+
+  /**
+   * The part of Jackson's path that is in the YAML. A single value where a list goes is read as a
+   * list of one (apko allows "packages: busybox"), so Jackson reports the list's item [0]: the
+   * list is what was written.
+   */
+  private static List<JsonMappingException.Reference> presentPath(List<JsonMappingException.Reference> path,
+      JsonNode tree) {
+    JsonNode n = tree;
+    int depth = 0;
+    for (; depth < path.size() && n != null; depth++) {
+      JsonMappingException.Reference r = path.get(depth);
+      if (r.getFieldName() != null && n.isObject() && n.has(r.getFieldName())) {
+        n = n.get(r.getFieldName());
+      } else if (r.getFieldName() == null && r.getIndex() >= 0 && n.isArray() && r.getIndex() < n.size()) {
+        n = n.get(r.getIndex());
+      } else {
+        break;
+      }
+    }
+    return path.subList(0, depth);
+  }
+
+  /** Where the value at {@code path} starts (the key's value, the list's item). */
+  private static JsonLocation valueLocation(String text, List<JsonMappingException.Reference> path,
+      JsonLocation fallback) {
+    JsonLocation key = keyLocation(text, path, null);
+    if (key == null) {
+      return fallback;
+    }
+    if (path.get(path.size() - 1).getFieldName() == null) {
+      return key; // a list item's location is its value's
+    }
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+        if (t == JsonToken.FIELD_NAME && p.currentTokenLocation().getCharOffset() == key.getCharOffset()) {
+          p.nextToken();
+          return p.currentTokenLocation();
+        }
+      }
+    } catch (IOException e) {
+      return fallback;
+    }
+    return fallback;
   }
 
   /** What the profile format wants at {@code path}, in words. */
