@@ -67,6 +67,12 @@ public final class ProfileLoader {
    */
   public static final int MAX_PROFILE_BYTES = 1 << 20;
 
+  /**
+   * The most profile files one load reads, an include read again counted again: a file that
+   * includes two that each include two more ... would otherwise read 2^depth files.
+   */
+  public static final int MAX_PROFILE_READS = 100;
+
   private ProfileLoader() {}
 
   /**
@@ -94,7 +100,8 @@ public final class ProfileLoader {
         throw new ProfileException("files root " + root + " is not a directory");
       }
     }
-    Loaded loaded = loadTree(file, file.toAbsolutePath().normalize().getParent(), new ArrayList<>(), roots, "");
+    Loaded loaded = loadTree(file, file.toAbsolutePath().normalize().getParent(), new ArrayList<>(), roots, "",
+        new int[1]);
     ImageProfile profile;
     if (loaded.ownIncludes == 0) {
       profile = loaded.profile;
@@ -117,7 +124,12 @@ public final class ProfileLoader {
   /** Where an item of a list was written: the file, its text, the list and the index there. */
   private record Origin(Path file, String text, String list, int index) {}
 
-  private static Loaded loadTree(Path file, Path topDir, List<Path> chain, List<Path> filesRoots, String at) {
+  private static Loaded loadTree(Path file, Path topDir, List<Path> chain, List<Path> filesRoots, String at,
+      int[] reads) {
+    if (++reads[0] > MAX_PROFILE_READS) {
+      throw new ProfileException(at + "more than " + MAX_PROFILE_READS + " profiles read for one build (an include"
+          + " included again counts again): include each shared profile once");
+    }
     Path key = file.toAbsolutePath().normalize();
     String text = readProfile(file, at);
     scan(file, text);
@@ -149,7 +161,7 @@ public final class ProfileLoader {
         names.add(incFile.toString());
         throw new ProfileException(incAt + "include cycle: " + String.join(" -> ", names));
       }
-      Loaded sub = loadTree(incFile, topDir, inner, filesRoots, incAt);
+      Loaded sub = loadTree(incFile, topDir, inner, filesRoots, incAt, reads);
       merged = merge(merged, sub.tree, "", file);
       sub.origins.forEach((list, o) -> origins.computeIfAbsent(list, k -> new ArrayList<>()).addAll(o));
     }
@@ -446,6 +458,9 @@ public final class ProfileLoader {
     if (key.isEmpty()) {
       return "wrong type: a profile is a mapping of keys (contents:, archs:, entrypoint: ...), got " + describe(got);
     }
+    if (key.endsWith("permissions")) {
+      return key + ": permissions must be octal mode bits such as 0755 or 0o4755 (at most 07777), got " + describe(got);
+    }
     return key + ": expected " + expected + ", got " + describe(got);
   }
 
@@ -504,9 +519,6 @@ public final class ProfileLoader {
       }
     }
     String last = path.isEmpty() ? "" : path.get(path.size() - 1).getFieldName();
-    if ("permissions".equals(last)) {
-      return "octal mode bits such as 0755 or 0o4755 (at most 07777)";
-    }
     if ("uid".equals(last) || "gid".equals(last)) {
       return "a whole number from 0 to " + AccountFiles.MAX_ID;
     }

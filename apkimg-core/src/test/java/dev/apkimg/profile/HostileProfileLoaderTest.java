@@ -122,6 +122,18 @@ class HostileProfileLoaderTest {
   }
 
   @Test
+  void includesThatDoubleAtEachLevelAreStoppedNotReadTwoToTheDepthTimes() throws Exception {
+    write("l30.yaml", "contents: {packages: [x]}\n");
+    for (int i = 29; i >= 0; i--) {
+      write("l" + i + ".yaml", "include: [l" + (i + 1) + ".yaml, l" + (i + 1) + ".yaml]\n");
+    }
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> ProfileLoader.load(tmp.resolve("l0.yaml")))
+        .satisfies(HostileProfileLoaderTest::assertOneLine)
+        .hasMessageEndingWith("more than 100 profiles read for one build (an include included again counts again):"
+            + " include each shared profile once"));
+  }
+
+  @Test
   void aProfileThatIsNotUtf8IsRefused() throws IOException {
     Path p = tmp.resolve("latin1.yaml");
     Files.write(p, "contents: {packages: [caf\u00e9]}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
@@ -240,6 +252,7 @@ class HostileProfileLoaderTest {
       "contents: {packages: [x]}\\naccounts: {users: [{username: a, uid: 1.5}]} | 2:39 | accounts.users[0].uid: expected a whole number from 0 to 4294967294, got the number 1.5",
       "contents: {packages: [x]}\\naccounts: {users: [{username: a, uid: 99999999999999999999}]} | 2:39 | accounts.users[0].uid: expected a whole number from 0 to 4294967294, got the number 99999999999999999999",
       "contents: {packages: [x]}\\npaths: [{type: directory, path: /d, recursive: maybe}] | 2:48 | paths[0].recursive: expected true or false, got the string 'maybe'",
+      "contents: {packages: [x]}\\nfiles: [{source: ., target: /x, permissions: 0o8}]   | 2:46 | files[0].permissions: permissions must be octal mode bits such as 0755 or 0o4755 (at most 07777), got the string '0o8'",
       "contents: {packages: [x]}\\nfiles: [conf]                                | 2:9  | files[0]: expected a mapping (source, target, uid, gid, permissions), got the string 'conf'",
       "[busybox]                                                                | 1:1  | wrong type: a profile is a mapping of keys (contents:, archs:, entrypoint: ...), got a list",
   })
