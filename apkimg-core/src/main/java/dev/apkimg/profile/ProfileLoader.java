@@ -229,8 +229,10 @@ public final class ProfileLoader {
     Deque<Map<String, JsonLocation>> mappings = new ArrayDeque<>();
     int depth = 0;
     boolean rootDone = false;
+    JsonLocation last = null;
     try (JsonParser p = MAPPER.getFactory().createParser(text)) {
       for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+        last = p.currentTokenLocation();
         if (rootDone) {
           throw new ProfileException(where(file, p.currentTokenLocation())
               + "a second YAML document ('---'): a profile is one document");
@@ -261,6 +263,11 @@ public final class ProfileLoader {
         }
         rootDone = depth == 0;
       }
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      // Jackson's limits (nesting depth 1000, huge numbers and names) name its own classes
+      throw new ProfileException(where(file, e.getLocation() != null ? e.getLocation() : last) + "the YAML exceeds a parser limit"
+          + (String.valueOf(e.getOriginalMessage()).contains("nesting depth") ? " (more than 1000 levels nested)" : "")
+          + ": a profile is not that deep or big");
     } catch (JsonParseException e) {
       java.util.regex.Matcher alias = java.util.regex.Pattern.compile("AliasEvent\\(anchor=([^)]*)\\)")
           .matcher(String.valueOf(e.getOriginalMessage()));

@@ -234,6 +234,15 @@ class HostileProfileLoaderTest {
   }
 
   @Test
+  void deepNestingIsRefusedInApkimgsWords() throws IOException {
+    Path p = write("deep.yaml", "contents: {packages: [x]}\nx-deep: " + "[".repeat(5000) + "]".repeat(5000) + "\n");
+    assertThatThrownBy(() -> ProfileLoader.load(p)).satisfies(HostileProfileLoaderTest::assertOneLine)
+        .hasMessageStartingWith(p + ":2:")
+        .hasMessageEndingWith(": the YAML exceeds a parser limit (more than 1000 levels nested): a profile is not that deep or big")
+        .message().doesNotContain("`");
+  }
+
+  @Test
   void aSecondYamlDocumentIsRefusedNotIgnored() throws IOException {
     Path p = write("d.yaml", "contents: {packages: [x]}\n---\ncontents: {packages: [y]}\n");
     assertThatThrownBy(() -> ProfileLoader.load(p)).hasMessage(p + ":3:1: a second YAML document ('---'): a profile is one document");
