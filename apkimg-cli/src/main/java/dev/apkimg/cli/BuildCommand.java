@@ -83,7 +83,7 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--source-date-epoch", paramLabel = "SECONDS",
       description = "Clamp every file time to this and create the image at it (seconds since 1970)."
           + " Default: $SOURCE_DATE_EPOCH, else the newest package build date.")
-  Long sourceDateEpoch;
+  String sourceDateEpoch; // text: the core checks the range and names the flag
 
   @Mixin RepositoryOptions options;
 
@@ -102,7 +102,12 @@ final class BuildCommand implements Callable<Integer> {
     BuildRequest.Builder request = options.request(profile).imageReference(tag)
         .lockfile(lockfile).useLockfile(!noLockfile)
         .format(archiveFormat).push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
-        .credentials(credentials()).sourceDateEpoch(sourceDateEpoch());
+        .credentials(credentials());
+    if (sourceDateEpoch != null) {
+      request.sourceDateEpoch(sourceDateEpoch, "--source-date-epoch");
+    } else {
+      request.sourceDateEpoch(System.getenv("SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH");
+    }
     if (output != null) {
       request.output(output);
     }
@@ -118,25 +123,6 @@ final class BuildCommand implements Callable<Integer> {
     out.println(result.digest());
     out.flush();
     return 0;
-  }
-
-  /** The flag, else the reproducible-builds convention's environment variable. */
-  private Long sourceDateEpoch() {
-    if (sourceDateEpoch != null) {
-      if (sourceDateEpoch < 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--source-date-epoch must not be negative");
-      }
-      return sourceDateEpoch;
-    }
-    String env = System.getenv("SOURCE_DATE_EPOCH");
-    if (env == null || env.isBlank()) {
-      return null;
-    }
-    if (!env.trim().matches("\\d{1,18}")) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "SOURCE_DATE_EPOCH must be seconds since 1970, not '" + env + "'");
-    }
-    return Long.parseLong(env.trim());
   }
 
   private RegistryCredentials credentials() throws IOException {

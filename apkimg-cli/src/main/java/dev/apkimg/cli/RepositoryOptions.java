@@ -44,6 +44,10 @@ final class RepositoryOptions {
           + " connection) are tried 3 times in all.")
   String readTimeout;
 
+  @Option(names = "--files-root", paramLabel = "DIR",
+      description = "Let the profile's files: copy from DIR too (repeatable). Default: only from the folder of the profile naming each.")
+  List<Path> filesRoots = new ArrayList<>();
+
   @Option(names = {"-q", "--quiet"}, description = "Print only errors and the result.")
   boolean quiet;
 
@@ -75,7 +79,8 @@ final class RepositoryOptions {
         .repositories(repositories)
         .extraKeys(keys)
         .allowUntrusted(allowUntrusted)
-        .cacheDir(cacheDir);
+        .cacheDir(cacheDir)
+        .filesRoots(filesRoots);
   }
 
   /**

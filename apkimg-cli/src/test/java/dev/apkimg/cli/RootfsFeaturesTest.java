@@ -296,6 +296,6 @@ class RootfsFeaturesTest {
 
     assertThat(build(p).code()).isZero();
     assertThat(image().config().path("created").asText()).isEqualTo("2023-11-14T22:15:00Z"); // newest build date
-    assertThat(build(p, "--source-date-epoch", "-5").code()).isEqualTo(2);
+    assertThat(build(p, "--source-date-epoch", "-5").code()).isEqualTo(1); // one line naming the flag and the range
   }
 }

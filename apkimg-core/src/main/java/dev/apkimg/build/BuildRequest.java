@@ -1,5 +1,6 @@
 package dev.apkimg.build;
 
+import dev.apkimg.ApkimgException;
 import dev.apkimg.image.ImageOutputs;
 import dev.apkimg.image.RegistryCredentials;
 import java.nio.file.Path;
@@ -30,6 +31,13 @@ public final class BuildRequest {
   private final boolean daemon;
   private final boolean allowInsecureRegistries;
   private final RegistryCredentials credentials;
+  private final List<Path> filesRoots;
+
+  /**
+   * The latest {@link #sourceDateEpoch()}: 9999-12-31T23:59:59Z. Image configs carry the time
+   * as RFC 3339, whose years have four digits; skopeo, docker and containerd (Go) refuse more.
+   */
+  public static final long MAX_SOURCE_DATE_EPOCH = 253402300799L;
 
   private BuildRequest(Builder b) {
     this.profile = b.profile;
@@ -49,6 +57,15 @@ public final class BuildRequest {
     this.daemon = b.daemon;
     this.allowInsecureRegistries = b.allowInsecureRegistries;
     this.credentials = b.credentials;
+    this.filesRoots = List.copyOf(b.filesRoots);
+  }
+
+  /**
+   * Folders the profile's {@code files} may copy from besides the folder of the profile that
+   * names each; empty by default (a profile cannot widen this itself).
+   */
+  public List<Path> filesRoots() {
+    return filesRoots;
   }
 
   /** The format of {@link #output()}: an OCI archive (default) or a Docker archive. */
@@ -190,10 +207,33 @@ public final class BuildRequest {
 
     /** {@code SOURCE_DATE_EPOCH}: see {@link BuildRequest#sourceDateEpoch()}; null for the default. */
     public Builder sourceDateEpoch(Long epochSeconds) {
-      if (epochSeconds != null && epochSeconds < 0) {
-        throw new IllegalArgumentException("source date epoch must not be negative: " + epochSeconds);
+      return sourceDateEpoch(epochSeconds == null ? null : epochSeconds.toString(), "the source date epoch");
+    }
+
+    /**
+     * {@code SOURCE_DATE_EPOCH} as written by the user in {@code origin} (a flag or a variable,
+     * named in the error): seconds since 1970 from 0 to {@link #MAX_SOURCE_DATE_EPOCH}; null or
+     * blank for the default.
+     */
+    public Builder sourceDateEpoch(String seconds, String origin) {
+      if (seconds == null || seconds.isBlank()) {
+        this.sourceDateEpoch = null;
+        return this;
       }
-      this.sourceDateEpoch = epochSeconds;
+      String s = seconds.strip();
+      if (!s.matches("[0-9]{1,12}") || Long.parseLong(s) > MAX_SOURCE_DATE_EPOCH) {
+        throw new ApkimgException(origin + " must be seconds since 1970 from 0 to " + MAX_SOURCE_DATE_EPOCH
+            + " (9999-12-31T23:59:59Z), not '" + dev.apkimg.rootfs.AccountFiles.printable(s) + "'");
+      }
+      this.sourceDateEpoch = Long.parseLong(s);
+      return this;
+    }
+
+    private final List<Path> filesRoots = new ArrayList<>();
+
+    /** See {@link BuildRequest#filesRoots()}. */
+    public Builder filesRoots(List<Path> roots) {
+      this.filesRoots.addAll(roots);
       return this;
     }
 

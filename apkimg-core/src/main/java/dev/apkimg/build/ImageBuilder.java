@@ -70,7 +70,7 @@ public final class ImageBuilder {
 
   /** Reads the profile and the repositories' indexes and chooses the packages. */
   public ResolvedBuild resolve(BuildRequest request, BuildListener listener) {
-    ImageProfile profile = ProfileLoader.load(request.profile());
+    ImageProfile profile = ProfileLoader.load(request.profile(), request.filesRoots());
     return resolve(request, profile, chooseArch(request, profile), listener);
   }
 
@@ -109,7 +109,7 @@ public final class ImageBuilder {
    * and pins them: URL, control checksum and data SHA-256, with the keys that verified them.
    */
   public Lockfile lock(BuildRequest request, BuildListener listener) {
-    ImageProfile profile = ProfileLoader.load(request.profile());
+    ImageProfile profile = ProfileLoader.load(request.profile(), request.filesRoots());
     List<String> archs = request.arch().isPresent() || profile.archs().size() <= 1
         ? List.of(chooseArch(request, profile))
         : profile.archs();
@@ -149,7 +149,7 @@ public final class ImageBuilder {
     if (request.output() == null && request.push().isEmpty() && !request.daemon()) {
       throw new ApkimgException("nothing to do: give -o FILE, --push REF or --daemon");
     }
-    ImageProfile profile = ProfileLoader.load(request.profile());
+    ImageProfile profile = ProfileLoader.load(request.profile(), request.filesRoots());
     List<String> archs = request.arch().isPresent() || profile.archs().size() <= 1
         ? List.of(chooseArch(request, profile))
         : profile.archs();
@@ -174,7 +174,7 @@ public final class ImageBuilder {
    * layers) start here.
    */
   public RootfsBuild buildRootfs(BuildRequest request, BuildListener listener, Path workDir) {
-    ImageProfile profile = ProfileLoader.load(request.profile());
+    ImageProfile profile = ProfileLoader.load(request.profile(), request.filesRoots());
     String arch = chooseArch(request, profile);
     ArchLayer l = archLayer(request, profile, arch, lockfileFor(request), workDir, listener);
     LayerResult layer = l.layer();

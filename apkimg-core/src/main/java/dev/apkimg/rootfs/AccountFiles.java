@@ -9,7 +9,9 @@ import java.util.Optional;
 /**
  * The image's {@code etc/passwd}, {@code etc/group} and {@code etc/shadow} as lines, edited the
  * way busybox's {@code adduser}/{@code addgroup} edit them: new entries appended, members
- * appended with a comma, every other line kept byte for byte.
+ * appended with a comma, every other line kept byte for byte. Every field added is checked
+ * ({@link #nameProblem}, {@link #pathProblem}, {@link #idProblem}): a ':', ',' or newline in one
+ * would add fields, members or whole accounts (a second uid 0).
  */
 public final class AccountFiles {
   public static final String PASSWD = "etc/passwd";
@@ -22,6 +24,97 @@ public final class AccountFiles {
   static final long FIRST_SYSTEM_ID = 100;
   static final long LAST_SYSTEM_ID = 999;
   static final long LAST_ID = 256000;
+
+  /**
+   * The largest uid and gid: 2^32-2. 2^32-1 is {@code (uid_t)-1}, which chown and setuid read as
+   * "no change", and nothing bigger fits in 32 bits.
+   */
+  public static final long MAX_ID = 4294967294L;
+  /** The longest user or group name: shadow's limit (utmp's ut_user); busybox allows more, login does not. */
+  public static final int MAX_NAME_LENGTH = 32;
+
+  /**
+   * Why {@code name} is not a user or group name, or null: busybox's die_if_bad_username
+   * (a letter, digit or '_' first, then also '.' and '-', a '$' only at the end), at most
+   * {@link #MAX_NAME_LENGTH} characters, and not all digits (it would read as an id).
+   */
+  public static String nameProblem(String name) {
+    if (name == null || name.isEmpty()) {
+      return "a name is missing";
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      return "'" + printable(name) + "' is longer than " + MAX_NAME_LENGTH + " characters";
+    }
+    if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?")) {
+      return "'" + printable(name) + "' is not a valid name: use letters, digits, '_', '.' and '-',"
+          + " not starting with '.' or '-' (a '$' may end it)";
+    }
+    if (name.matches("[0-9]+")) {
+      return "'" + name + "' is all digits: a name must not read as a uid or gid";
+    }
+    return null;
+  }
+
+  /** Why {@code path} is no home directory or login shell for etc/passwd, or null. */
+  public static String pathProblem(String path) {
+    if (path == null || !path.startsWith("/")) {
+      return "'" + printable(path) + "' is not an absolute path";
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == ':' || c == ',' || c < 0x20 || c == 0x7f) {
+        return "'" + printable(path) + "' contains " + (c == ':' || c == ',' ? "'" + c + "'" : "a control character")
+            + ": etc/passwd cannot hold it";
+      }
+    }
+    for (String part : path.split("/")) {
+      if (part.equals("..")) {
+        return "'" + printable(path) + "' contains '..'";
+      }
+    }
+    return null;
+  }
+
+  /** Why {@code id} is no uid or gid, or null. */
+  public static String idProblem(long id) {
+    return id < 0 || id > MAX_ID ? id + " is not from 0 to " + MAX_ID : null;
+  }
+
+  /** Why a GECOS field cannot be written to etc/passwd, or null. */
+  static String gecosProblem(String gecos) {
+    for (int i = 0; i < gecos.length(); i++) {
+      char c = gecos.charAt(i);
+      if (c == ':' || c < 0x20 || c == 0x7f) {
+        return "'" + printable(gecos) + "' contains " + (c == ':' ? "':'" : "a control character");
+      }
+    }
+    return null;
+  }
+
+  /** {@code s} for a one-line message: control characters escaped, at most 64 characters. */
+  public static String printable(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    int i = 0;
+    for (; i < s.length() && sb.length() < 64; i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+      }
+    }
+    return i < s.length() ? sb + "..." : sb.toString();
+  }
+
+  private static void require(String what, String problem) {
+    if (problem != null) {
+      throw new ApkimgException("etc/passwd, etc/group: refusing " + what + ": " + problem);
+    }
+  }
 
   private List<String> passwd;
   private List<String> group;
@@ -104,6 +197,9 @@ public final class AccountFiles {
 
   /** Appends {@code name:x:GID:MEMBERS}. */
   public void addGroup(String name, long gid, List<String> members) {
+    require("group name", nameProblem(name));
+    require("gid of group '" + name + "'", idProblem(gid));
+    members.forEach(m -> require("member of group '" + name + "'", nameProblem(m)));
     groupBackup = backup(group);
     group.add(name + ":x:" + gid + ":" + String.join(",", members));
     changed = true;
@@ -111,6 +207,7 @@ public final class AccountFiles {
 
   /** Appends a member to a group's list, unless it is there already. */
   public void addMember(String groupName, String user) {
+    require("member of group '" + printable(groupName) + "'", nameProblem(user));
     for (int i = 0; i < group.size(); i++) {
       String[] f = group.get(i).split(":", -1);
       if (f[0].equals(groupName)) {
@@ -132,6 +229,12 @@ public final class AccountFiles {
    * dated {@code days} since the epoch, as busybox's adduser writes it.
    */
   public void addUser(String name, long uid, long gid, String gecos, String home, String shell, long days) {
+    require("user name", nameProblem(name));
+    require("uid of user '" + name + "'", idProblem(uid));
+    require("gid of user '" + name + "'", idProblem(gid));
+    require("GECOS of user '" + name + "'", gecosProblem(gecos));
+    require("home directory of user '" + name + "'", pathProblem(home));
+    require("shell of user '" + name + "'", pathProblem(shell));
     passwdBackup = backup(passwd);
     shadowBackup = backup(shadow);
     passwd.add(name + ":x:" + uid + ":" + gid + ":" + gecos + ":" + home + ":" + shell);

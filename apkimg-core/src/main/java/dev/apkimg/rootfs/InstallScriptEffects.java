@@ -323,12 +323,18 @@ final class InstallScriptEffects implements RootfsMutation {
       return 1;
     }
     String name = o.operands.get(0);
+    if (AccountFiles.nameProblem(name) != null) {
+      return 1; // busybox: "illegal character" or "name is too long"
+    }
     if (a.gid(name).isPresent()) {
       return 1; // "group 'NAME' in use"
     }
     Optional<Long> gid;
     if (o.has('g')) {
       long wanted = number(o.value('g'));
+      if (AccountFiles.idProblem(wanted) != null) {
+        return 1;
+      }
       gid = a.groupName(wanted).isPresent() ? Optional.empty() : Optional.of(wanted);
     } else if (o.has('S')) {
       gid = a.freeGid(AccountFiles.FIRST_SYSTEM_ID, AccountFiles.LAST_SYSTEM_ID);
@@ -399,6 +405,11 @@ final class InstallScriptEffects implements RootfsMutation {
     if (!o.has('H') && tree.entry("etc/skel").map(RootfsTree.Entry::isDirectory).orElse(false)
         && !tree.below("etc/skel").isEmpty()) {
       throw new Unsupported(); // copying /etc/skel is not emulated
+    }
+    if (AccountFiles.nameProblem(name) != null || AccountFiles.idProblem(uid) != null || AccountFiles.idProblem(gid) != null
+        || AccountFiles.pathProblem(home) != null || AccountFiles.pathProblem(shell) != null
+        || AccountFiles.gecosProblem(gecos) != null) {
+      return 1; // a field etc/passwd cannot hold: refused, as busybox refuses a bad name
     }
     a.addUser(name, uid, gid, gecos, home, shell, Math.floorDiv(tree.timestamp(), 86400));
     if (group != null) {
