@@ -1,6 +1,7 @@
 package dev.apkimg.cli;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.TemporaryFiles;
 import picocli.CommandLine;
 
 /**
@@ -15,6 +16,10 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     boolean verbose = parseResult.subcommand() != null
         ? parseResult.subcommand().hasMatchedOption("--verbose")
         : parseResult.hasMatchedOption("--verbose");
+    if (TemporaryFiles.stopping()) {
+      // Interrupted: the files this run used were removed under it; the shutdown hook says so.
+      return FAILED;
+    }
     if (ex instanceof ApkimgException) {
       cl.getErr().println("apkimg: error: " + ex.getMessage());
     } else {

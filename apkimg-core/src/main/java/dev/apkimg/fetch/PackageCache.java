@@ -47,6 +47,6 @@ public final class PackageCache {
   Path newTempFile(PackageInfo p) throws IOException {
     Path dir = path(p).getParent();
     Files.createDirectories(dir);
-    return Files.createTempFile(dir, "." + p.name() + "-", ".part");
+    return dev.apkimg.TemporaryFiles.register(Files.createTempFile(dir, "." + p.name() + "-", ".part"));
   }
 }
