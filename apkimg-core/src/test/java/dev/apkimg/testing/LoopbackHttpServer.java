@@ -29,6 +29,8 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Request> log = new ArrayList<>();
+    private volatile java.util.function.Predicate<String> stalled = path -> false;
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     private LoopbackHttpServer(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -75,12 +77,22 @@ public final class LoopbackHttpServer implements AutoCloseable {
         return log.stream().map(Request::path).toList();
     }
 
+    /**
+     * Files whose (raw) request path matches are answered with their headers and half their
+     * bytes, then nothing more until {@link #close()}: a mirror that stalls mid-body.
+     */
+    public LoopbackHttpServer stallOn(java.util.function.Predicate<String> path) {
+        this.stalled = path;
+        return this;
+    }
+
     public synchronized void clearLog() {
         log.clear();
     }
 
     @Override
     public void close() {
+        release.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
@@ -111,6 +123,17 @@ public final class LoopbackHttpServer implements AutoCloseable {
                 return;
             }
             ex.sendResponseHeaders(200, size == 0 ? -1 : size);
+            if (stalled.test(rawPath)) {
+                OutputStream out = ex.getResponseBody();
+                out.write(Files.readAllBytes(file), 0, (int) (size / 2));
+                out.flush();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
                 in.transferTo(out);
             }
