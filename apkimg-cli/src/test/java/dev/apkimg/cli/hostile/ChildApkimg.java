@@ -60,8 +60,8 @@ final class ChildApkimg {
         process.destroyForcibly();
         throw new AssertionError("apkimg did not exit within " + seconds + " s; stderr so far: " + Files.readString(err));
       }
-      Result r = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8), (System.nanoTime() - start) / 1_000_000);
+      Result r = new Result(process.exitValue(), new String(Files.readAllBytes(out), StandardCharsets.UTF_8),
+          new String(Files.readAllBytes(err), StandardCharsets.UTF_8), (System.nanoTime() - start) / 1_000_000);
       Files.delete(out);
       Files.delete(err);
       return r;
