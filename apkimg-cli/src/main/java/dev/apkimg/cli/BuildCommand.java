@@ -140,6 +140,9 @@ final class BuildCommand implements Callable<Integer> {
         // stdout carries the archive; the digest is in --digest-file or --metadata-file.
         Files.copy(archive, System.out);
         System.out.flush();
+        if (System.out.checkError()) { // PrintStream keeps write errors to itself
+          throw new dev.apkimg.ApkimgException("cannot write the archive to standard output: the reader went away");
+        }
         return 0;
       }
       PrintWriter out = spec.commandLine().getOut();

@@ -9,10 +9,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.apkimg.testing.TestPackage;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +61,34 @@ class HostileInterruptTest {
     }
   }
 
+  @Test
+  void aSignalWhileTheLayerIsWrittenRemovesTheWorkFolder() throws Exception {
+    try (HostileBuild b = new HostileBuild(tmp.resolve("build"))) {
+      // 48 MiB that do not compress: the layer takes a while to write, long enough to be caught.
+      byte[] big = new byte[48 << 20];
+      new Random(9).nextBytes(big);
+      String url = b.serve(new TestRepository(TestKeys.primary()).add(TestPackage.builder("big", "1.0-r0")
+          .arch("x86_64").dir("usr").dir("usr/share").file("usr/share/big.bin", big).build()));
+      big = null;
+      Path profile = b.profile(url, "big");
+      ChildApkimg child = new ChildApkimg(Files.createDirectories(tmp.resolve("child")));
+      ChildApkimg.Started started = child.start("build", profile.toString(), "-o", b.image().toString(),
+          "--cache-dir", b.cache().toString(), "-q", "-k", b.keyFile().toString());
+      // The package is in the cache and the layer file is being written in the work folder.
+      awaitTrue(() -> find(b.out(), "layer-x86_64.tar.gz").size() == 1, started);
+      started.signal("INT");
+      ChildApkimg.Result r = started.waitFor(30);
+
+      assertThat(r.code()).as(r.toString()).isEqualTo(130);
+      assertThat(r.err().lines().toList()).as(r.toString())
+          .containsExactly("apkimg: error: interrupted; the temporary files of this run were removed");
+      assertThat(HostileOutputsTest.list(b.out())).as("output folder: no archive, no work folder").isEmpty();
+      assertThat(find(b.cache(), ".part")).isEmpty();
+      assertThat(find(b.cache(), ".apk")).as("the finished download stays in the cache").hasSize(1);
+      assertThat(HostileOutputsTest.list(child.tmpDir())).as("work folders in the temp folder").isEmpty();
+    }
+  }
+
   /** Waits (at most 60 s) until {@code condition} holds, failing early if the child has exited. */
   private static void awaitTrue(BooleanSupplier condition, ChildApkimg.Started started) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -67,9 +98,9 @@ class HostileInterruptTest {
       }
       if (System.nanoTime() > deadline) {
         started.process().destroyForcibly();
-        throw new AssertionError("the download never stalled");
+        throw new AssertionError("the build never reached the expected step");
       }
-      Thread.sleep(20);
+      Thread.sleep(5);
     }
   }
 
