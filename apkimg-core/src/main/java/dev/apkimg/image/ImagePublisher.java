@@ -25,6 +25,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -343,6 +346,9 @@ public final class ImagePublisher {
     for (int port : ports) {
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress(host, port), REGISTRY_CONNECT_TIMEOUT_MILLIS);
+        if (!insecure) {
+          checkTls(socket, host, port, registry, reference);
+        }
         return;
       } catch (UnknownHostException e) {
         throw new ApkimgException("cannot push to " + reference + ": unknown registry host '" + host
@@ -357,6 +363,24 @@ public final class ImagePublisher {
         + (colon > registry.lastIndexOf(']') ? "" : " (port " + ports.stream().map(String::valueOf)
             .reduce((a, b) -> a + " or " + b).orElse("") + ")")
         + ": " + reason + "; check that the registry is running and the host and port are right");
+  }
+
+  /** jib retries a failed TLS handshake for a minute too: a registry on plain HTTP, an untrusted certificate. */
+  private static void checkTls(Socket socket, String host, int port, String registry, String reference) {
+    try {
+      socket.setSoTimeout(REGISTRY_CONNECT_TIMEOUT_MILLIS);
+      SSLSocketFactory factory = (SSLSocketFactory) SSLSocketFactory.getDefault();
+      try (SSLSocket tls = (SSLSocket) factory.createSocket(socket, host, port, false)) {
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+      }
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+      throw new ApkimgException("cannot push to " + reference + ": no trusted TLS connection to " + registry + " ("
+          + reason + "); a registry on plain HTTP or with an untrusted certificate needs --allow-insecure-registry");
+    }
   }
 
   private static void pushBlob(RegistryClient client, String digest, Blob blob)

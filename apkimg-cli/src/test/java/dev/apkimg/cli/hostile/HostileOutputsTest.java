@@ -49,6 +49,25 @@ class HostileOutputsTest {
   }
 
   @Test
+  void pushToAPlainHttpRegistryWithoutTheInsecureFlagFailsFastInOneLine() throws Exception {
+    try (HostileBuild b = new HostileBuild(tmp.resolve("build"))) {
+      String url = b.serve(new TestRepository(TestKeys.primary()).add(HostileBuild.pkg("busybox")));
+      Path profile = b.profile(url, "busybox");
+      // Any plain HTTP server will do: the TLS handshake is what fails.
+      String registry = java.net.URI.create(url).getAuthority();
+      ChildApkimg child = new ChildApkimg(Files.createDirectories(tmp.resolve("child")));
+      ChildApkimg.Result r = child.run("build", profile.toString(), "-o", b.image().toString(),
+          "--cache-dir", b.cache().toString(), "-q", "-k", b.keyFile().toString(), "--push", registry + "/test/busybox:1");
+      assertThat(r.code()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err().lines().toList()).as(r.toString()).hasSize(1);
+      assertThat(r.err()).startsWith("apkimg: error: cannot push to " + registry + "/test/busybox:1: ")
+          .contains("--allow-insecure-registry").doesNotContain("SEVERE");
+      assertThat(r.waitedMillis()).as("fails fast; " + r).isLessThan(20_000);
+      assertThat(list(b.out())).isEmpty();
+    }
+  }
+
+  @Test
   void outputNamingTheProfileIsRefusedAndTheProfileKept() throws Exception {
     try (HostileBuild b = new HostileBuild(tmp)) {
       String url = b.serve(new TestRepository(TestKeys.primary()).add(HostileBuild.pkg("busybox")));
