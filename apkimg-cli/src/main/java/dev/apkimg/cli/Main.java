@@ -1,9 +1,9 @@
 package dev.apkimg.cli;
 
+import dev.apkimg.TemporaryFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import dev.apkimg.TemporaryFiles;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.logging.Handler;
