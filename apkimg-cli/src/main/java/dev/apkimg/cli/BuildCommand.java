@@ -1,14 +1,19 @@
 package dev.apkimg.cli;
 
+import dev.apkimg.OutputFiles;
+import dev.apkimg.TemporaryFiles;
+import dev.apkimg.build.BuildListener;
 import dev.apkimg.build.BuildMetadata;
 import dev.apkimg.build.BuildRequest;
 import dev.apkimg.build.BuildResult;
+import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.image.ImageOutputs;
 import dev.apkimg.image.RegistryCredentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +43,8 @@ final class BuildCommand implements Callable<Integer> {
   Path profile;
 
   @Option(names = {"-o", "--output"}, paramLabel = "OUT.tar",
-      description = "Write the image archive here (OCI layout in a tar unless --format docker).")
+      description = "Write the image archive here (OCI layout in a tar unless --format docker); '-' writes it to"
+          + " standard output (e.g. | docker load), and the digest goes only to --digest-file.")
   Path output;
 
   @Option(names = "--format", paramLabel = "oci|docker", defaultValue = "oci",
@@ -99,6 +105,8 @@ final class BuildCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "nothing to do: give -o FILE, --push REF or --daemon");
     }
+    boolean toStdout = output != null && output.toString().equals("-");
+    checkOutputs(toStdout);
     BuildRequest.Builder request = options.request(profile).imageReference(tag)
         .lockfile(lockfile).useLockfile(!noLockfile)
         .format(archiveFormat).push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
@@ -108,21 +116,95 @@ final class BuildCommand implements Callable<Integer> {
     } else {
       request.sourceDateEpoch(System.getenv("SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH");
     }
-    if (output != null) {
-      request.output(output);
+    // -o -: the archive is written to a temporary file, then copied to stdout once it is whole.
+    Path stdoutDir = toStdout ? TemporaryFiles.register(Files.createTempDirectory("apkimg-stdout-")) : null;
+    Path archive = toStdout ? stdoutDir.resolve("image.tar") : output;
+    if (archive != null) {
+      request.output(archive);
     }
-    BuildResult result = options.imageBuilder().build(request.build(), options.listener(spec.commandLine().getErr()));
+    BuildListener listener = options.listener(spec.commandLine().getErr());
+    if (toStdout) {
+      listener = standardOutputNamed(listener, archive);
+    }
+    try (OutputFiles files = new OutputFiles()) {
+      // Archive, metadata and digest are staged and moved into place together, after every
+      // push and load succeeded: a failed build leaves none of them.
+      BuildResult result = options.imageBuilder().build(request.build(), listener, files);
+      if (toStdout) {
+        result = new BuildResult(result.digest(), result.mediaType(), result.imageReference(), Path.of("-"),
+            result.pushed(), result.loaded(), result.images());
+      }
+      if (metadataFile != null) {
+        BuildMetadata.stageMetadata(result, metadataFile, files);
+      }
+      if (digestFile != null) {
+        BuildMetadata.stageDigest(result, digestFile, files);
+      }
+      files.commit();
+      if (toStdout) {
+        // stdout carries the archive; the digest is in --digest-file or --metadata-file.
+        Files.copy(archive, System.out);
+        System.out.flush();
+        if (System.out.checkError()) { // PrintStream keeps write errors to itself
+          throw new dev.apkimg.ApkimgException("cannot write the archive to standard output: the reader went away");
+        }
+        return 0;
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      // stdout carries only the digest, so scripts can capture it.
+      out.println(result.digest());
+      out.flush();
+      return 0;
+    } finally {
+      if (stdoutDir != null) {
+        TemporaryFiles.delete(stdoutDir);
+      }
+    }
+  }
+
+  /**
+   * Refuses, before anything is built, an output that would replace the profile or the lockfile,
+   * a directory, a device or a FIFO, or another output of the same build.
+   */
+  private void checkOutputs(boolean toStdout) {
+    List<Path> inputs = new ArrayList<>(List.of(profile));
+    if (lockfile != null) {
+      inputs.add(lockfile);
+    } else if (!noLockfile) {
+      inputs.add(ImageBuilder.defaultLockfile(profile));
+    }
+    if (output != null && !toStdout) {
+      OutputFiles.checkTarget(output, "-o", inputs);
+      inputs.add(output);
+    }
     if (metadataFile != null) {
-      BuildMetadata.writeMetadata(result, metadataFile);
+      OutputFiles.checkTarget(metadataFile, "--metadata-file", inputs);
+      inputs.add(metadataFile);
     }
     if (digestFile != null) {
-      BuildMetadata.writeDigest(result, digestFile);
+      OutputFiles.checkTarget(digestFile, "--digest-file", inputs);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    // stdout carries only the digest, so scripts can capture it.
-    out.println(result.digest());
-    out.flush();
-    return 0;
+  }
+
+  /** The progress line about the archive names standard output, not the temporary file. */
+  private static BuildListener standardOutputNamed(BuildListener listener, Path archive) {
+    String temporary = archive.toAbsolutePath().toString();
+    return new BuildListener() {
+      @Override
+      public void info(String message) {
+        listener.info(message.replace(temporary, "standard output"));
+      }
+
+      @Override
+      public void warn(String message) {
+        listener.warn(message);
+      }
+
+      @Override
+      public void detail(String message) {
+        listener.detail(message);
+      }
+    };
   }
 
   private RegistryCredentials credentials() throws IOException {

@@ -1,6 +1,7 @@
 package dev.apkimg.cli;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.TemporaryFiles;
 import dev.apkimg.repo.Credentials;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -18,6 +19,10 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     boolean verbose = parseResult.subcommand() != null
         ? parseResult.subcommand().hasMatchedOption("--verbose")
         : parseResult.hasMatchedOption("--verbose");
+    if (TemporaryFiles.stopping()) {
+      // Interrupted: the files this run used were removed under it; the shutdown hook says so.
+      return FAILED;
+    }
     // Credentials.redact: no user or password given in a URL is ever printed, whatever the message.
     if (ex instanceof ApkimgException) {
       cl.getErr().println("apkimg: error: " + Credentials.redact(ex.getMessage()));

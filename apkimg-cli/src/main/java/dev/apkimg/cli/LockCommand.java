@@ -1,8 +1,10 @@
 package dev.apkimg.cli;
 
+import dev.apkimg.OutputFiles;
 import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.resolve.Lockfile;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,9 +34,10 @@ final class LockCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Path target = output != null ? output : ImageBuilder.defaultLockfile(profile);
+    OutputFiles.checkTarget(target, output != null ? "-o" : "the lockfile", List.of(profile));
     Lockfile lock = options.imageBuilder().lock(options.request(profile).useLockfile(false).build(),
         options.listener(spec.commandLine().getErr()));
-    Path target = output != null ? output : ImageBuilder.defaultLockfile(profile);
     lock.write(target);
     int count = lock.archs().values().stream().mapToInt(a -> a.packages().size()).sum();
     spec.commandLine().getOut().println(target);

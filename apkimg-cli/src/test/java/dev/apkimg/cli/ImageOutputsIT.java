@@ -332,10 +332,17 @@ class ImageOutputsIT {
   @Test
   void wrongPasswordIsOneLineNamingTheRegistryWithoutThePassword() throws Exception {
     String wrong = "not-the-Pa55word";
+    Path archive = tmp.resolve("wrong/hello.tar");
+    Path metadata = tmp.resolve("wrong/metadata.json");
     Run r = apkimg(Map.of(), wrong + "\n", "build", profile.toString(), "--push", registry + "/test/hello:wrong",
-        "--allow-insecure-registry", "--registry-username", USER, "--password-stdin", "--cache-dir", cache("h"), "-q");
+        "--allow-insecure-registry", "--registry-username", USER, "--password-stdin", "--cache-dir", cache("h"), "-q",
+        "-o", archive.toString(), "--metadata-file", metadata.toString());
     assertThat(r.code).isEqualTo(1);
     assertThat(r.err.lines()).hasSize(1);
+    // All or nothing: the archive, written before the push, is not left behind (issue #9).
+    try (var left = Files.list(archive.getParent())) {
+      assertThat(left.toList()).as("files left after a failed push").isEmpty();
+    }
     assertThat(r.err).contains(registry).contains("user '" + USER + "'").doesNotContain(wrong).doesNotContain(PASSWORD);
     assertThat(r.out).isEmpty();
 

@@ -5,17 +5,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apkimg.ApkimgException;
+import dev.apkimg.OutputFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The files a CI step reads after a build: {@code --metadata-file} (JSON: digest, tags, per
  * architecture manifest, platform, sizes and installed packages) and {@code --digest-file} (the
- * digest and a newline). Both written atomically.
+ * digest and a newline). Both written atomically, alone or with the command's other outputs.
  */
 public final class BuildMetadata {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -55,31 +54,49 @@ public final class BuildMetadata {
     return root;
   }
 
+  /** Writes {@code --metadata-file} atomically. */
   public static void writeMetadata(BuildResult result, Path file) {
-    try {
-      write(file, JSON.writeValueAsBytes(toJson(result)));
+    try (OutputFiles files = new OutputFiles()) {
+      stageMetadata(result, file, files);
+      files.commit();
     } catch (IOException e) {
       throw new ApkimgException("cannot write metadata file " + file + ": " + e.getMessage(), e);
     }
   }
 
+  /** Writes {@code --digest-file} atomically. */
   public static void writeDigest(BuildResult result, Path file) {
-    write(file, (result.digest() + "\n").getBytes(StandardCharsets.US_ASCII));
+    try (OutputFiles files = new OutputFiles()) {
+      stageDigest(result, file, files);
+      files.commit();
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write digest file " + file + ": " + e.getMessage(), e);
+    }
   }
 
-  private static void write(Path file, byte[] bytes) {
-    Path target = file.toAbsolutePath();
+  /** Writes the metadata into {@code files}, to be committed with the command's other outputs. */
+  public static void stageMetadata(BuildResult result, Path file, OutputFiles files) {
+    stage(file, JSON_BYTES.apply(result), files, "metadata file");
+  }
+
+  /** Writes the digest into {@code files}, to be committed with the command's other outputs. */
+  public static void stageDigest(BuildResult result, Path file, OutputFiles files) {
+    stage(file, (result.digest() + "\n").getBytes(StandardCharsets.US_ASCII), files, "digest file");
+  }
+
+  private static final java.util.function.Function<BuildResult, byte[]> JSON_BYTES = result -> {
     try {
-      Files.createDirectories(target.getParent());
-      Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
-      Files.write(temporary, bytes);
-      try {
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      return JSON.writeValueAsBytes(toJson(result));
     } catch (IOException e) {
-      throw new ApkimgException("cannot write " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot serialise the build metadata", e);
+    }
+  };
+
+  private static void stage(Path file, byte[] bytes, OutputFiles files, String what) {
+    try {
+      files.writeStaged(files.stage(file), f -> Files.write(f, bytes));
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write " + what + " " + file + ": " + e.getMessage(), e);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.apkimg.build;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.OutputFiles;
+import dev.apkimg.TemporaryFiles;
 import java.util.TreeMap;
 import java.util.SortedMap;
 import java.util.Map;
@@ -40,18 +42,15 @@ import dev.apkimg.rootfs.ScriptReport;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The build pipeline: profile, repository indexes, resolution, downloads, root filesystem
@@ -146,6 +145,20 @@ public final class ImageBuilder {
    * profile) the pinned packages are installed and no index is read.
    */
   public BuildResult build(BuildRequest request, BuildListener listener) {
+    try (OutputFiles files = new OutputFiles()) {
+      BuildResult result = build(request, listener, files);
+      files.commit();
+      return result;
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write " + request.output() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * As {@link #build(BuildRequest, BuildListener)}, but the archive stays staged in {@code files}
+   * for the caller to commit together with its own outputs (metadata, digest): all or nothing.
+   */
+  public BuildResult build(BuildRequest request, BuildListener listener, OutputFiles files) {
     if (request.output() == null && request.push().isEmpty() && !request.daemon()) {
       throw new ApkimgException("nothing to do: give -o FILE, --push REF or --daemon");
     }
@@ -161,7 +174,7 @@ public final class ImageBuilder {
         layers.add(archLayer(request, profile, arch, lockfile, work, listener));
       }
       checkSameVersions(layers);
-      return publish(request, profile, layers, work, listener);
+      return publish(request, profile, layers, work, files, listener);
     } finally {
       deleteRecursively(work);
     }
@@ -376,7 +389,7 @@ public final class ImageBuilder {
 
   /** The image part: each layer becomes a platform image, published to every requested output. */
   private BuildResult publish(BuildRequest request, ImageProfile profile, List<ArchLayer> layers, Path work,
-      BuildListener listener) {
+      OutputFiles files, BuildListener listener) {
     String reference = request.imageReference().orElseGet(() -> defaultReference(request.profile()));
     Instant created = layers.stream().map(l -> l.config().created()).max(Instant::compareTo).orElseThrow();
     Map<String, String> annotations = imageAnnotations(profile, created);
@@ -403,7 +416,8 @@ public final class ImageBuilder {
         .push(request.push())
         .daemon(request.daemon())
         .allowInsecureRegistries(request.allowInsecureRegistries())
-        .indexAnnotations(annotations);
+        .indexAnnotations(annotations)
+        .files(files);
     if (request.output() != null) {
       outputs.archive(request.output(), request.format());
     }
@@ -551,11 +565,11 @@ public final class ImageBuilder {
   private static Path createWorkDir(Path output) {
     try {
       if (output == null) {
-        return Files.createTempDirectory("apkimg-");
+        return TemporaryFiles.register(Files.createTempDirectory("apkimg-"));
       }
       Path parent = output.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      return Files.createTempDirectory(parent, ".apkimg-");
+      return TemporaryFiles.register(Files.createTempDirectory(parent, ".apkimg-"));
     } catch (IOException e) {
       Path where = output == null ? Path.of(System.getProperty("java.io.tmpdir")) : output.toAbsolutePath().getParent();
       throw new ApkimgException("cannot create a work folder in " + where + ": " + e.getMessage(), e);
@@ -563,16 +577,7 @@ public final class ImageBuilder {
   }
 
   private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      // Leftover temporary files are not worth failing a finished build for.
-    }
+    // Best effort: leftover temporary files are not worth failing a finished build for.
+    TemporaryFiles.delete(dir);
   }
 }

@@ -50,6 +50,6 @@ public final class PackageCache {
     Path dir = entry.getParent();
     Files.createDirectories(dir);
     String hex = entry.getFileName().toString();
-    return Files.createTempFile(dir, "." + hex.substring(0, hex.length() - ".apk".length()) + "-", ".part");
+    return dev.apkimg.TemporaryFiles.register(Files.createTempFile(dir, "." + hex.substring(0, hex.length() - ".apk".length()) + "-", ".part"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.apkimg.image;
 
+import dev.apkimg.OutputFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,6 +30,7 @@ public final class ImageOutputs {
   private final boolean allowInsecureRegistries;
   private final RegistryCredentials credentials;
   private final Map<String, String> indexAnnotations;
+  private final OutputFiles files;
 
   private ImageOutputs(Builder b) {
     this.tag = b.tag;
@@ -39,6 +41,7 @@ public final class ImageOutputs {
     this.allowInsecureRegistries = b.allowInsecureRegistries;
     this.credentials = b.credentials;
     this.indexAnnotations = Collections.unmodifiableMap(new LinkedHashMap<>(b.indexAnnotations));
+    this.files = b.files;
   }
 
   /** @param tag the image name recorded in archives and in the daemon, exactly as given */
@@ -81,6 +84,14 @@ public final class ImageOutputs {
     return indexAnnotations;
   }
 
+  /**
+   * Where the archive is staged when the caller commits it together with other files (metadata,
+   * digest), or {@code null}: the archive is moved into place when everything is published.
+   */
+  public OutputFiles files() {
+    return files;
+  }
+
   /** Whether anything is published at all. */
   public boolean isEmpty() {
     return archive == null && push.isEmpty() && !daemon;
@@ -95,6 +106,7 @@ public final class ImageOutputs {
     private boolean allowInsecureRegistries;
     private RegistryCredentials credentials = RegistryCredentials.fromEnvironment();
     private final Map<String, String> indexAnnotations = new LinkedHashMap<>();
+    private OutputFiles files;
 
     private Builder(String tag) {
       this.tag = Objects.requireNonNull(tag, "tag");
@@ -129,6 +141,15 @@ public final class ImageOutputs {
 
     public Builder indexAnnotations(Map<String, String> annotations) {
       this.indexAnnotations.putAll(annotations);
+      return this;
+    }
+
+    /**
+     * Stage the archive in {@code files} and leave it there: the caller commits it with the
+     * other outputs of the command (all or nothing), or closes {@code files} to drop it.
+     */
+    public Builder files(OutputFiles files) {
+      this.files = files;
       return this;
     }
 

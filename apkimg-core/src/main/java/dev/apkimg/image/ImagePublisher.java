@@ -17,15 +17,20 @@ import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.apkimg.ApkimgException;
+import dev.apkimg.OutputFiles;
+import dev.apkimg.TemporaryFiles;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +38,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -47,6 +51,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public final class ImagePublisher {
   static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   private static final String REF_NAME = "org.opencontainers.image.ref.name";
+  /** How long a registry may take to accept a connection before a push gives up. */
+  static final int REGISTRY_CONNECT_TIMEOUT_MILLIS = 10_000;
 
   private ImagePublisher() {}
 
@@ -65,15 +71,20 @@ public final class ImagePublisher {
     String mediaType = index != null ? OCI_INDEX : PlatformImage.OCI_MANIFEST;
 
     List<String> pushed = new ArrayList<>();
+    // The archive is staged first and moved into place only when every push and the daemon
+    // load succeeded: a failed publish leaves no archive (all or nothing).
+    OutputFiles own = outputs.files() == null ? new OutputFiles() : null;
+    OutputFiles files = own != null ? own : outputs.files();
     try {
       if (outputs.archive() != null) {
         Path target = outputs.archive().toAbsolutePath();
+        Path staged = files.stage(target);
         if (outputs.format() == ImageOutputs.Format.DOCKER) {
-          atomically(target, file -> writeDockerArchive(single(images, "a Docker archive"), outputs.tag(), file));
+          PlatformImage image = single(images, "a Docker archive");
+          files.writeStaged(staged, file -> writeDockerArchive(image, outputs.tag(), file));
         } else {
-          atomically(target, file -> writeOciArchive(images, index, outputs.tag(), file));
+          files.writeStaged(staged, file -> writeOciArchive(images, index, outputs.tag(), file));
         }
-        progress.accept("wrote " + target + " (" + outputs.tag() + ", " + digest + ")");
       }
       for (String reference : outputs.push()) {
         push(images, index, reference, outputs);
@@ -87,10 +98,20 @@ public final class ImagePublisher {
         loaded = true;
         progress.accept("loaded " + outputs.tag() + " (" + image.platform() + ") into the Docker daemon");
       }
+      if (own != null) {
+        own.commit();
+      }
+      if (outputs.archive() != null) {
+        progress.accept("wrote " + outputs.archive().toAbsolutePath() + " (" + outputs.tag() + ", " + digest + ")");
+      }
       return new PublishResult(digest, mediaType, images, outputs.tag(), outputs.archive() == null
           ? null : outputs.archive().toAbsolutePath(), pushed, loaded);
     } catch (IOException e) {
       throw new ApkimgException(e.getMessage(), e);
+    } finally {
+      if (own != null) {
+        own.close();
+      }
     }
   }
 
@@ -99,10 +120,10 @@ public final class ImagePublisher {
       ImageOutputs.Format format) throws IOException {
     if (format == ImageOutputs.Format.DOCKER) {
       PlatformImage image = single(images, "a Docker archive");
-      atomically(target, file -> writeDockerArchive(image, tag, file));
+      OutputFiles.write(target, file -> writeDockerArchive(image, tag, file));
     } else {
       byte[] index = images.size() > 1 ? index(images, Map.of()) : null;
-      atomically(target, file -> writeOciArchive(images, index, tag, file));
+      OutputFiles.write(target, file -> writeOciArchive(images, index, tag, file));
     }
   }
 
@@ -218,36 +239,6 @@ public final class ImagePublisher {
     return digest.substring("sha256:".length());
   }
 
-  private interface FileWriter {
-    void write(Path file) throws IOException;
-  }
-
-  /** Writes beside {@code target} and moves into place: never a half-written output. */
-  private static void atomically(Path target, FileWriter writer) throws IOException {
-    Path directory = target.getParent();
-    Files.createDirectories(directory);
-    // Not createTempFile: its 0600 would stay on the output; createFile applies the umask.
-    Path temporary = Files.createFile(
-        directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp"));
-    boolean moved = false;
-    try {
-      writer.write(temporary);
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-        channel.force(true);
-      }
-      try {
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    } finally {
-      if (!moved) {
-        Files.deleteIfExists(temporary);
-      }
-    }
-  }
-
   // ---- registries
 
   /** Holds the bytes we computed the digest of, so jib pushes exactly them. */
@@ -291,6 +282,7 @@ public final class ImagePublisher {
     Optional<RegistryCredentials.Found> found = outputs.credentials().find(target);
     String who = found.map(f -> " as " + f).orElse(" without credentials");
     boolean insecure = outputs.allowInsecureRegistries();
+    checkReachable(registry, reference, insecure);
     EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
     RegistryClient client = RegistryClient.factory(events, registry, target.getRepository(),
             new FailoverHttpClient(insecure, insecure, RootfsImage::log))
@@ -326,6 +318,68 @@ public final class ImagePublisher {
       }
       throw new ApkimgException("cannot push to " + reference + ": " + oneLine(e)
           + (insecure ? "" : " (a registry on plain HTTP needs --allow-insecure-registry)"), e);
+    }
+  }
+
+  /**
+   * jib retries a failed connection with backoff for about a minute, so a registry that nobody
+   * answers at (a closed port, a wrong host, a black hole) is found out here first, within
+   * {@link #REGISTRY_CONNECT_TIMEOUT_MILLIS}. Skipped behind a proxy, which jib goes through.
+   */
+  static void checkReachable(String registry, String reference, boolean insecure) {
+    if (System.getProperty("https.proxyHost") != null || System.getProperty("http.proxyHost") != null) {
+      return;
+    }
+    String host = registry;
+    List<Integer> ports = insecure ? List.of(443, 80) : List.of(443);
+    int colon = registry.lastIndexOf(':');
+    if (colon > registry.lastIndexOf(']')) {
+      host = registry.substring(0, colon);
+      try {
+        ports = List.of(Integer.parseInt(registry.substring(colon + 1)));
+      } catch (NumberFormatException e) {
+        throw new ApkimgException("invalid registry port in '" + reference + "'");
+      }
+    }
+    host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String reason = "";
+    for (int port : ports) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(host, port), REGISTRY_CONNECT_TIMEOUT_MILLIS);
+        if (!insecure) {
+          checkTls(socket, host, port, registry, reference);
+        }
+        return;
+      } catch (UnknownHostException e) {
+        throw new ApkimgException("cannot push to " + reference + ": unknown registry host '" + host
+            + "': check the image reference");
+      } catch (SocketTimeoutException e) {
+        reason = "no answer within " + REGISTRY_CONNECT_TIMEOUT_MILLIS / 1000 + " s";
+      } catch (IOException e) {
+        reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      }
+    }
+    throw new ApkimgException("cannot push to " + reference + ": nothing answers at " + registry
+        + (colon > registry.lastIndexOf(']') ? "" : " (port " + ports.stream().map(String::valueOf)
+            .reduce((a, b) -> a + " or " + b).orElse("") + ")")
+        + ": " + reason + "; check that the registry is running and the host and port are right");
+  }
+
+  /** jib retries a failed TLS handshake for a minute too: a registry on plain HTTP, an untrusted certificate. */
+  private static void checkTls(Socket socket, String host, int port, String registry, String reference) {
+    try {
+      socket.setSoTimeout(REGISTRY_CONNECT_TIMEOUT_MILLIS);
+      SSLSocketFactory factory = (SSLSocketFactory) SSLSocketFactory.getDefault();
+      try (SSLSocket tls = (SSLSocket) factory.createSocket(socket, host, port, false)) {
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+      }
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+      throw new ApkimgException("cannot push to " + reference + ": no trusted TLS connection to " + registry + " ("
+          + reason + "); a registry on plain HTTP or with an untrusted certificate needs --allow-insecure-registry");
     }
   }
 
@@ -379,7 +433,7 @@ public final class ImagePublisher {
 
   /** {@code docker load} of a Docker archive: what jib's DockerDaemonImage does, with our bytes. */
   private static void loadIntoDaemon(PlatformImage image, String tag) throws IOException {
-    Path tar = Files.createTempFile("apkimg-docker-", ".tar");
+    Path tar = TemporaryFiles.register(Files.createTempFile("apkimg-docker-", ".tar"));
     try {
       writeDockerArchive(image, tag, tar);
       Process docker;
@@ -404,7 +458,7 @@ public final class ImagePublisher {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while loading the image into Docker");
     } finally {
-      Files.deleteIfExists(tar);
+      TemporaryFiles.delete(tar);
     }
   }
 }

@@ -43,7 +43,7 @@ public final class OciImageWriter {
     Objects.requireNonNull(output, "output");
     parseReference(reference);
 
-    Path work = Files.createTempDirectory("apkimg-image-");
+    Path work = dev.apkimg.TemporaryFiles.register(Files.createTempDirectory("apkimg-image-"));
     try {
       RootfsImage image = RootfsImage.create(layer, config, work);
       PlatformImage built = PlatformImage.build(image, image.containerBuilder(), Map.of());
@@ -52,6 +52,7 @@ public final class OciImageWriter {
       return new ImageResult(built.manifestDigest(), built.configDigest(), layer.digest(), layer.size());
     } finally {
       deleteRecursively(work);
+      dev.apkimg.TemporaryFiles.forget(work);
     }
   }
 

@@ -152,16 +152,15 @@ public final class RootfsImage {
     }
   }
 
+  /**
+   * jib's own messages are diagnostics (retries, fallbacks, its view of a failure): apkimg reports
+   * what failed itself, in one line, so they stay below the default log level (for --verbose).
+   */
   static void log(LogEvent event) {
-    // jib warns at each fallback to unverified TLS or HTTP, which --allow-insecure-registry asked for.
-    boolean failover = event.getMessage().contains("Attempting again with");
-    System.Logger.Level level = failover ? System.Logger.Level.DEBUG :
-        switch (event.getLevel()) {
-          case ERROR -> System.Logger.Level.ERROR;
-          case WARN -> System.Logger.Level.WARNING;
-          case DEBUG -> System.Logger.Level.TRACE;
-          default -> System.Logger.Level.DEBUG;
-        };
+    System.Logger.Level level = switch (event.getLevel()) {
+      case ERROR, WARN, LIFECYCLE, PROGRESS, INFO -> System.Logger.Level.DEBUG;
+      default -> System.Logger.Level.TRACE;
+    };
     LOG.log(level, () -> "jib: " + event.getMessage());
   }
 

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -57,15 +56,7 @@ public record Lockfile(int lockfileVersion, String profileChecksum, SortedMap<St
   /** Writes atomically: a reader never sees half a lockfile. */
   public void write(Path file) {
     try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-      try {
-        Files.write(tmp, JSON.writeValueAsBytes(this));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      dev.apkimg.OutputFiles.write(file, JSON.writeValueAsBytes(this));
     } catch (IOException e) {
       throw new ApkimgException("cannot write lockfile " + file + ": " + e.getMessage(), e);
     }

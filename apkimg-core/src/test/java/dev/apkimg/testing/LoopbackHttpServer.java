@@ -160,6 +160,8 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private final List<Received> received = new ArrayList<>();
     private final Map<String, Deque<Reply>> scripts = new HashMap<>();
     private String requiredAuthorization;
+    private volatile java.util.function.Predicate<String> stalled = path -> false;
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     private LoopbackHttpServer(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -211,6 +213,15 @@ public final class LoopbackHttpServer implements AutoCloseable {
         return List.copyOf(received);
     }
 
+    /**
+     * Files whose (raw) request path matches are answered with their headers and half their
+     * bytes, then nothing more until {@link #close()}: a mirror that stalls mid-body.
+     */
+    public LoopbackHttpServer stallOn(java.util.function.Predicate<String> path) {
+        this.stalled = path;
+        return this;
+    }
+
     public synchronized void clearLog() {
         log.clear();
         received.clear();
@@ -234,6 +245,7 @@ public final class LoopbackHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        release.countDown();
         executor.shutdownNow(); // first, so stalled and silent replies end
         server.stop(0);
     }
@@ -282,6 +294,17 @@ public final class LoopbackHttpServer implements AutoCloseable {
                 return;
             }
             ex.sendResponseHeaders(200, size == 0 ? -1 : size);
+            if (stalled.test(rawPath)) {
+                OutputStream out = ex.getResponseBody();
+                out.write(Files.readAllBytes(file), 0, (int) (size / 2));
+                out.flush();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
                 in.transferTo(out);
             }
