@@ -1,0 +1,179 @@
+package dev.apkimg.fuzz;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A seeded, deterministic mutation fuzzer. Each fuzz test hands it valid inputs made with the test
+ * helpers (the seeds), a mutator and the parser call; the fuzzer runs the seeds, then mutated
+ * inputs for a bounded time, each under a timeout, and fails on the first input that makes the
+ * parser throw anything but its documented exceptions (or hang, or run out of memory).
+ *
+ * <p>Input {@code i} of a run is a pure function of the run's seed and {@code i}, so a failure is
+ * reproduced by its seed and number (the failure message gives the command), and the crashing
+ * input is also saved under {@code target/fuzz-findings/}.
+ *
+ * <p>System properties (pass them to {@code mvn}, surefire forwards them to the test JVM):
+ * <ul>
+ *   <li>{@code apkimg.fuzz.seconds}: time per fuzz test (default 3; {@code mvn verify} runs 8 tests)
+ *   <li>{@code apkimg.fuzz.seed}: the run's seed (default fixed, {@code random} for a new one)
+ *   <li>{@code apkimg.fuzz.replay}: run only input number N (with the failing run's seed)
+ *   <li>{@code apkimg.fuzz.keepGoing}: {@code true} to report every kind of failure found, not just the first
+ * </ul>
+ */
+final class Fuzzer {
+  /** The parser call; throwing one of the allowed exception types is a proper refusal. */
+  @FunctionalInterface
+  interface Target {
+    void run(byte[] input) throws Exception;
+  }
+
+  /** Makes a new input from a seed; {@code corpus} holds all seeds (for splicing). */
+  @FunctionalInterface
+  interface Mutator {
+    byte[] mutate(byte[] seed, Random random, List<byte[]> corpus);
+  }
+
+  static final long DEFAULT_SEED = 0x61706b696d67L; // "apkimg"
+  /** Generous: a parser takes milliseconds per input; this only catches loops, on a loaded machine too. */
+  private static final long TIMEOUT_SECONDS = 20;
+  /** Bounds a run on a fast machine as well, so that the inputs tried are the same everywhere. */
+  private static final int MAX_INPUTS = 200_000;
+
+  private final String name;
+  private final List<Class<? extends Throwable>> allowed;
+
+  private Fuzzer(String name, List<Class<? extends Throwable>> allowed) {
+    this.name = name;
+    this.allowed = allowed;
+  }
+
+  /** A fuzzer for the parser {@code name} whose documented refusals are {@code allowed}. */
+  @SafeVarargs
+  static Fuzzer of(String name, Class<? extends Throwable>... allowed) {
+    return new Fuzzer(name, List.of(allowed));
+  }
+
+  /** Runs the seeds as they are, then mutated inputs until the time is up. */
+  void run(List<byte[]> seeds, Mutator mutator, Target target) throws Exception {
+    long seed = seed();
+    double seconds = Double.parseDouble(System.getProperty("apkimg.fuzz.seconds", "3"));
+    String replay = System.getProperty("apkimg.fuzz.replay");
+    boolean keepGoing = Boolean.getBoolean("apkimg.fuzz.keepGoing");
+    ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "fuzz-" + name);
+      t.setDaemon(true); // a hung parser must not keep the JVM alive
+      return t;
+    });
+    try {
+      if (replay != null) {
+        int i = Integer.parseInt(replay);
+        check(worker, target, input(seeds, mutator, seed, i), seed, i);
+        return;
+      }
+      for (byte[] s : seeds) {
+        check(worker, target, s, seed, -1);
+      }
+      long start = System.nanoTime();
+      long deadline = start + (long) (seconds * 1e9);
+      int n = 0;
+      int refused = 0;
+      java.util.Map<String, AssertionError> findings = new java.util.LinkedHashMap<>();
+      while (n < MAX_INPUTS && System.nanoTime() < deadline) {
+        try {
+          if (!check(worker, target, input(seeds, mutator, seed, n), seed, n)) {
+            refused++;
+          }
+        } catch (AssertionError e) {
+          if (!keepGoing) {
+            throw e;
+          }
+          // One report per kind of failure and the place it comes from.
+          Throwable c = e.getCause();
+          String kind = c == null ? "hang" : c.getClass().getName() + " at "
+              + (c.getStackTrace().length > 0 ? c.getStackTrace()[0] : "?");
+          if (findings.putIfAbsent(kind, e) == null) {
+            System.out.println("FINDING " + kind + "\n  " + e.getMessage());
+          }
+        }
+        n++;
+      }
+      System.out.printf("fuzz %s: %d inputs (%d refused) in %.1f s, seed %d%n", name, n, refused,
+          (System.nanoTime() - start) / 1e9, seed);
+      if (!findings.isEmpty()) {
+        throw findings.values().iterator().next();
+      }
+    } finally {
+      worker.shutdownNow();
+    }
+  }
+
+  /** Input {@code i}: a seed chosen and mutated by a generator seeded with (run seed, i). */
+  private static byte[] input(List<byte[]> seeds, Mutator mutator, long seed, int i) {
+    Random r = new Random(seed * 0x9E3779B97F4A7C15L + i);
+    byte[] s = seeds.get(r.nextInt(seeds.size()));
+    return mutator.mutate(s.clone(), r, seeds);
+  }
+
+  /** True if the parser accepted the input, false if it refused it properly; fails otherwise. */
+  private boolean check(ExecutorService worker, Target target, byte[] input, long seed, int i) throws IOException {
+    Future<Throwable> f = worker.submit(() -> {
+      try {
+        target.run(input);
+        return null;
+      } catch (Throwable t) {
+        return t;
+      }
+    });
+    Throwable thrown;
+    try {
+      thrown = f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw new AssertionError(finding(input, seed, i, "did not return within " + TIMEOUT_SECONDS + " s (a hang)"));
+    } catch (InterruptedException | ExecutionException e) {
+      throw new AssertionError(e);
+    }
+    if (thrown == null) {
+      return true;
+    }
+    for (Class<? extends Throwable> ok : allowed) {
+      if (ok.isInstance(thrown) && !(thrown instanceof Error)) {
+        return false;
+      }
+    }
+    throw new AssertionError(finding(input, seed, i, "threw " + thrown), thrown);
+  }
+
+  private String finding(byte[] input, long seed, int i, String what) throws IOException {
+    Path dir = Path.of("target", "fuzz-findings");
+    Files.createDirectories(dir);
+    Path file = dir.resolve(name + "-" + seed + "-" + i + ".bin");
+    Files.write(file, input);
+    String shown = input.length <= 600 ? " input (base64): " + Base64.getEncoder().encodeToString(input) : "";
+    return "fuzz " + name + ": " + (i < 0 ? "a seed input" : "input " + i) + " " + what + "; saved to "
+        + file.toAbsolutePath() + "; replay with -Dapkimg.fuzz.seed=" + seed
+        + (i < 0 ? "" : " -Dapkimg.fuzz.replay=" + i) + ";" + shown;
+  }
+
+  private static long seed() {
+    String s = System.getProperty("apkimg.fuzz.seed", "");
+    if (s.isEmpty()) {
+      return DEFAULT_SEED;
+    }
+    if (s.equals("random")) {
+      return new Random().nextLong() & Long.MAX_VALUE;
+    }
+    return Long.parseLong(s);
+  }
+}
