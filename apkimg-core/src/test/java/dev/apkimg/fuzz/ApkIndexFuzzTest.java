@@ -80,4 +80,16 @@ class ApkIndexFuzzTest {
         },
         input -> ApkIndexReader.read(new ByteArrayInputStream(input), TRUST_PRIMARY));
   }
+
+  @CoverageGuided
+  void apkindexTextCoverageGuided(byte[] input) throws Exception {
+    Fuzzer.once(input, in -> ApkIndexReader.parse(new ByteArrayInputStream(in)), IOException.class);
+  }
+
+  /** The input is the index stream's tar (compressed here, so the fuzzer need not get CRCs right). */
+  @CoverageGuided
+  void apkindexArchiveCoverageGuided(byte[] input) throws Exception {
+    Fuzzer.once(input, in -> ApkIndexReader.read(new ByteArrayInputStream(GzipMembers.gzip(in)), TRUST_PRIMARY),
+        IOException.class);
+  }
 }

@@ -69,4 +69,19 @@ class ApkPackageFuzzTest {
         },
         ApkPackageFuzzTest::read);
   }
+
+  /** The input is the control stream's tar of an unsigned package; its data stream is real. */
+  @CoverageGuided
+  void controlStreamCoverageGuided(byte[] input) throws Exception {
+    byte[] data = pkg().dataMember();
+    Fuzzer.once(input, in -> read(Mutations.concat(GzipMembers.gzip(in), data)), IOException.class);
+  }
+
+  /** The input is the .PKGINFO of an unsigned package. */
+  @CoverageGuided
+  void pkginfoCoverageGuided(byte[] input) throws Exception {
+    byte[] data = pkg().dataMember();
+    Fuzzer.once(input, in -> read(Mutations.concat(
+        GzipMembers.gzip(new TarBlocks().file(".PKGINFO", in).toByteArray()), data)), IOException.class);
+  }
 }

@@ -47,7 +47,10 @@ final class Fuzzer {
   static final long DEFAULT_SEED = 0x61706b696d67L; // "apkimg"
   /** Generous: a parser takes milliseconds per input; this only catches loops, on a loaded machine too. */
   private static final long TIMEOUT_SECONDS = 20;
-  /** Bounds a run on a fast machine as well, so that the inputs tried are the same everywhere. */
+  /**
+   * Bounds the default run on a fast machine as well, so that the inputs tried are the same
+   * everywhere; a run given its own time is bounded by time only.
+   */
   private static final int MAX_INPUTS = 200_000;
 
   private final String name;
@@ -67,7 +70,9 @@ final class Fuzzer {
   /** Runs the seeds as they are, then mutated inputs until the time is up. */
   void run(List<byte[]> seeds, Mutator mutator, Target target) throws Exception {
     long seed = seed();
-    double seconds = Double.parseDouble(System.getProperty("apkimg.fuzz.seconds", "3"));
+    String given = System.getProperty("apkimg.fuzz.seconds", "");
+    double seconds = given.isEmpty() ? 3 : Double.parseDouble(given);
+    int maxInputs = given.isEmpty() ? MAX_INPUTS : Integer.MAX_VALUE;
     String replay = System.getProperty("apkimg.fuzz.replay");
     boolean keepGoing = Boolean.getBoolean("apkimg.fuzz.keepGoing");
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -89,7 +94,7 @@ final class Fuzzer {
       int n = 0;
       int refused = 0;
       java.util.Map<String, AssertionError> findings = new java.util.LinkedHashMap<>();
-      while (n < MAX_INPUTS && System.nanoTime() < deadline) {
+      while (n < maxInputs && System.nanoTime() < deadline) {
         try {
           if (!check(worker, target, input(seeds, mutator, seed, n), seed, n)) {
             refused++;
@@ -115,6 +120,24 @@ final class Fuzzer {
       }
     } finally {
       worker.shutdownNow();
+    }
+  }
+
+  /**
+   * Runs {@code target} once, as a {@link CoverageGuided} test does: a documented refusal is
+   * swallowed, anything else propagates (Jazzer reports it with the input).
+   */
+  @SafeVarargs
+  static void once(byte[] input, Target target, Class<? extends Throwable>... allowed) throws Exception {
+    try {
+      target.run(input);
+    } catch (Exception e) {
+      for (Class<? extends Throwable> ok : allowed) {
+        if (ok.isInstance(e)) {
+          return;
+        }
+      }
+      throw e;
     }
   }
 

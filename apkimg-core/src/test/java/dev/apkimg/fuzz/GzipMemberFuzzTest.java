@@ -61,6 +61,11 @@ class GzipMemberFuzzTest {
         input -> readAll(new ByteArrayInputStream(input)));
   }
 
+  @CoverageGuided
+  void gzipMembersCoverageGuided(byte[] input) throws Exception {
+    Fuzzer.once(input, in -> readAll(new ByteArrayInputStream(in)), IOException.class);
+  }
+
   static byte[] mutate(byte[] seed, Random r, List<byte[]> corpus) {
     if (r.nextBoolean()) {
       return Mutations.bytes(seed, r, corpus);

@@ -94,19 +94,48 @@ class ProfileFuzzTest {
 
   @Test
   void profiles() throws Exception {
-    Files.writeString(tmp.resolve("base.yaml"), BASE);
-    Files.createDirectories(tmp.resolve("service"));
-    Files.writeString(tmp.resolve("service/motd"), "hello\n");
-    Path top = tmp.resolve("top.yaml");
+    prepare(tmp);
     List<byte[]> seeds = Stream.of(BASE, SERVICE, FLOW).map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
     Fuzzer.of("profile", ApkimgException.class).run(seeds,
         (seed, r, corpus) -> r.nextInt(5) == 0 ? Mutations.bytes(seed, r, corpus)
             : Mutations.text(seed, r, corpus, YAML_WORDS),
-        input -> {
-          Files.write(top, input);
-          ImageProfile p = ProfileLoader.load(top);
-          p.checksum(); // what a build records: the profile serialized again
-        });
+        input -> load(tmp, input));
+  }
+
+  @CoverageGuided
+  void profilesCoverageGuided(byte[] input) throws Exception {
+    Path dir = JazzerDir.DIR;
+    Fuzzer.once(input, in -> load(dir, in), ApkimgException.class);
+  }
+
+  /** A folder for the Jazzer session: made once, as JUnit's lifecycle runs once for all inputs. */
+  private static final class JazzerDir {
+    static final Path DIR = make();
+
+    private static Path make() {
+      try {
+        Path dir = Files.createTempDirectory("apkimg-profile-fuzz");
+        prepare(dir);
+        return dir;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** What the seeds include and name: an included profile and a file to copy. */
+  private static void prepare(Path dir) throws java.io.IOException {
+    Files.writeString(dir.resolve("base.yaml"), BASE);
+    Files.createDirectories(dir.resolve("service"));
+    Files.writeString(dir.resolve("service/motd"), "hello\n");
+  }
+
+  /** Loads the input as {@code dir/top.yaml} and serializes it again, as a build does. */
+  private static void load(Path dir, byte[] input) throws java.io.IOException {
+    Path top = dir.resolve("top.yaml");
+    Files.write(top, input);
+    ImageProfile p = ProfileLoader.load(top);
+    p.checksum(); // what a build records: the profile serialized again
   }
 
   // Inputs the fuzzer found: a tracked list written as a single empty map was one item to

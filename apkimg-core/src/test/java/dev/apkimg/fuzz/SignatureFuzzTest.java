@@ -83,4 +83,13 @@ class SignatureFuzzTest {
         (seed, r, corpus) -> Mutations.tar(seed, r, corpus),
         input -> ApkPackageFuzzTest.read(Mutations.concat(GzipMembers.gzip(input), rest)));
   }
+
+  /** The input is the signature stream's tar of a package signed by a trusted key. */
+  @CoverageGuided
+  void packageSignatureStreamCoverageGuided(byte[] input) throws Exception {
+    BuiltApk apk = ApkPackageFuzzTest.pkg().build(TestKeys.primary());
+    byte[] rest = Mutations.concat(apk.controlMember(), apk.dataMember());
+    Fuzzer.once(input, in -> ApkPackageFuzzTest.read(Mutations.concat(GzipMembers.gzip(in), rest)),
+        IOException.class);
+  }
 }

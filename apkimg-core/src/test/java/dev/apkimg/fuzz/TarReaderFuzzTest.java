@@ -69,6 +69,11 @@ class TarReaderFuzzTest {
         input -> readAll(new ByteArrayInputStream(input)));
   }
 
+  @CoverageGuided
+  void tarHeadersCoverageGuided(byte[] input) throws Exception {
+    Fuzzer.once(input, in -> readAll(new ByteArrayInputStream(in)), IOException.class);
+  }
+
   // Inputs the fuzzer found, each reduced to the one header field that did it.
 
   @Test

@@ -31,7 +31,17 @@ class VersionFuzzTest {
 
   @Test
   void versions() throws Exception {
-    Fuzzer.of("version").run(VERSIONS, (seed, r, corpus) -> mutateText(seed, r, corpus, VERSION_WORDS), input -> {
+    Fuzzer.of("version").run(VERSIONS, (seed, r, corpus) -> mutateText(seed, r, corpus, VERSION_WORDS),
+        VersionFuzzTest::checkVersions);
+  }
+
+  @CoverageGuided
+  void versionsCoverageGuided(byte[] input) throws Exception {
+    Fuzzer.once(input, VersionFuzzTest::checkVersions);
+  }
+
+  /** Input: two versions separated by a newline (or one, compared with itself plus a digit). */
+  static void checkVersions(byte[] input) {
       String[] ab = new String(input, StandardCharsets.UTF_8).split("\n", 2);
       String a = ab[0];
       String b = ab.length > 1 ? ab[1] : a + "1";
@@ -46,13 +56,21 @@ class VersionFuzzTest {
         throw new AssertionError("compare('" + a + "', '" + b + "') = " + ab1 + " but compare('" + b + "', '" + a
             + "') = " + ba);
       }
-    });
   }
 
   @Test
   void dependencies() throws Exception {
     Fuzzer.of("dependency", IllegalArgumentException.class).run(DEPENDENCIES,
-        (seed, r, corpus) -> mutateText(seed, r, corpus, DEPENDENCY_WORDS), input -> {
+        (seed, r, corpus) -> mutateText(seed, r, corpus, DEPENDENCY_WORDS), VersionFuzzTest::checkDependencies);
+  }
+
+  @CoverageGuided
+  void dependenciesCoverageGuided(byte[] input) throws Exception {
+    Fuzzer.once(input, VersionFuzzTest::checkDependencies, IllegalArgumentException.class);
+  }
+
+  /** Input: a space-separated list of atoms, as in an index's D: line. */
+  static void checkDependencies(byte[] input) {
           String s = new String(input, StandardCharsets.UTF_8);
           for (Dependency d : Dependency.parseList(s)) {
             // What the resolver does with an atom: match versions and print it.
@@ -63,7 +81,6 @@ class VersionFuzzTest {
               throw new AssertionError("'" + d + "' parses back as '" + again + "'");
             }
           }
-        });
   }
 
   /** Words inserted, characters edited, strings cut: versions are short, so edits stay small. */
