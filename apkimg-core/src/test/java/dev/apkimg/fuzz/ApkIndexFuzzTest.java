@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +80,15 @@ class ApkIndexFuzzTest {
           }
         },
         input -> ApkIndexReader.read(new ByteArrayInputStream(input), TRUST_PRIMARY));
+  }
+
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    byte[] text = TestRepository.apkindexText(apks()).getBytes(StandardCharsets.UTF_8);
+    Fuzzer.seedJazzerCorpus(ApkIndexFuzzTest.class, "apkindexTextCoverageGuided", List.of(text));
+    Fuzzer.seedJazzerCorpus(ApkIndexFuzzTest.class, "apkindexArchiveCoverageGuided", List.of(new TarBlocks()
+        .apkFile("DESCRIPTION", "seed".getBytes(StandardCharsets.UTF_8)).apkFile("APKINDEX", text)
+        .endOfArchive().toByteArray()));
   }
 
   @CoverageGuided

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,6 +72,14 @@ class ApkPackageFuzzTest {
   }
 
   /** The input is the control stream's tar of an unsigned package; its data stream is real. */
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    Fuzzer.seedJazzerCorpus(ApkPackageFuzzTest.class, "controlStreamCoverageGuided",
+        List.of(GzipMembers.split(pkg().controlMember()).get(0).content()));
+    Fuzzer.seedJazzerCorpus(ApkPackageFuzzTest.class, "pkginfoCoverageGuided",
+        List.of(pkg().pkginfo().getBytes(StandardCharsets.UTF_8)));
+  }
+
   @CoverageGuided
   void controlStreamCoverageGuided(byte[] input) throws Exception {
     byte[] data = pkg().dataMember();

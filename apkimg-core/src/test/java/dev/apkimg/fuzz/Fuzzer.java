@@ -141,6 +141,23 @@ final class Fuzzer {
     }
   }
 
+  /**
+   * In a Jazzer session ({@code JAZZER_FUZZ} set), puts {@code seeds} into the corpus Jazzer
+   * starts from ({@code .cifuzz-corpus/CLASS/METHOD}), so that libFuzzer begins with valid
+   * archives rather than with nothing. Call it from {@code @BeforeAll}.
+   */
+  static void seedJazzerCorpus(Class<?> test, String method, List<byte[]> seeds) throws IOException {
+    String fuzz = System.getenv("JAZZER_FUZZ");
+    if (fuzz == null || fuzz.isEmpty()) {
+      return;
+    }
+    Path dir = Path.of(".cifuzz-corpus", test.getName(), method);
+    Files.createDirectories(dir);
+    for (int i = 0; i < seeds.size(); i++) {
+      Files.write(dir.resolve("apkimg-seed-" + i), seeds.get(i));
+    }
+  }
+
   /** Input {@code i}: a seed chosen and mutated by a generator seeded with (run seed, i). */
   private static byte[] input(List<byte[]> seeds, Mutator mutator, long seed, int i) {
     Random r = new Random(seed * 0x9E3779B97F4A7C15L + i);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +60,11 @@ class GzipMemberFuzzTest {
   void gzipMembers() throws Exception {
     Fuzzer.of("gzip", IOException.class).run(seeds(), GzipMemberFuzzTest::mutate,
         input -> readAll(new ByteArrayInputStream(input)));
+  }
+
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    Fuzzer.seedJazzerCorpus(GzipMemberFuzzTest.class, "gzipMembersCoverageGuided", seeds());
   }
 
   @CoverageGuided

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +101,12 @@ class ProfileFuzzTest {
         (seed, r, corpus) -> r.nextInt(5) == 0 ? Mutations.bytes(seed, r, corpus)
             : Mutations.text(seed, r, corpus, YAML_WORDS),
         input -> load(tmp, input));
+  }
+
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    Fuzzer.seedJazzerCorpus(ProfileFuzzTest.class, "profilesCoverageGuided",
+        Stream.of(BASE, SERVICE, FLOW).map(s -> s.getBytes(StandardCharsets.UTF_8)).toList());
   }
 
   @CoverageGuided

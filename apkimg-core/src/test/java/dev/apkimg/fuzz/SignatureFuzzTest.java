@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,6 +86,13 @@ class SignatureFuzzTest {
   }
 
   /** The input is the signature stream's tar of a package signed by a trusted key. */
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    BuiltApk apk = ApkPackageFuzzTest.pkg().build(TestKeys.primary());
+    Fuzzer.seedJazzerCorpus(SignatureFuzzTest.class, "packageSignatureStreamCoverageGuided",
+        List.of(GzipMembers.split(apk.signatureMember()).get(0).content()));
+  }
+
   @CoverageGuided
   void packageSignatureStreamCoverageGuided(byte[] input) throws Exception {
     BuiltApk apk = ApkPackageFuzzTest.pkg().build(TestKeys.primary());

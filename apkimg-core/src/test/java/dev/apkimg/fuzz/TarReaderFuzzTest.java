@@ -15,6 +15,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,6 +68,11 @@ class TarReaderFuzzTest {
   void tarHeaders() throws Exception {
     Fuzzer.of("tar", IOException.class).run(seeds(), TarReaderFuzzTest::mutate,
         input -> readAll(new ByteArrayInputStream(input)));
+  }
+
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    Fuzzer.seedJazzerCorpus(TarReaderFuzzTest.class, "tarHeadersCoverageGuided", seeds());
   }
 
   @CoverageGuided

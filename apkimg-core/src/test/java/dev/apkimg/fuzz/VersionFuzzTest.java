@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,12 @@ class VersionFuzzTest {
   void versions() throws Exception {
     Fuzzer.of("version").run(VERSIONS, (seed, r, corpus) -> mutateText(seed, r, corpus, VERSION_WORDS),
         VersionFuzzTest::checkVersions);
+  }
+
+  @BeforeAll
+  static void jazzerSeeds() throws Exception {
+    Fuzzer.seedJazzerCorpus(VersionFuzzTest.class, "versionsCoverageGuided", VERSIONS);
+    Fuzzer.seedJazzerCorpus(VersionFuzzTest.class, "dependenciesCoverageGuided", DEPENDENCIES);
   }
 
   @CoverageGuided
