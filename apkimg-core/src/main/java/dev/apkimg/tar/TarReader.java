@@ -137,7 +137,7 @@ public final class TarReader {
       }
     }
     if (size < 0) {
-      throw new IOException("malformed tar header: negative size " + size + " for " + name);
+      throw new IOException("malformed tar header: negative size " + size);
     }
     if (type == 0 || type == '7') {
       type = TarEntry.REGULAR;
@@ -192,7 +192,7 @@ public final class TarReader {
   private static long paxNumber(String key, byte[] value) throws IOException {
     String s = utf8(value);
     if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw new IOException("malformed PAX header: " + key + " is not a number: '" + s + "'");
+      throw new IOException("malformed PAX header: " + key + " is not a number: '" + printable(s) + "'");
     }
     return Long.parseLong(s);
   }
@@ -201,9 +201,16 @@ public final class TarReader {
   private static long paxTime(byte[] value) throws IOException {
     String s = utf8(value);
     if (!s.matches("-?[0-9]{1,18}(\\.[0-9]*)?")) {
-      throw new IOException("malformed PAX header: mtime is not a number: '" + s + "'");
+      throw new IOException("malformed PAX header: mtime is not a number: '" + printable(s) + "'");
     }
     return (long) Math.floor(Double.parseDouble(s));
+  }
+
+  /** A value from the archive as it may appear in a one-line message: short, no control characters. */
+  private static String printable(String s) {
+    String p = s.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    return p.length() > 40 ? p.substring(0, 40) + "..." : p;
   }
 
   private boolean readBlock() throws IOException {
@@ -222,7 +229,10 @@ public final class TarReader {
   }
 
   private byte[] readContent(long size) throws IOException {
-    if (size < 0 || size > 16 * 1024 * 1024) {
+    if (size < 0) {
+      throw new IOException("malformed tar header: negative size " + size);
+    }
+    if (size > 16 * 1024 * 1024) {
       throw new IOException("tar meta entry too large: " + size);
     }
     byte[] data = in.readNBytes((int) size);

@@ -17,19 +17,38 @@ import java.util.concurrent.TimeoutException;
  * A seeded, deterministic mutation fuzzer. Each fuzz test hands it valid inputs made with the test
  * helpers (the seeds), a mutator and the parser call; the fuzzer runs the seeds, then mutated
  * inputs for a bounded time, each under a timeout, and fails on the first input that makes the
- * parser throw anything but its documented exceptions (or hang, or run out of memory).
+ * parser throw anything but its documented exceptions (or an Error: out of memory, stack
+ * overflow), or hang. This is the fuzz run of every {@code mvn verify}: 3 s per fuzz test.
  *
  * <p>Input {@code i} of a run is a pure function of the run's seed and {@code i}, so a failure is
- * reproduced by its seed and number (the failure message gives the command), and the crashing
- * input is also saved under {@code target/fuzz-findings/}.
+ * reproduced by its seed and number (the failure message gives both), and the crashing input is
+ * also saved under {@code apkimg-core/target/fuzz-findings/}.
  *
- * <p>System properties (pass them to {@code mvn}, surefire forwards them to the test JVM):
+ * <p>System properties (given to {@code mvn}, surefire hands them to the test JVM):
  * <ul>
- *   <li>{@code apkimg.fuzz.seconds}: time per fuzz test (default 3; {@code mvn verify} runs 8 tests)
- *   <li>{@code apkimg.fuzz.seed}: the run's seed (default fixed, {@code random} for a new one)
- *   <li>{@code apkimg.fuzz.replay}: run only input number N (with the failing run's seed)
+ *   <li>{@code apkimg.fuzz.seconds}: time per fuzz test (default 3, and at most 200000 inputs)
+ *   <li>{@code apkimg.fuzz.seed}: the run's seed (default fixed; {@code random} for a new one each test)
+ *   <li>{@code apkimg.fuzz.replay}: run only input number N (give the failing run's seed too)
  *   <li>{@code apkimg.fuzz.keepGoing}: {@code true} to report every kind of failure found, not just the first
  * </ul>
+ *
+ * <p>A longer session, all parsers, 5 minutes each, new seeds:
+ * <pre>
+ * mvn -B -pl apkimg-core test -Dtest='*FuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dapkimg.fuzz.seconds=300 -Dapkimg.fuzz.seed=random -Dapkimg.fuzz.keepGoing=true
+ * </pre>
+ * Replaying a finding:
+ * <pre>
+ * mvn -B -pl apkimg-core test -Dtest='TarReaderFuzzTest#tarHeaders' -Dapkimg.fuzz.seed=SEED -Dapkimg.fuzz.replay=N
+ * </pre>
+ * Coverage-guided with Jazzer ({@link CoverageGuided}; one test per run; corpus kept in
+ * {@code apkimg-core/.cifuzz-corpus}, crashes written under {@code src/test/resources}):
+ * <pre>
+ * JAZZER_FUZZ=1 JAZZER_MAX_DURATION=30m mvn -B -pl apkimg-core test \
+ *     -Dtest='ApkIndexFuzzTest#apkindexArchiveCoverageGuided' -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ * A crash found either way is fixed in the parser and kept as a plain {@code @Test} next to the
+ * fuzz test that found it (the {@code @CoverageGuided} tests do not run in {@code mvn verify}).
  */
 final class Fuzzer {
   /** The parser call; throwing one of the allowed exception types is a proper refusal. */
