@@ -1,6 +1,7 @@
 package dev.apkimg.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apkimg.apk.SignatureVerifier;
 import dev.apkimg.testing.BuiltApk;
@@ -86,6 +87,31 @@ class SignatureFuzzTest {
   }
 
   /** The input is the signature stream's tar of a package signed by a trusted key. */
+  /**
+   * Trusted keys as PEM ({@code contents.keyring}, files or URLs): the DER inside mutated (and
+   * encoded again, so the mutation reaches the key parser), or the PEM text itself.
+   */
+  @Test
+  void publicKeys() throws Exception {
+    byte[] der = TestKeys.primary().publicKey().getEncoded();
+    List<byte[]> seeds = List.of(TestKeys.primary().publicKeyPem().getBytes(StandardCharsets.US_ASCII));
+    Fuzzer.of("public-key", dev.apkimg.ApkimgException.class).run(seeds,
+        (seed, r, corpus) -> r.nextBoolean() ? Mutations.bytes(seed, r, corpus)
+            : ("-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                Mutations.bytes(der, r, List.of(der))) + "\n-----END PUBLIC KEY-----\n")
+                .getBytes(StandardCharsets.US_ASCII),
+        input -> dev.apkimg.repo.Keyring.parsePem(input, "fuzz.rsa.pub"));
+  }
+
+  // An input the fuzzer found: BEGIN and END lines sharing their dashes made a negative range.
+  @Test
+  void pemWhoseEndOverlapsItsBeginIsRefused() {
+    byte[] pem = "-----BEGIN PUBLIC KEY-----END PUBLIC KEY-----\n".getBytes(StandardCharsets.US_ASCII);
+    assertThatThrownBy(() -> dev.apkimg.repo.Keyring.parsePem(pem, "k.rsa.pub"))
+        .isInstanceOf(dev.apkimg.ApkimgException.class)
+        .hasMessage("key k.rsa.pub is not a PEM public key (-----BEGIN PUBLIC KEY-----)");
+  }
+
   @BeforeAll
   static void jazzerSeeds() throws Exception {
     BuiltApk apk = ApkPackageFuzzTest.pkg().build(TestKeys.primary());
