@@ -167,7 +167,9 @@ public final class ProfileLoader {
     }
     for (String list : TRACKED_LISTS) {
       JsonNode items = tree.at("/" + list.replace('.', '/'));
-      for (int i = 0; i < items.size(); i++) {
+      // A single item written without a list is one item (ACCEPT_SINGLE_VALUE_AS_ARRAY), even "{}".
+      int count = items.isArray() ? items.size() : items.isMissingNode() || items.isNull() ? 0 : 1;
+      for (int i = 0; i < count; i++) {
         origins.computeIfAbsent(list, k -> new ArrayList<>()).add(new Origin(file, text, list, i));
       }
     }

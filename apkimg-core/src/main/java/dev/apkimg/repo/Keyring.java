@@ -185,8 +185,9 @@ public final class Keyring implements KeyLookup {
   public static PublicKey parsePem(byte[] pem, String source) {
     String text = new String(pem, StandardCharsets.US_ASCII);
     int begin = text.indexOf("-----BEGIN PUBLIC KEY-----");
-    int end = text.indexOf("-----END PUBLIC KEY-----");
-    if (begin < 0 || end < begin) {
+    // The END line is looked for after the BEGIN line: the two may share dashes ("...KEY-----END...").
+    int end = begin < 0 ? -1 : text.indexOf("-----END PUBLIC KEY-----", begin + "-----BEGIN PUBLIC KEY-----".length());
+    if (begin < 0 || end < 0) {
       throw new ApkimgException("key " + source + " is not a PEM public key (-----BEGIN PUBLIC KEY-----)");
     }
     String base64 = text.substring(begin + "-----BEGIN PUBLIC KEY-----".length(), end).replaceAll("\\s", "");

@@ -126,9 +126,26 @@ public final class RootfsTree {
       }
       String target = e.get().link();
       int slash = p.lastIndexOf('/');
-      p = clean(target.startsWith("/") ? target : (slash < 0 ? "" : p.substring(0, slash + 1)) + target);
+      p = clean(lexical(target.startsWith("/") ? target : (slash < 0 ? "" : p.substring(0, slash + 1)) + target));
     }
     throw new ApkimgException("too many levels of symbolic links at /" + clean(path));
+  }
+
+  /**
+   * A symlink's target joined to its folder with "." and ".." taken away, as the kernel reads it
+   * in the image: {@code usr/sbin/../bin/busybox} is {@code usr/bin/busybox}, and ".." at the
+   * root stays at the root. Relative links such as {@code ../bin/busybox} are everywhere.
+   */
+  private static String lexical(String path) {
+    java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+    for (String part : path.split("/")) {
+      if (part.equals("..")) {
+        parts.pollLast();
+      } else if (!part.isEmpty() && !part.equals(".")) {
+        parts.addLast(part);
+      }
+    }
+    return String.join("/", parts);
   }
 
   /** Sets the permission bits (setuid, setgid, sticky included) of an existing path. */

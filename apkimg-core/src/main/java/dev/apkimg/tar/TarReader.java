@@ -123,10 +123,10 @@ public final class TarReader {
       switch (key) {
         case "path" -> name = utf8(value);
         case "linkpath" -> link = utf8(value);
-        case "size" -> size = Long.parseLong(utf8(value));
-        case "uid" -> uid = Long.parseLong(utf8(value));
-        case "gid" -> gid = Long.parseLong(utf8(value));
-        case "mtime" -> mtime = (long) Math.floor(Double.parseDouble(utf8(value)));
+        case "size" -> size = paxNumber(key, value);
+        case "uid" -> uid = paxNumber(key, value);
+        case "gid" -> gid = paxNumber(key, value);
+        case "mtime" -> mtime = paxTime(value);
         default -> {
           if (key.startsWith(XATTR)) {
             xattrs.put(key.substring(XATTR.length()), value);
@@ -135,6 +135,9 @@ public final class TarReader {
           }
         }
       }
+    }
+    if (size < 0) {
+      throw new IOException("malformed tar header: negative size " + size);
     }
     if (type == 0 || type == '7') {
       type = TarEntry.REGULAR;
@@ -175,7 +178,7 @@ public final class TarReader {
       while (eq < pos + len && data[eq] != '=') {
         eq++;
       }
-      if (eq >= pos + len) {
+      if (eq >= pos + len - 1) { // the record ends in '\n' after the value
         throw new IOException("malformed PAX header record: no '='");
       }
       String key = new String(data, space + 1, eq - space - 1, StandardCharsets.UTF_8);
@@ -183,6 +186,31 @@ public final class TarReader {
       out.put(key, value);
       pos += len;
     }
+  }
+
+  /** A PAX size, uid or gid: decimal digits only (a sign or garbage is a malformed archive). */
+  private static long paxNumber(String key, byte[] value) throws IOException {
+    String s = utf8(value);
+    if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IOException("malformed PAX header: " + key + " is not a number: '" + printable(s) + "'");
+    }
+    return Long.parseLong(s);
+  }
+
+  /** A PAX mtime: seconds, possibly negative and with a fraction, which is dropped. */
+  private static long paxTime(byte[] value) throws IOException {
+    String s = utf8(value);
+    if (!s.matches("-?[0-9]{1,18}(\\.[0-9]*)?")) {
+      throw new IOException("malformed PAX header: mtime is not a number: '" + printable(s) + "'");
+    }
+    return (long) Math.floor(Double.parseDouble(s));
+  }
+
+  /** A value from the archive as it may appear in a one-line message: short, no control characters. */
+  private static String printable(String s) {
+    String p = s.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    return p.length() > 40 ? p.substring(0, 40) + "..." : p;
   }
 
   private boolean readBlock() throws IOException {
@@ -201,6 +229,9 @@ public final class TarReader {
   }
 
   private byte[] readContent(long size) throws IOException {
+    if (size < 0) {
+      throw new IOException("malformed tar header: negative size " + size);
+    }
     if (size > 16 * 1024 * 1024) {
       throw new IOException("tar meta entry too large: " + size);
     }
