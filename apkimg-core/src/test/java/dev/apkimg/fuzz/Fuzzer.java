@@ -45,7 +45,7 @@ import java.util.concurrent.TimeoutException;
  * {@code apkimg-core/.cifuzz-corpus}, crashes written under {@code src/test/resources}):
  * <pre>
  * JAZZER_FUZZ=1 JAZZER_MAX_DURATION=30m mvn -B -pl apkimg-core test \
- *     -Dtest='ApkIndexFuzzTest#apkindexArchiveCoverageGuided' -Dsurefire.failIfNoSpecifiedTests=false
+ *     -Dtest='ApkIndexFuzzTest#apkindexArchiveCoverageGuided' -Dsurefire.failIfNoSpecifiedTests=false -Dapkimg.excludedTestGroups=
  * </pre>
  * A crash found either way is fixed in the parser and kept as a plain {@code @Test} next to the
  * fuzz test that found it (the {@code @CoverageGuided} tests do not run in {@code mvn verify}).
