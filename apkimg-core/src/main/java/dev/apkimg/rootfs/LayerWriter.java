@@ -33,6 +33,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import dev.apkimg.tar.TarEntry;
+import dev.apkimg.tar.TarFormatException;
 import dev.apkimg.tar.TarWriter;
 
 /**
@@ -49,6 +50,15 @@ public final class LayerWriter {
   private static final String CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1";
   private static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
   private static final int DEFAULT_DIR_MODE = 0755;
+  /**
+   * How far a package's files (each rounded up to 4 KiB, as apk counts) may exceed the installed
+   * size its index entry declares. abuild declares {@code du} of the package folder, which on a
+   * 4 KiB-block file system is at least that sum; the slack absorbs {@code du}'s block accounting
+   * (sparse files, compressing file systems) for small packages.
+   */
+  static final long SIZE_SLACK = 1L << 20;
+  /** The largest file whose bytes are held in memory (account files, busybox's applet lists). */
+  static final long MAX_HELD_FILE = 16L << 20;
   /** apk-tools' order of script types, in which it writes {@code scripts.tar}. */
   private static final List<String> SCRIPT_ORDER = List.of(
       "pre-install", "post-install", "pre-deinstall", "post-deinstall", "pre-upgrade", "post-upgrade", "trigger");
@@ -192,6 +202,7 @@ public final class LayerWriter {
       plan.busyboxLists.putAll(scan.busyboxLists());
       plan.captured.putAll(scan.captured());
       for (Node n : scan.nodes()) {
+        checkParents(plan, packages, n);
         claim(plan, packages, n);
       }
     }
@@ -246,30 +257,52 @@ public final class LayerWriter {
 
   private Scan scan(PackageSource src, int pkg, java.util.Set<String> captures) throws IOException {
     List<Node> nodes = new ArrayList<>();
+    Map<String, Node> seen = new HashMap<>(); // this package's entries so far, by path
     Map<String, byte[]> busyboxLists = new TreeMap<>();
     Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
+    long declared = src.info().installedSize();
+    long limit = declared + SIZE_SLACK;
+    long[] content = {0};
     ApkPackage meta;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
-      meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-        String path = normalize(entry.name());
-        if (path.isEmpty()) {
-          return;
+      meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, bytes) -> {
+        String why = PackageEntryRules.checkHeader(entry);
+        if (why != null) {
+          throw PackageEntryRules.refuse(src, entry.name(), why);
         }
+        String path = normalize(entry.name());
         Node n = new Node(pkg, nodes.size(), entry, path);
+        checkPlace(src, seen, n, entry.name());
+        seen.put(path, n);
         if (entry.isRegular()) {
+          // Bounded by the header before any byte is read: a small package cannot unpack to more
+          // than its index entry says it installs.
+          content[0] += PackageEntryRules.installedSize(entry.size());
+          if (content[0] > limit) {
+            throw new ApkimgException("package " + src.info().nameVersion() + " unpacks to more than the "
+                + declared + " bytes its index entry declares as its installed size (at "
+                + TarFormatException.quote(entry.name()) + "); the package or its index is wrong or hostile");
+          }
           String hex = entry.pax().get(CHECKSUM_PAX);
-          if (path.startsWith(BUSYBOX_PATHS)) {
-            byte[] bytes = content.readAllBytes();
-            busyboxLists.put(path, bytes);
-            n.checksum = q1(sha1(bytes));
-          } else if (captures.contains(path)) {
-            byte[] bytes = content.readAllBytes();
-            captured.put(n, bytes);
-            n.checksum = q1(sha1(bytes));
+          boolean busyboxList = path.startsWith(BUSYBOX_PATHS);
+          if (busyboxList || captures.contains(path)) {
+            // The one place file bytes are held: small text files that mutations edit.
+            if (entry.size() > MAX_HELD_FILE) {
+              throw new ApkimgException("package " + src.info().nameVersion() + " has a " + entry.size()
+                  + "-byte /" + path + "; apkimg reads a file it edits or follows only up to "
+                  + MAX_HELD_FILE + " bytes");
+            }
+            byte[] data = bytes.readAllBytes();
+            if (busyboxList) {
+              busyboxLists.put(path, data);
+            } else {
+              captured.put(n, data);
+            }
+            n.checksum = q1(sha1(data));
           } else if (hex != null) {
             n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
           } else {
-            n.checksum = q1(sha1(content));
+            n.checksum = q1(sha1(bytes));
           }
         } else if (entry.isSymlink()) {
           n.checksum = q1(sha1(entry.linkName().getBytes(StandardCharsets.UTF_8)));
@@ -281,8 +314,69 @@ public final class LayerWriter {
         }
         nodes.add(n);
       });
+    } catch (TarFormatException e) {
+      throw new ApkimgException("package " + src.info().nameVersion() + " (" + src.file() + "): " + e.getMessage()
+          + "; apkimg (like apk) refuses to install it", e);
     }
     return new Scan(nodes, meta, busyboxLists, captured);
+  }
+
+  /**
+   * Where an entry may go, given the package's entries before it (apk's rules): a directory of
+   * this package holds it, a path appears once (or again with the same type), and a hardlink
+   * joins a file the package already wrote, as tar requires.
+   */
+  private static void checkPlace(PackageSource src, Map<String, Node> seen, Node n, String name) {
+    int slash = n.path.lastIndexOf('/');
+    if (slash > 0) {
+      Node parent = seen.get(n.path.substring(0, slash));
+      if (parent == null || !parent.isDir()) {
+        throw PackageEntryRules.refuse(src, name, parent == null
+            ? "its folder /" + n.path.substring(0, slash) + " is not a directory entry before it in the package"
+            : "it goes through /" + parent.path + ", which the package made a " + kind(parent.type));
+      }
+    }
+    Node earlier = seen.get(n.path);
+    if (earlier != null && earlier.type != n.type) {
+      throw PackageEntryRules.refuse(src, name, "the package has it twice, as a " + kind(earlier.type)
+          + " and as a " + kind(n.type));
+    }
+    if (n.type == TarEntry.HARDLINK) {
+      String target = normalize(n.link);
+      Node t = seen.get(target);
+      if (t == null || (t.type != TarEntry.REGULAR && t.type != TarEntry.HARDLINK)) {
+        throw PackageEntryRules.refuse(src, name, "it is a hardlink to /" + target
+            + (t == null ? ", which is not a file earlier in the package" : ", which is a " + kind(t.type)));
+      }
+    }
+  }
+
+  private static String kind(byte type) {
+    return switch (type) {
+      case TarEntry.DIRECTORY -> "directory";
+      case TarEntry.SYMLINK -> "symlink";
+      case TarEntry.HARDLINK -> "hardlink";
+      case TarEntry.CHARACTER_DEVICE -> "character device";
+      case TarEntry.BLOCK_DEVICE -> "block device";
+      case TarEntry.FIFO -> "FIFO";
+      default -> "file";
+    };
+  }
+
+  /**
+   * No entry goes through a symlink or file that an earlier package (or this one) put in the
+   * layer: tar and container runtimes would write it through the link, outside the path it names,
+   * and past the file-conflict check. (A package's own folders are directory entries, and a
+   * directory never replaces another package's symlink, so this holds already; checked anyway.)
+   */
+  private static void checkParents(Plan plan, List<PackageSource> packages, Node n) {
+    for (String parent : parents(n.path)) {
+      Node w = plan.winners.get(parent);
+      if (w != null && !w.isDir()) {
+        throw PackageEntryRules.refuse(packages.get(n.pkg), n.path, "it goes through /" + parent + ", a "
+            + kind(w.type) + " of " + packages.get(w.pkg).info().nameVersion());
+      }
+    }
   }
 
   /** Decides who owns a path when several packages ship it, as apk does. */
@@ -594,10 +688,26 @@ public final class LayerWriter {
     if (busybox == null || plan.busyboxLists.isEmpty()) {
       return;
     }
-    for (byte[] list : plan.busyboxLists.values()) {
-      for (String line : new String(list, StandardCharsets.UTF_8).split("\n")) {
+    for (Map.Entry<String, byte[]> list : plan.busyboxLists.entrySet()) {
+      for (String line : new String(list.getValue(), StandardCharsets.UTF_8).split("\n")) {
         String path = normalize(line.trim());
-        if (!path.isEmpty() && !plan.winners.containsKey(path)) {
+        if (path.isEmpty()) {
+          continue;
+        }
+        // The list is package content: its lines become paths in the layer, so they obey the
+        // rules of package entries, and no applet link goes through a link or a file.
+        String why = PackageEntryRules.checkPath(path, false);
+        for (String parent : parents(path)) {
+          Node w = plan.winners.get(parent);
+          if (why == null && w != null && !w.isDir()) {
+            why = "it goes through /" + parent + ", a " + kind(w.type);
+          }
+        }
+        if (why != null) {
+          throw new ApkimgException("/" + list.getKey() + " names an unsafe applet path "
+              + TarFormatException.quote(line.trim()) + ": " + why + "; the busybox package is broken or hostile");
+        }
+        if (!plan.winners.containsKey(path)) {
           out.put(path, Generated.symlink(path, "/bin/busybox"));
         }
       }

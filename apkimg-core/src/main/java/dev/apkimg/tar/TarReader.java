@@ -140,6 +140,13 @@ public final class TarReader {
       type = TarEntry.REGULAR;
     }
     boolean hasContent = type == TarEntry.REGULAR;
+    // Readers disagree on whether a link's or directory's size is followed by data (apk skips it,
+    // others read the next header there): such an archive means different files to each.
+    if (!hasContent && size != 0) {
+      throw new TarFormatException("tar entry " + TarFormatException.quote(name) + " of type "
+          + TarFormatException.quote(String.valueOf((char) type)) + " has " + size
+          + " bytes of content; only regular files have content");
+    }
     remaining = hasContent ? size : 0;
     padding = hasContent ? pad(size) : 0;
     // Old archives mark directories only by a trailing slash.
