@@ -315,8 +315,8 @@ public final class LayerWriter {
         nodes.add(n);
       });
     } catch (TarFormatException e) {
-      throw new ApkimgException("package " + src.info().nameVersion() + " (" + src.file() + "): " + e.getMessage()
-          + "; apkimg (like apk) refuses to install it", e);
+      throw new ApkimgException("package " + src.info().nameVersion() + " has an unsafe entry: " + e.getMessage()
+          + "; the package is broken or hostile, and is not installed", e);
     }
     return new Scan(nodes, meta, busyboxLists, captured);
   }
@@ -398,7 +398,14 @@ public final class LayerWriter {
     boolean same = old.type == n.type && old.checksum != null && old.checksum.equals(n.checksum);
     boolean newReplacesOld = replaces(plan, packages, n.pkg, oldName);
     boolean oldReplacesNew = replaces(plan, packages, old.pkg, newName);
-    if (old.isDir() != n.isDir() || !(same || newReplacesOld || oldReplacesNew)) {
+    if (old.isDir() != n.isDir()) {
+      // Not even replaces allows it: a directory over a link would put the later package's files
+      // wherever the link points.
+      throw new ApkimgException("file conflict: /" + n.path + " is a " + kind(old.type) + " in "
+          + packages.get(old.pkg).info().nameVersion() + " and a " + kind(n.type) + " in "
+          + packages.get(n.pkg).info().nameVersion() + " (a package cannot replace one with the other)");
+    }
+    if (!(same || newReplacesOld || oldReplacesNew)) {
       throw new ApkimgException("file conflict: /" + n.path + " is in both "
           + packages.get(old.pkg).info().nameVersion() + " and " + packages.get(n.pkg).info().nameVersion()
           + " (neither replaces the other)");

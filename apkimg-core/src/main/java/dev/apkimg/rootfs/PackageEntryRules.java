@@ -29,7 +29,7 @@ final class PackageEntryRules {
   /** The error for an unsafe entry: one line naming the package and the entry. */
   static ApkimgException refuse(PackageSource pkg, String entryName, String why) {
     return new ApkimgException("package " + pkg.info().nameVersion() + " has an unsafe entry "
-        + TarFormatException.quote(entryName) + ": " + why + "; apkimg (like apk) refuses to install it");
+        + TarFormatException.quote(entryName) + ": " + why + "; the package is broken or hostile, and is not installed");
   }
 
   /** Why the entry's own header is unsafe (name, type, link target), or null if it is not. */
