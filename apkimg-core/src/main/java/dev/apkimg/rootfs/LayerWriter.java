@@ -80,6 +80,7 @@ public final class LayerWriter {
     Map<String, Generated> generated = new TreeMap<>();
     addApkFiles(plan, packages, spec, generated);
     addBusyboxLinks(plan, generated);
+    checkApkPaths(plan, packages, generated);
     RootfsTree tree = tree(plan, spec, generated);
     for (RootfsMutation m : mutations) {
       m.apply(tree);
@@ -687,6 +688,36 @@ public final class LayerWriter {
       }
     }
     out.put("lib/apk/db/triggers", Generated.file("lib/apk/db/triggers", 0644, triggers.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** What apk writes after every package is installed: a package's copy would hide the real one. */
+  private static final java.util.Set<String> WRITTEN_BY_APK_LAST = java.util.Set.of("lib/apk/db/installed",
+      "lib/apk/db/scripts.tar", "lib/apk/db/triggers", "lib/apk/db/lock", "etc/apk/world");
+
+  /**
+   * The paths apk itself makes (its database and configuration, the folders of an empty root,
+   * busybox's applet links) are not links or files a package put in their way: else apk's files
+   * would be written through a package's symlink, and a package could ship its own
+   * {@code lib/apk/db/installed} and hide what is installed from scanners. apk fails on the
+   * former (it cannot replace its folders by a link) and overwrites the latter.
+   */
+  private static void checkApkPaths(Plan plan, List<PackageSource> packages, Map<String, Generated> generated) {
+    Map<String, Generated> apkPaths = new TreeMap<>(generated);
+    initdbEntries(plan).forEach(g -> apkPaths.putIfAbsent(g.path(), g));
+    for (Generated g : apkPaths.values()) {
+      for (String parent : parents(g.path())) {
+        Node w = plan.winners.get(parent);
+        if (w != null && !w.isDir()) {
+          throw PackageEntryRules.refuse(packages.get(w.pkg), parent, "it makes /" + parent + " a " + kind(w.type)
+              + ", where apk writes /" + g.path());
+        }
+      }
+      Node w = plan.winners.get(g.path());
+      if (w != null && !w.isDir() && (g.type() == TarEntry.DIRECTORY || WRITTEN_BY_APK_LAST.contains(g.path()))) {
+        throw PackageEntryRules.refuse(packages.get(w.pkg), g.path(), "apk itself makes /" + g.path()
+            + (g.type() == TarEntry.DIRECTORY ? " a directory" : ", after installing every package"));
+      }
+    }
   }
 
   /** busybox's post-install runs {@code busybox --install -s}: make those links from its list. */

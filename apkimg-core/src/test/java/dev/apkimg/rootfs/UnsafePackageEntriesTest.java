@@ -212,6 +212,27 @@ class UnsafePackageEntriesTest {
   }
 
   @Test
+  void symlinkWhereApkWritesItsDatabaseIsRefused() throws Exception {
+    TestPackage pkg = TestPackage.builder("dblink", "1.0-r0").symlink("lib/apk/db", "/tmp").build();
+    assertThat(refusal(pkg)).contains("dblink-1.0-r0").contains("\"lib/apk/db\"")
+        .contains("apk itself makes /lib/apk/db a directory");
+  }
+
+  @Test
+  void packageCopyOfTheInstalledDatabaseIsRefused() throws Exception {
+    // It would replace the database that scanners read, hiding what is installed.
+    TestPackage pkg = TestPackage.builder("forger", "1.0-r0").file("lib/apk/db/installed", "P:nothing\n").build();
+    assertThat(refusal(pkg)).contains("forger-1.0-r0").contains("\"lib/apk/db/installed\"")
+        .contains("apk itself makes /lib/apk/db/installed");
+  }
+
+  @Test
+  void symlinkOverAFolderApkMakesIsRefused() throws Exception {
+    TestPackage pkg = TestPackage.builder("tmplink", "1.0-r0").symlink("tmp", "/").build();
+    assertThat(refusal(pkg)).contains("tmplink-1.0-r0").contains("\"tmp\"").contains("apk itself makes /tmp a directory");
+  }
+
+  @Test
   void goodPackagesWithLinksStillInstall() throws Exception {
     TestPackage good = TestPackage.builder("good", "1.0-r0").file("usr/bin/a", "a\n").hardlink("usr/bin/b", "usr/bin/a")
         .symlink("usr/bin/c", "a").symlink("usr/lib/up", "../../etc").file("etc/motd", "hi\n").build();

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -103,6 +104,15 @@ public final class RawDataTar {
     if (!fitsHeader(link)) {
       pax.writeBytes(TarBuilder.paxRecord("linkpath", link));
       link = "pax-linked".getBytes(StandardCharsets.US_ASCII);
+    }
+    // abuild-tar --hash: SHA-1 of a file's content or a symlink's target (not for zeros(), which
+    // would need the bytes twice; apk then warns and the layer writer hashes as it reads).
+    if (p.type() == '0' && p.content() != null) {
+      pax.writeBytes(TarBuilder.paxRecord("APK-TOOLS.checksum.SHA1",
+          HexFormat.of().formatHex(TestPackage.digest("SHA-1", p.content()))));
+    } else if (p.type() == '2' && p.link() != null) {
+      pax.writeBytes(TarBuilder.paxRecord("APK-TOOLS.checksum.SHA1",
+          HexFormat.of().formatHex(TestPackage.digest("SHA-1", p.link().getBytes(StandardCharsets.UTF_8)))));
     }
     if (pax.size() > 0) {
       byte[] records = pax.toByteArray();

@@ -133,6 +133,18 @@ class HostilePackageEntriesTest {
   }
 
   @Test
+  void symlinkWhereApkWritesItsDatabase() throws IOException {
+    refused(TestPackage.builder("dblink", "1.0-r0").symlink("lib/apk/db", "/tmp").build())
+        .contains("dblink-1.0-r0").contains("lib/apk/db");
+  }
+
+  @Test
+  void forgedInstalledDatabase() throws IOException {
+    refused(TestPackage.builder("forger", "1.0-r0").file("lib/apk/db/installed", "P:nothing\n").build())
+        .contains("forger-1.0-r0").contains("lib/apk/db/installed");
+  }
+
+  @Test
   void busyboxAppletListNamingAPathOutsideTheRoot() throws IOException {
     refused(TestPackage.builder("busybox", "1.36.1-r29").file("bin/busybox", new byte[] {1}, 0755)
         .file("etc/busybox-paths.d/busybox", "bin/ls\n../../../tmp/escaped\n").build())
