@@ -123,10 +123,25 @@ public final class TarReader {
       switch (key) {
         case "path" -> name = utf8(value);
         case "linkpath" -> link = utf8(value);
-        case "size" -> size = Long.parseLong(utf8(value));
-        case "uid" -> uid = Long.parseLong(utf8(value));
-        case "gid" -> gid = Long.parseLong(utf8(value));
-        case "mtime" -> mtime = (long) Math.floor(Double.parseDouble(utf8(value)));
+        case "size" -> {
+          // apk-tools reads the header's size and ignores this record: where the two differ, apk
+          // and we would cut the stream into different entries, so the archive is refused.
+          long paxSize = paxNumber(name, key, value);
+          if (paxSize != size) {
+            throw new TarFormatException("tar entry " + TarFormatException.quote(name) + " has a PAX size of "
+                + paxSize + " bytes but a header size of " + size);
+          }
+          size = paxSize;
+        }
+        case "uid" -> uid = paxNumber(name, key, value);
+        case "gid" -> gid = paxNumber(name, key, value);
+        case "mtime" -> {
+          try {
+            mtime = (long) Math.floor(Double.parseDouble(utf8(value)));
+          } catch (NumberFormatException e) {
+            throw new TarFormatException("tar entry " + TarFormatException.quote(name) + " has a malformed PAX mtime");
+          }
+        }
         default -> {
           if (key.startsWith(XATTR)) {
             xattrs.put(key.substring(XATTR.length()), value);
@@ -156,6 +171,21 @@ public final class TarReader {
     int mode = (int) (number(100, 8) & 07777);
     return new TarEntry(name, type, mode, uid, gid, hasContent ? size : 0, mtime,
         link.isEmpty() ? null : link, (int) number(329, 8), (int) number(337, 8), xattrs, other);
+  }
+
+  /** A PAX record holding a non-negative decimal number. */
+  private static long paxNumber(String entry, String key, byte[] value) throws TarFormatException {
+    String s = utf8(value);
+    try {
+      long n = Long.parseLong(s);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new TarFormatException("tar entry " + TarFormatException.quote(entry) + " has a malformed PAX " + key + " "
+        + TarFormatException.quote(s));
   }
 
   /** PAX records: {@code "LEN key=value\n"}, LEN counting the whole record; values are bytes. */

@@ -26,13 +26,14 @@ public final class RawDataTar {
   private static final int BLOCK = 512;
 
   /** One entry: header fields, and content given as bytes or as a run of zeros. */
-  private record Part(String name, char type, String link, byte[] content, long zeros, int mode) {
+  private record Part(String name, char type, String link, byte[] content, long zeros, int mode, byte[] extraPax) {
     long size() {
       return content != null ? content.length : zeros;
     }
   }
 
   private final List<Part> parts = new ArrayList<>();
+  private final ByteArrayOutputStream pendingPax = new ByteArrayOutputStream();
   private final long mtime = 1718000000L;
 
   public RawDataTar dir(String name) {
@@ -53,14 +54,27 @@ public final class RawDataTar {
 
   /** Any entry; {@code content.length} is the header's size whatever the type. */
   public RawDataTar entry(String name, char type, String link, byte[] content) {
-    parts.add(new Part(name, type, link, content.clone(), 0, type == '5' ? 0755 : type == '2' ? 0777 : 0644));
+    parts.add(new Part(name, type, link, content.clone(), 0, type == '5' ? 0755 : type == '2' ? 0777 : 0644,
+        takePendingPax()));
     return this;
   }
 
   /** A regular file of {@code size} zero bytes, never held in memory. */
   public RawDataTar zeros(String name, long size) {
-    parts.add(new Part(name, '0', null, null, size, 0644));
+    parts.add(new Part(name, '0', null, null, size, 0644, takePendingPax()));
     return this;
+  }
+
+  /** Adds a PAX record ({@code size}, {@code uid}, ...) to the header of the next entry added. */
+  public RawDataTar paxRecord(String key, String value) {
+    pendingPax.writeBytes(TarBuilder.paxRecord(key, value));
+    return this;
+  }
+
+  private byte[] takePendingPax() {
+    byte[] b = pendingPax.toByteArray();
+    pendingPax.reset();
+    return b;
   }
 
   /**
@@ -114,6 +128,7 @@ public final class RawDataTar {
       pax.writeBytes(TarBuilder.paxRecord("APK-TOOLS.checksum.SHA1",
           HexFormat.of().formatHex(TestPackage.digest("SHA-1", p.link().getBytes(StandardCharsets.UTF_8)))));
     }
+    pax.writeBytes(p.extraPax());
     if (pax.size() > 0) {
       byte[] records = pax.toByteArray();
       out.write(header("PaxHeaders/entry".getBytes(StandardCharsets.US_ASCII), 0644, records.length, 'x',
