@@ -138,7 +138,7 @@ public final class TarReader {
         case "mtime" -> {
           try {
             mtime = (long) Math.floor(Double.parseDouble(utf8(value)));
-          } catch (NumberFormatException e) {
+          } catch (NumberFormatException malformed) {
             throw new TarFormatException("tar entry " + TarFormatException.quote(name) + " has a malformed PAX mtime");
           }
         }
