@@ -45,6 +45,12 @@ import dev.apkimg.tar.TarWriter;
  * winning entry's bytes straight from the package into the layer. Entry order follows install
  * order and tar order, and every header field is fixed by content, so the bytes are the same on
  * every run.
+ *
+ * <p>Packages are outside input. Every entry obeys {@link PackageEntryRules} (apk-tools' rules:
+ * clean relative names, folders made by the package first, hardlinks to its own earlier files);
+ * no entry goes through a link, and none stands where apk writes its own files; a package's files
+ * may not add up to more than its index entry's installed size ({@link #SIZE_SLACK}); file bytes
+ * are streamed, and only files that mutations edit are held, up to {@link #MAX_HELD_FILE}.
  */
 public final class LayerWriter {
   private static final String CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1";

@@ -24,7 +24,14 @@ final class PackageEntryRules {
   private static final Set<Byte> TYPES = Set.of(TarEntry.REGULAR, TarEntry.HARDLINK, TarEntry.SYMLINK,
       TarEntry.CHARACTER_DEVICE, TarEntry.BLOCK_DEVICE, TarEntry.DIRECTORY, TarEntry.FIFO);
 
+  /** apk-tools fails on a name or link target of {@code PATH_MAX - 10} bytes or more (ENAMETOOLONG). */
+  private static final int MAX_NAME = 4096 - 10;
+
   private PackageEntryRules() {}
+
+  private static boolean tooLong(String s) {
+    return s.length() >= MAX_NAME || s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_NAME;
+  }
 
   /** The error for an unsafe entry: one line naming the package and the entry. */
   static ApkimgException refuse(PackageSource pkg, String entryName, String why) {
@@ -34,6 +41,9 @@ final class PackageEntryRules {
 
   /** Why the entry's own header is unsafe (name, type, link target), or null if it is not. */
   static String checkHeader(TarEntry e) {
+    if (tooLong(e.name()) || (e.linkName() != null && tooLong(e.linkName()))) {
+      return "its name or link target is longer than apk's limit of " + (MAX_NAME - 1) + " bytes";
+    }
     String why = checkPath(e.name(), true);
     if (why != null) {
       return why;

@@ -21,6 +21,8 @@ import java.util.TreeSet;
  * packages' bytes are still streamed once and never held in memory.
  *
  * <p>Paths are relative ({@code etc/passwd}); a leading {@code /} is accepted and dropped.
+ * Symlinks in a path's folders are followed within the image, as the file system would, so a
+ * change is recorded (and written to the layer) where it lands, never through a link.
  */
 public final class RootfsTree {
   public enum Type { DIRECTORY, FILE, SYMLINK, HARDLINK, CHAR_DEVICE, BLOCK_DEVICE, FIFO }

@@ -233,6 +233,15 @@ class UnsafePackageEntriesTest {
   }
 
   @Test
+  void namesLongerThanApkAcceptsAreRefused() throws Exception {
+    String longName = "usr/" + "a".repeat(4082); // 4086 bytes: apk fails with ENAMETOOLONG
+    assertThat(refusal(evil(new RawDataTar().dir("usr").file(longName, "x\n"))))
+        .contains("evil-1.0-r0").contains("longer than apk's limit of 4085 bytes");
+    assertThat(refusal(evil(new RawDataTar().dir("usr").symlink("usr/l", "b".repeat(5000)))))
+        .contains("evil-1.0-r0").contains("\"usr/l\"").contains("longer than apk's limit");
+  }
+
+  @Test
   void goodPackagesWithLinksStillInstall() throws Exception {
     TestPackage good = TestPackage.builder("good", "1.0-r0").file("usr/bin/a", "a\n").hardlink("usr/bin/b", "usr/bin/a")
         .symlink("usr/bin/c", "a").symlink("usr/lib/up", "../../etc").file("etc/motd", "hi\n").build();
