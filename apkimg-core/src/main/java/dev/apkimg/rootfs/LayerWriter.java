@@ -267,8 +267,10 @@ public final class LayerWriter {
     Map<String, Node> seen = new HashMap<>(); // this package's entries so far, by path
     Map<String, byte[]> busyboxLists = new TreeMap<>();
     Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
+    // The index's I: bounds the files as they come; an index without it, the .PKGINFO size (read
+    // with the control stream, known here only after the data) before anything is written.
     long declared = src.info().installedSize();
-    long limit = declared + SIZE_SLACK;
+    long limit = declared > 0 ? declared + SIZE_SLACK : Long.MAX_VALUE;
     long[] content = {0};
     ApkPackage meta;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
@@ -286,9 +288,7 @@ public final class LayerWriter {
           // than its index entry says it installs.
           content[0] += PackageEntryRules.installedSize(entry.size());
           if (content[0] > limit) {
-            throw new ApkimgException("package " + src.info().nameVersion() + " unpacks to more than the "
-                + declared + " bytes its index entry declares as its installed size (at "
-                + TarFormatException.quote(entry.name()) + "); the package or its index is wrong or hostile");
+            throw tooLarge(src, declared, "its index entry", entry.name());
           }
           String hex = entry.pax().get(CHECKSUM_PAX);
           boolean busyboxList = path.startsWith(BUSYBOX_PATHS);
@@ -325,7 +325,18 @@ public final class LayerWriter {
       throw new ApkimgException("package " + src.info().nameVersion() + " has an unsafe entry: " + e.getMessage()
           + "; the package is broken or hostile, and is not installed", e);
     }
+    long pkginfoSize = meta.info().installedSize();
+    if (declared <= 0 && content[0] > pkginfoSize + SIZE_SLACK) {
+      throw tooLarge(src, pkginfoSize, "its .PKGINFO", null);
+    }
     return new Scan(nodes, meta, busyboxLists, captured);
+  }
+
+  private static ApkimgException tooLarge(PackageSource src, long declared, String declaredBy, String at) {
+    return new ApkimgException("package " + src.info().nameVersion() + " unpacks to more than the " + declared
+        + " bytes " + declaredBy + " declares as its installed size"
+        + (at == null ? "" : " (at " + TarFormatException.quote(at) + ")")
+        + "; the package or its index is wrong or hostile");
   }
 
   /**

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.apk.ApkIndexReader;
+import dev.apkimg.apk.PackageInfo;
+import dev.apkimg.testing.BuiltApk;
+import dev.apkimg.testing.TestRepository;
+import java.io.ByteArrayInputStream;
 import dev.apkimg.testing.RawDataTar;
 import dev.apkimg.testing.TestPackage;
 import java.nio.charset.StandardCharsets;
@@ -178,6 +183,22 @@ class UnsafePackageEntriesTest {
         .rawData(new RawDataTar().dir("usr").zeros("usr/zeros", 64L << 20)).build();
     assertThat(refusal(big)).contains("bomb-1.0-r0").contains("12288 bytes").contains("installed size")
         .contains("\"usr/zeros\"");
+  }
+
+  @Test
+  void withoutAnIndexSizeThePkginfoSizeBoundsTheFiles() throws Exception {
+    TestPackage big = TestPackage.builder("bomb", "1.0-r0").installedSize(3 * 4096)
+        .rawData(new RawDataTar().dir("usr").zeros("usr/zeros", 8L << 20)).build();
+    BuiltApk apk = big.writeApk(tmp.resolve("repo").resolve(big.fileName()), Layers.KEY);
+    String index = TestRepository.apkindexText(List.of(apk)).replaceAll("(?m)^I:.*$", "I:0");
+    PackageInfo info = ApkIndexReader.parse(new ByteArrayInputStream(index.getBytes(StandardCharsets.UTF_8))).get(0);
+    assertThat(info.installedSize()).isZero();
+    RootfsSpec spec = new RootfsSpec("x86_64", List.of("bomb"), List.of("/srv/repo"), Map.of(), Layers.TIMESTAMP);
+    Throwable t = catchThrowable(() -> new LayerWriter(Layers.KEYS).write(
+        List.of(new PackageSource(info, tmp.resolve("repo").resolve(big.fileName()))), spec, tmp.resolve("out/layer.tar.gz")));
+    assertThat(t).isInstanceOf(ApkimgException.class).hasMessageContaining("bomb-1.0-r0")
+        .hasMessageContaining("12288 bytes its .PKGINFO declares");
+    assertThat(tmp.resolve("out/layer.tar.gz")).doesNotExist();
   }
 
   @Test
