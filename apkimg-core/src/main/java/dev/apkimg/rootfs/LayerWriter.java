@@ -57,12 +57,16 @@ public final class LayerWriter {
   private static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
   private static final int DEFAULT_DIR_MODE = 0755;
   /**
-   * How far a package's files (each rounded up to 4 KiB, as apk counts) may exceed the installed
-   * size its index entry declares. abuild declares {@code du} of the package folder, which on a
-   * 4 KiB-block file system is at least that sum; the slack absorbs {@code du}'s block accounting
-   * (sparse files, compressing file systems) for small packages.
+   * How far the bytes of a package's files may exceed the installed size it declares. apk-tools
+   * never checks that size (it only shows it); abuild declares {@code du} of the package folder,
+   * at least the files' bytes (each rounded up to a 4 KiB block, plus 4 KiB per directory, on
+   * the usual file systems). The plain sum of file sizes is the bound, as other package builders
+   * may declare just that; the slack absorbs {@code du}'s block accounting for sparse files and
+   * compressing file systems in small packages.
    */
   static final long SIZE_SLACK = 1L << 20;
+  /** Entries per package: each costs memory while the layer is planned, whatever its size. */
+  static final int MAX_ENTRIES = 1_000_000;
   /** The largest file whose bytes are held in memory (account files, busybox's applet lists). */
   static final long MAX_HELD_FILE = 16L << 20;
   /** apk-tools' order of script types, in which it writes {@code scripts.tar}. */
@@ -279,6 +283,10 @@ public final class LayerWriter {
         if (why != null) {
           throw PackageEntryRules.refuse(src, entry.name(), why);
         }
+        if (nodes.size() >= MAX_ENTRIES) {
+          throw new ApkimgException("package " + src.info().nameVersion() + " has more than " + MAX_ENTRIES
+              + " entries; the package is broken or hostile, and is not installed");
+        }
         String path = normalize(entry.name());
         Node n = new Node(pkg, nodes.size(), entry, path);
         checkPlace(src, seen, n, entry.name());
@@ -286,7 +294,7 @@ public final class LayerWriter {
         if (entry.isRegular()) {
           // Bounded by the header before any byte is read: a small package cannot unpack to more
           // than its index entry says it installs.
-          content[0] += PackageEntryRules.installedSize(entry.size());
+          content[0] += entry.size();
           if (content[0] > limit) {
             throw tooLarge(src, declared, "its index entry", entry.name());
           }

@@ -113,9 +113,4 @@ final class PackageEntryRules {
     }
     return false;
   }
-
-  /** apk's installed size of one file: its length rounded up to 4 KiB blocks ({@code apk_calc_installed_size}). */
-  static long installedSize(long bytes) {
-    return (bytes + 4095) / 4096 * 4096;
-  }
 }
