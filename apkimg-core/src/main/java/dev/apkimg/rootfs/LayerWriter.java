@@ -33,6 +33,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import dev.apkimg.tar.TarEntry;
+import dev.apkimg.tar.TarFormatException;
 import dev.apkimg.tar.TarWriter;
 
 /**
@@ -44,11 +45,30 @@ import dev.apkimg.tar.TarWriter;
  * winning entry's bytes straight from the package into the layer. Entry order follows install
  * order and tar order, and every header field is fixed by content, so the bytes are the same on
  * every run.
+ *
+ * <p>Packages are outside input. Every entry obeys {@link PackageEntryRules} (apk-tools' rules:
+ * clean relative names, folders made by the package first, hardlinks to its own earlier files);
+ * no entry goes through a link, and none stands where apk writes its own files; a package's files
+ * may not add up to more than its index entry's installed size ({@link #SIZE_SLACK}); file bytes
+ * are streamed, and only files that mutations edit are held, up to {@link #MAX_HELD_FILE}.
  */
 public final class LayerWriter {
   private static final String CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1";
   private static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
   private static final int DEFAULT_DIR_MODE = 0755;
+  /**
+   * How far the bytes of a package's files may exceed the installed size it declares. apk-tools
+   * never checks that size (it only shows it); abuild declares {@code du} of the package folder,
+   * at least the files' bytes (each rounded up to a 4 KiB block, plus 4 KiB per directory, on
+   * the usual file systems). The plain sum of file sizes is the bound, as other package builders
+   * may declare just that; the slack absorbs {@code du}'s block accounting for sparse files and
+   * compressing file systems in small packages.
+   */
+  static final long SIZE_SLACK = 1L << 20;
+  /** Entries per package: each costs memory while the layer is planned, whatever its size. */
+  static final int MAX_ENTRIES = 1_000_000;
+  /** The largest file whose bytes are held in memory (account files, busybox's applet lists). */
+  static final long MAX_HELD_FILE = 16L << 20;
   /** apk-tools' order of script types, in which it writes {@code scripts.tar}. */
   private static final List<String> SCRIPT_ORDER = List.of(
       "pre-install", "post-install", "pre-deinstall", "post-deinstall", "pre-upgrade", "post-upgrade", "trigger");
@@ -70,6 +90,7 @@ public final class LayerWriter {
     Map<String, Generated> generated = new TreeMap<>();
     addApkFiles(plan, packages, spec, generated);
     addBusyboxLinks(plan, generated);
+    checkApkPaths(plan, packages, generated);
     RootfsTree tree = tree(plan, spec, generated);
     for (RootfsMutation m : mutations) {
       m.apply(tree);
@@ -192,6 +213,7 @@ public final class LayerWriter {
       plan.busyboxLists.putAll(scan.busyboxLists());
       plan.captured.putAll(scan.captured());
       for (Node n : scan.nodes()) {
+        checkParents(plan, packages, n);
         claim(plan, packages, n);
       }
     }
@@ -246,30 +268,56 @@ public final class LayerWriter {
 
   private Scan scan(PackageSource src, int pkg, java.util.Set<String> captures) throws IOException {
     List<Node> nodes = new ArrayList<>();
+    Map<String, Node> seen = new HashMap<>(); // this package's entries so far, by path
     Map<String, byte[]> busyboxLists = new TreeMap<>();
     Map<Node, byte[]> captured = new java.util.IdentityHashMap<>();
+    // The index's I: bounds the files as they come; an index without it, the .PKGINFO size (read
+    // with the control stream, known here only after the data) before anything is written.
+    long declared = src.info().installedSize();
+    long limit = declared > 0 ? declared + SIZE_SLACK : Long.MAX_VALUE;
+    long[] content = {0};
     ApkPackage meta;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
-      meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-        String path = normalize(entry.name());
-        if (path.isEmpty()) {
-          return;
+      meta = ApkPackageReader.read(in, keys, src.info().fileName(), (entry, bytes) -> {
+        String why = PackageEntryRules.checkHeader(entry);
+        if (why != null) {
+          throw PackageEntryRules.refuse(src, entry.name(), why);
         }
+        if (nodes.size() >= MAX_ENTRIES) {
+          throw new ApkimgException("package " + src.info().nameVersion() + " has more than " + MAX_ENTRIES
+              + " entries; the package is broken or hostile, and is not installed");
+        }
+        String path = normalize(entry.name());
         Node n = new Node(pkg, nodes.size(), entry, path);
+        checkPlace(src, seen, n, entry.name());
+        seen.put(path, n);
         if (entry.isRegular()) {
+          // Bounded by the header before any byte is read: a small package cannot unpack to more
+          // than its index entry says it installs.
+          content[0] += entry.size();
+          if (content[0] > limit) {
+            throw tooLarge(src, declared, "its index entry", entry.name());
+          }
           String hex = entry.pax().get(CHECKSUM_PAX);
-          if (path.startsWith(BUSYBOX_PATHS)) {
-            byte[] bytes = content.readAllBytes();
-            busyboxLists.put(path, bytes);
-            n.checksum = q1(sha1(bytes));
-          } else if (captures.contains(path)) {
-            byte[] bytes = content.readAllBytes();
-            captured.put(n, bytes);
-            n.checksum = q1(sha1(bytes));
+          boolean busyboxList = path.startsWith(BUSYBOX_PATHS);
+          if (busyboxList || captures.contains(path)) {
+            // The one place file bytes are held: small text files that mutations edit.
+            if (entry.size() > MAX_HELD_FILE) {
+              throw new ApkimgException("package " + src.info().nameVersion() + " has a " + entry.size()
+                  + "-byte /" + path + "; apkimg reads a file it edits or follows only up to "
+                  + MAX_HELD_FILE + " bytes");
+            }
+            byte[] data = bytes.readAllBytes();
+            if (busyboxList) {
+              busyboxLists.put(path, data);
+            } else {
+              captured.put(n, data);
+            }
+            n.checksum = q1(sha1(data));
           } else if (hex != null) {
             n.checksum = "Q1" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
           } else {
-            n.checksum = q1(sha1(content));
+            n.checksum = q1(sha1(bytes));
           }
         } else if (entry.isSymlink()) {
           n.checksum = q1(sha1(entry.linkName().getBytes(StandardCharsets.UTF_8)));
@@ -281,8 +329,80 @@ public final class LayerWriter {
         }
         nodes.add(n);
       });
+    } catch (TarFormatException e) {
+      throw new ApkimgException("package " + src.info().nameVersion() + " has an unsafe entry: " + e.getMessage()
+          + "; the package is broken or hostile, and is not installed", e);
+    }
+    long pkginfoSize = meta.info().installedSize();
+    if (declared <= 0 && content[0] > pkginfoSize + SIZE_SLACK) {
+      throw tooLarge(src, pkginfoSize, "its .PKGINFO", null);
     }
     return new Scan(nodes, meta, busyboxLists, captured);
+  }
+
+  private static ApkimgException tooLarge(PackageSource src, long declared, String declaredBy, String at) {
+    return new ApkimgException("package " + src.info().nameVersion() + " unpacks to more than the " + declared
+        + " bytes " + declaredBy + " declares as its installed size"
+        + (at == null ? "" : " (at " + TarFormatException.quote(at) + ")")
+        + "; the package or its index is wrong or hostile");
+  }
+
+  /**
+   * Where an entry may go, given the package's entries before it (apk's rules): a directory of
+   * this package holds it, a path appears once (or again with the same type), and a hardlink
+   * joins a file the package already wrote, as tar requires.
+   */
+  private static void checkPlace(PackageSource src, Map<String, Node> seen, Node n, String name) {
+    int slash = n.path.lastIndexOf('/');
+    if (slash > 0) {
+      Node parent = seen.get(n.path.substring(0, slash));
+      if (parent == null || !parent.isDir()) {
+        throw PackageEntryRules.refuse(src, name, parent == null
+            ? "its folder /" + n.path.substring(0, slash) + " is not a directory entry before it in the package"
+            : "it goes through /" + parent.path + ", which the package made a " + kind(parent.type));
+      }
+    }
+    Node earlier = seen.get(n.path);
+    if (earlier != null && earlier.type != n.type) {
+      throw PackageEntryRules.refuse(src, name, "the package has it twice, as a " + kind(earlier.type)
+          + " and as a " + kind(n.type));
+    }
+    if (n.type == TarEntry.HARDLINK) {
+      String target = normalize(n.link);
+      Node t = seen.get(target);
+      if (t == null || (t.type != TarEntry.REGULAR && t.type != TarEntry.HARDLINK)) {
+        throw PackageEntryRules.refuse(src, name, "it is a hardlink to /" + target
+            + (t == null ? ", which is not a file earlier in the package" : ", which is a " + kind(t.type)));
+      }
+    }
+  }
+
+  private static String kind(byte type) {
+    return switch (type) {
+      case TarEntry.DIRECTORY -> "directory";
+      case TarEntry.SYMLINK -> "symlink";
+      case TarEntry.HARDLINK -> "hardlink";
+      case TarEntry.CHARACTER_DEVICE -> "character device";
+      case TarEntry.BLOCK_DEVICE -> "block device";
+      case TarEntry.FIFO -> "FIFO";
+      default -> "file";
+    };
+  }
+
+  /**
+   * No entry goes through a symlink or file that an earlier package (or this one) put in the
+   * layer: tar and container runtimes would write it through the link, outside the path it names,
+   * and past the file-conflict check. (A package's own folders are directory entries, and a
+   * directory never replaces another package's symlink, so this holds already; checked anyway.)
+   */
+  private static void checkParents(Plan plan, List<PackageSource> packages, Node n) {
+    for (String parent : parents(n.path)) {
+      Node w = plan.winners.get(parent);
+      if (w != null && !w.isDir()) {
+        throw PackageEntryRules.refuse(packages.get(n.pkg), n.path, "it goes through /" + parent + ", a "
+            + kind(w.type) + " of " + packages.get(w.pkg).info().nameVersion());
+      }
+    }
   }
 
   /** Decides who owns a path when several packages ship it, as apk does. */
@@ -304,7 +424,14 @@ public final class LayerWriter {
     boolean same = old.type == n.type && old.checksum != null && old.checksum.equals(n.checksum);
     boolean newReplacesOld = replaces(plan, packages, n.pkg, oldName);
     boolean oldReplacesNew = replaces(plan, packages, old.pkg, newName);
-    if (old.isDir() != n.isDir() || !(same || newReplacesOld || oldReplacesNew)) {
+    if (old.isDir() != n.isDir()) {
+      // Not even replaces allows it: a directory over a link would put the later package's files
+      // wherever the link points.
+      throw new ApkimgException("file conflict: /" + n.path + " is a " + kind(old.type) + " in "
+          + packages.get(old.pkg).info().nameVersion() + " and a " + kind(n.type) + " in "
+          + packages.get(n.pkg).info().nameVersion() + " (a package cannot replace one with the other)");
+    }
+    if (!(same || newReplacesOld || oldReplacesNew)) {
       throw new ApkimgException("file conflict: /" + n.path + " is in both "
           + packages.get(old.pkg).info().nameVersion() + " and " + packages.get(n.pkg).info().nameVersion()
           + " (neither replaces the other)");
@@ -588,16 +715,62 @@ public final class LayerWriter {
     out.put("lib/apk/db/triggers", Generated.file("lib/apk/db/triggers", 0644, triggers.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** What apk writes after every package is installed: a package's copy would hide the real one. */
+  private static final java.util.Set<String> WRITTEN_BY_APK_LAST = java.util.Set.of("lib/apk/db/installed",
+      "lib/apk/db/scripts.tar", "lib/apk/db/triggers", "lib/apk/db/lock", "etc/apk/world");
+
+  /**
+   * The paths apk itself makes (its database and configuration, the folders of an empty root,
+   * busybox's applet links) are not links or files a package put in their way: else apk's files
+   * would be written through a package's symlink, and a package could ship its own
+   * {@code lib/apk/db/installed} and hide what is installed from scanners. apk fails on the
+   * former (it cannot replace its folders by a link) and overwrites the latter.
+   */
+  private static void checkApkPaths(Plan plan, List<PackageSource> packages, Map<String, Generated> generated) {
+    Map<String, Generated> apkPaths = new TreeMap<>(generated);
+    initdbEntries(plan).forEach(g -> apkPaths.putIfAbsent(g.path(), g));
+    for (Generated g : apkPaths.values()) {
+      for (String parent : parents(g.path())) {
+        Node w = plan.winners.get(parent);
+        if (w != null && !w.isDir()) {
+          throw PackageEntryRules.refuse(packages.get(w.pkg), parent, "it makes /" + parent + " a " + kind(w.type)
+              + ", where apk writes /" + g.path());
+        }
+      }
+      Node w = plan.winners.get(g.path());
+      if (w != null && !w.isDir() && (g.type() == TarEntry.DIRECTORY || WRITTEN_BY_APK_LAST.contains(g.path()))) {
+        throw PackageEntryRules.refuse(packages.get(w.pkg), g.path(), "apk itself makes /" + g.path()
+            + (g.type() == TarEntry.DIRECTORY ? " a directory" : ", after installing every package"));
+      }
+    }
+  }
+
   /** busybox's post-install runs {@code busybox --install -s}: make those links from its list. */
   private static void addBusyboxLinks(Plan plan, Map<String, Generated> out) {
     Node busybox = plan.winners.get("bin/busybox");
     if (busybox == null || plan.busyboxLists.isEmpty()) {
       return;
     }
-    for (byte[] list : plan.busyboxLists.values()) {
-      for (String line : new String(list, StandardCharsets.UTF_8).split("\n")) {
+    for (Map.Entry<String, byte[]> list : plan.busyboxLists.entrySet()) {
+      for (String line : new String(list.getValue(), StandardCharsets.UTF_8).split("\n")) {
         String path = normalize(line.trim());
-        if (!path.isEmpty() && !plan.winners.containsKey(path)) {
+        if (path.isEmpty()) {
+          continue;
+        }
+        // The list is package content: its lines become paths in the layer, so they obey the
+        // rules of package entries, and no applet link goes through a link or a file.
+        String why = PackageEntryRules.checkPath(path, false);
+        for (String parent : parents(path)) {
+          Node w = plan.winners.get(parent);
+          if (why == null && w != null && !w.isDir()) {
+            why = "it goes through /" + parent + ", a " + kind(w.type);
+          }
+        }
+        if (why != null) {
+          throw new ApkimgException("/" + list.getKey() + " names an unsafe applet path "
+              + TarFormatException.quote(line.trim()) + ": " + why + "; the busybox package is broken or hostile");
+        }
+        if (!plan.winners.containsKey(path)) {
           out.put(path, Generated.symlink(path, "/bin/busybox"));
         }
       }

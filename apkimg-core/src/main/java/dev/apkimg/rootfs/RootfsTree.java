@@ -21,6 +21,8 @@ import java.util.TreeSet;
  * packages' bytes are still streamed once and never held in memory.
  *
  * <p>Paths are relative ({@code etc/passwd}); a leading {@code /} is accepted and dropped.
+ * Symlinks in a path's folders are followed within the image, as the file system would, so a
+ * change is recorded (and written to the layer) where it lands, never through a link.
  */
 public final class RootfsTree {
   public enum Type { DIRECTORY, FILE, SYMLINK, HARDLINK, CHAR_DEVICE, BLOCK_DEVICE, FIFO }
@@ -65,10 +67,15 @@ public final class RootfsTree {
     return timestamp;
   }
 
+  /** The entry at {@code path}; symlinks in its folders are followed, as the file system would. */
   public Optional<Entry> entry(String path) {
-    String p = clean(path);
+    return Optional.ofNullable(lookup(canonical(clean(path), false)));
+  }
+
+  /** The entry stored at exactly {@code p} (a canonical path), or null. */
+  private Entry lookup(String p) {
     Change c = changes.get(p);
-    return Optional.ofNullable(c != null ? c.entry() : base.get(p));
+    return c != null ? c.entry() : base.get(p);
   }
 
   public boolean exists(String path) {
@@ -84,7 +91,7 @@ public final class RootfsTree {
 
   /** The paths strictly below {@code dir}, sorted. */
   public List<String> below(String dir) {
-    String prefix = clean(dir) + "/";
+    String prefix = canonical(clean(dir), true) + "/";
     return new ArrayList<>(paths().subSet(prefix, true, prefix + Character.MAX_VALUE, false));
   }
 
@@ -93,8 +100,8 @@ public final class RootfsTree {
    * mutation named it in {@link RootfsMutation#reads()}.
    */
   public Optional<byte[]> content(String path) {
-    String p = clean(path);
-    Optional<Entry> e = entry(p);
+    String p = canonical(clean(path), false);
+    Optional<Entry> e = Optional.ofNullable(lookup(p));
     if (e.isEmpty() || e.get().type() != Type.FILE) {
       return Optional.empty();
     }
@@ -116,36 +123,67 @@ public final class RootfsTree {
     return Optional.of(b.clone());
   }
 
-  /** Follows symlinks in the last component (within the image), as chown and chmod do. */
+  /**
+   * The path with every symlink followed, the last component's too (within the image), as
+   * chown and chmod do.
+   */
   public String resolve(String path) {
-    String p = clean(path);
-    for (int hop = 0; hop < MAX_SYMLINK_HOPS; hop++) {
-      Optional<Entry> e = entry(p);
-      if (e.isEmpty() || e.get().type() != Type.SYMLINK) {
-        return p;
-      }
-      String target = e.get().link();
-      int slash = p.lastIndexOf('/');
-      p = clean(lexical(target.startsWith("/") ? target : (slash < 0 ? "" : p.substring(0, slash + 1)) + target));
+    String p = canonical(clean(path), true);
+    if (p.isEmpty()) {
+      throw new ApkimgException("the image's root directory cannot be changed here: " + path);
     }
-    throw new ApkimgException("too many levels of symbolic links at /" + clean(path));
+    return p;
   }
 
   /**
-   * A symlink's target joined to its folder with "." and ".." taken away, as the kernel reads it
-   * in the image: {@code usr/sbin/../bin/busybox} is {@code usr/bin/busybox}, and ".." at the
-   * root stays at the root. Relative links such as {@code ../bin/busybox} are everywhere.
+   * Where the file system finds {@code path}: symlinks in its folders followed (and in the last
+   * component when {@code followLast}), {@code ..} of a link target taken lexically and never
+   * above the root, as in a chroot. The result has no symlink in its folders, so a change made
+   * there never goes through a link; {@code ""} is the root.
    */
-  private static String lexical(String path) {
-    java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
-    for (String part : path.split("/")) {
-      if (part.equals("..")) {
-        parts.pollLast();
-      } else if (!part.isEmpty() && !part.equals(".")) {
-        parts.addLast(part);
+  private String canonical(String path, boolean followLast) {
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(path.split("/")));
+    List<String> done = new ArrayList<>();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String part = todo.removeFirst();
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
       }
+      if (part.equals("..")) {
+        if (!done.isEmpty()) {
+          done.remove(done.size() - 1);
+        }
+        continue;
+      }
+      String here = done.isEmpty() ? part : String.join("/", done) + "/" + part;
+      Entry e = lookup(here);
+      if (e != null && e.type() == Type.SYMLINK && e.link() != null && (followLast || !todo.isEmpty())) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw new ApkimgException("too many levels of symbolic links at /" + path);
+        }
+        if (e.link().startsWith("/")) {
+          done.clear();
+        }
+        List<String> target = List.of(e.link().split("/"));
+        for (int i = target.size() - 1; i >= 0; i--) {
+          todo.addFirst(target.get(i));
+        }
+        continue;
+      }
+      done.add(part);
     }
-    return String.join("/", parts);
+    return String.join("/", done);
+  }
+
+  /** {@code path} with symlinks in its folders followed: where a new entry of that name goes. */
+  private String canonicalParent(String p) {
+    int slash = p.lastIndexOf('/');
+    if (slash < 0) {
+      return p;
+    }
+    String parent = canonical(p.substring(0, slash), true);
+    return parent.isEmpty() ? p.substring(slash + 1) : parent + "/" + p.substring(slash + 1);
   }
 
   /** Sets the permission bits (setuid, setgid, sticky included) of an existing path. */
@@ -168,7 +206,14 @@ public final class RootfsTree {
    * gets the mode and owner given.
    */
   public void mkdirs(String path, int mode, long uid, long gid) {
-    String p = clean(path);
+    String p = canonicalParent(clean(path));
+    Entry existing = lookup(p);
+    if (existing != null && existing.type() == Type.SYMLINK) {
+      String target = canonical(p, true);
+      if (!target.isEmpty() && lookup(target) != null && lookup(target).isDirectory()) {
+        p = target; // mkdir -p through a link to a directory: that directory
+      }
+    }
     parents(p);
     Optional<Entry> e = entry(p);
     if (e.isPresent() && !e.get().isDirectory()) {
@@ -199,6 +244,10 @@ public final class RootfsTree {
   }
 
   public void symlink(String path, String target, long uid, long gid) {
+    if (target == null || target.isEmpty() || PackageEntryRules.hasControlCharacter(target)) {
+      throw new ApkimgException("cannot make the symlink /" + clean(path) + ": its target "
+          + dev.apkimg.tar.TarFormatException.quote(String.valueOf(target)) + " is empty or has a control character");
+    }
     String p = replaceable(path);
     changes.put(p, new Change(new Entry(p, Type.SYMLINK, 0777, uid, gid, target), null, null, 0, false));
   }
@@ -252,10 +301,14 @@ public final class RootfsTree {
   }
 
   static String clean(String path) {
+    if (PackageEntryRules.hasControlCharacter(path)) {
+      throw new ApkimgException("not a clean path inside the image: " + dev.apkimg.tar.TarFormatException.quote(path)
+          + " has a control character");
+    }
     String p = LayerWriter.normalize(path);
     for (String part : p.split("/")) {
       if (part.equals("..") || part.equals(".") || (part.isEmpty() && !p.isEmpty())) {
-        throw new ApkimgException("not a clean path inside the image: " + path);
+        throw new ApkimgException("not a clean path inside the image: " + dev.apkimg.tar.TarFormatException.quote(path));
       }
     }
     if (p.isEmpty()) {
@@ -270,7 +323,7 @@ public final class RootfsTree {
   }
 
   private String replaceable(String path) {
-    String p = clean(path);
+    String p = canonicalParent(clean(path));
     parents(p);
     Optional<Entry> e = entry(p);
     if (e.isPresent() && e.get().isDirectory()) {
@@ -286,7 +339,7 @@ public final class RootfsTree {
       Optional<Entry> e = entry(parent);
       if (e.isEmpty()) {
         put(new Entry(parent, Type.DIRECTORY, 0755, 0, 0, null));
-      } else if (!e.get().isDirectory() && !(e.get().type() == Type.SYMLINK && entry(resolve(parent)).map(Entry::isDirectory).orElse(false))) {
+      } else if (!e.get().isDirectory()) {
         throw new ApkimgException("/" + parent + " is not a directory");
       }
       i = p.indexOf('/', i + 1);

@@ -123,10 +123,19 @@ public final class TarReader {
       switch (key) {
         case "path" -> name = utf8(value);
         case "linkpath" -> link = utf8(value);
-        case "size" -> size = paxNumber(key, value);
-        case "uid" -> uid = paxNumber(key, value);
-        case "gid" -> gid = paxNumber(key, value);
-        case "mtime" -> mtime = paxTime(value);
+        case "size" -> {
+          // apk-tools reads the header's size and ignores this record: where the two differ, apk
+          // and we would cut the stream into different entries, so the archive is refused.
+          long paxSize = paxNumber(name, key, value);
+          if (paxSize != size) {
+            throw new TarFormatException("tar entry " + TarFormatException.quote(name) + " has a PAX size of "
+                + paxSize + " bytes but a header size of " + size);
+          }
+          size = paxSize;
+        }
+        case "uid" -> uid = paxNumber(name, key, value);
+        case "gid" -> gid = paxNumber(name, key, value);
+        case "mtime" -> mtime = paxTime(name, value);
         default -> {
           if (key.startsWith(XATTR)) {
             xattrs.put(key.substring(XATTR.length()), value);
@@ -143,6 +152,13 @@ public final class TarReader {
       type = TarEntry.REGULAR;
     }
     boolean hasContent = type == TarEntry.REGULAR;
+    // Readers disagree on whether a link's or directory's size is followed by data (apk skips it,
+    // others read the next header there): such an archive means different files to each.
+    if (!hasContent && size != 0) {
+      throw new TarFormatException("tar entry " + TarFormatException.quote(name) + " of type "
+          + TarFormatException.quote(String.valueOf((char) type)) + " has " + size
+          + " bytes of content; only regular files have content");
+    }
     remaining = hasContent ? size : 0;
     padding = hasContent ? pad(size) : 0;
     // Old archives mark directories only by a trailing slash.
@@ -152,6 +168,16 @@ public final class TarReader {
     int mode = (int) (number(100, 8) & 07777);
     return new TarEntry(name, type, mode, uid, gid, hasContent ? size : 0, mtime,
         link.isEmpty() ? null : link, (int) number(329, 8), (int) number(337, 8), xattrs, other);
+  }
+
+  /** A PAX size, uid or gid: decimal digits only (a sign or garbage is a malformed archive). */
+  private static long paxNumber(String entry, String key, byte[] value) throws TarFormatException {
+    String s = utf8(value);
+    if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new TarFormatException("tar entry " + TarFormatException.quote(entry) + " has a malformed PAX " + key + " "
+          + TarFormatException.quote(s));
+    }
+    return Long.parseLong(s);
   }
 
   /** PAX records: {@code "LEN key=value\n"}, LEN counting the whole record; values are bytes. */
@@ -188,29 +214,14 @@ public final class TarReader {
     }
   }
 
-  /** A PAX size, uid or gid: decimal digits only (a sign or garbage is a malformed archive). */
-  private static long paxNumber(String key, byte[] value) throws IOException {
-    String s = utf8(value);
-    if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw new IOException("malformed PAX header: " + key + " is not a number: '" + printable(s) + "'");
-    }
-    return Long.parseLong(s);
-  }
-
   /** A PAX mtime: seconds, possibly negative and with a fraction, which is dropped. */
-  private static long paxTime(byte[] value) throws IOException {
+  private static long paxTime(String entry, byte[] value) throws TarFormatException {
     String s = utf8(value);
     if (!s.matches("-?[0-9]{1,18}(\\.[0-9]*)?")) {
-      throw new IOException("malformed PAX header: mtime is not a number: '" + printable(s) + "'");
+      throw new TarFormatException("tar entry " + TarFormatException.quote(entry) + " has a malformed PAX mtime "
+          + TarFormatException.quote(s));
     }
     return (long) Math.floor(Double.parseDouble(s));
-  }
-
-  /** A value from the archive as it may appear in a one-line message: short, no control characters. */
-  private static String printable(String s) {
-    String p = s.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
-        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-    return p.length() > 40 ? p.substring(0, 40) + "..." : p;
   }
 
   private boolean readBlock() throws IOException {

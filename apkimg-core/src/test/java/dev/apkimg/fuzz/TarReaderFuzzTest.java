@@ -105,17 +105,17 @@ class TarReaderFuzzTest {
     for (String key : List.of("size", "uid", "gid")) {
       byte[] tar = new TarBlocks().pax(TarBlocks.paxRecord(key, "12abc")).file("f", new byte[0]).toByteArray();
       assertThatThrownBy(() -> readAll(new ByteArrayInputStream(tar))).isInstanceOf(IOException.class)
-          .hasMessage("malformed PAX header: " + key + " is not a number: '12abc'");
+          .hasMessageContaining("malformed PAX " + key + " \"12abc\"");
     }
     byte[] negative = new TarBlocks().pax(TarBlocks.paxRecord("size", "-1")).file("f", new byte[0]).toByteArray();
     assertThatThrownBy(() -> readAll(new ByteArrayInputStream(negative))).isInstanceOf(IOException.class)
-        .hasMessage("malformed PAX header: size is not a number: '-1'");
+        .hasMessageContaining("malformed PAX size \"-1\"");
     byte[] hex = new TarBlocks().pax(TarBlocks.paxRecord("mtime", "0x10")).file("f", new byte[0]).toByteArray();
     assertThatThrownBy(() -> readAll(new ByteArrayInputStream(hex))).isInstanceOf(IOException.class)
-        .hasMessage("malformed PAX header: mtime is not a number: '0x10'");
+        .hasMessageContaining("malformed PAX mtime \"0x10\"");
     byte[] control = new TarBlocks().pax(TarBlocks.paxRecord("uid", "1\n2")).file("f", new byte[0]).toByteArray();
     assertThatThrownBy(() -> readAll(new ByteArrayInputStream(control))).isInstanceOf(IOException.class)
-        .hasMessage("malformed PAX header: uid is not a number: '1?2'");
+        .hasMessageContaining("malformed PAX uid \"1\\n2\"");
   }
 
   @Test

@@ -72,6 +72,10 @@ public final class TestPackage {
     private final Integer replacesPriority;
     private final Map<String, Entry> entries;
     private final Map<String, byte[]> scripts;
+    /** A hand-made data tar that replaces the one written from {@link #entries}, or null. */
+    private final RawDataTar rawData;
+    /** The declared installed size when given explicitly ({@code .PKGINFO size}), else -1. */
+    private final long declaredSize;
 
     // Computed lazily: the data member, then the control member that records its hash.
     private byte[] dataMember;
@@ -98,6 +102,8 @@ public final class TestPackage {
         this.replacesPriority = b.replacesPriority;
         this.entries = withParentDirectories(b.entries);
         this.scripts = new LinkedHashMap<>(b.scripts);
+        this.rawData = b.rawData;
+        this.declaredSize = b.declaredSize;
         validateHardlinks();
     }
 
@@ -125,6 +131,8 @@ public final class TestPackage {
         b.replacesPriority = replacesPriority;
         b.entries.putAll(entries);
         b.scripts.putAll(scripts);
+        b.rawData = rawData;
+        b.declaredSize = declaredSize;
         return b;
     }
 
@@ -164,7 +172,7 @@ public final class TestPackage {
     /** The third gzip member: the data tar. */
     public synchronized byte[] dataMember() {
         if (dataMember == null) {
-            dataMember = GzipMembers.gzip(dataTar());
+            dataMember = rawData != null ? rawData.gzipMember() : GzipMembers.gzip(dataTar());
         }
         return dataMember.clone();
     }
@@ -193,7 +201,11 @@ public final class TestPackage {
      * file rounded up to 4096 (hardlinked files once), symlinks 0 (stored in the inode).
      */
     public synchronized long installedSize() {
-        if (installedSize < 0) {
+        if (installedSize < 0 && declaredSize >= 0) {
+            installedSize = declaredSize;
+        } else if (installedSize < 0 && rawData != null) {
+            installedSize = rawData.installedSize();
+        } else if (installedSize < 0) {
             long total = 4096;
             for (Entry e : entries.values()) {
                 if (e.kind() == Kind.DIRECTORY) {
@@ -525,6 +537,8 @@ public final class TestPackage {
         private Integer replacesPriority;
         private final Map<String, Entry> entries = new LinkedHashMap<>();
         private final Map<String, byte[]> scripts = new LinkedHashMap<>();
+        private RawDataTar rawData;
+        private long declaredSize = -1;
 
         private Builder(String name, String version) {
             this.name = Objects.requireNonNull(name);
@@ -611,6 +625,15 @@ public final class TestPackage {
             scripts.put(fileName, content.getBytes(StandardCharsets.UTF_8));
             return this;
         }
+
+        /**
+         * Uses {@code data} as the data tar, verbatim, instead of one written from the entries
+         * added with {@link #file} and the like (those are then ignored for the data tar).
+         */
+        public Builder rawData(RawDataTar data) { rawData = Objects.requireNonNull(data); return this; }
+
+        /** Declares this installed size ({@code .PKGINFO size}, index {@code I:}) instead of the computed one. */
+        public Builder installedSize(long bytes) { declaredSize = bytes; return this; }
 
         public TestPackage build() {
             return new TestPackage(this);
