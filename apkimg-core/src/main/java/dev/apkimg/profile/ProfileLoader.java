@@ -709,7 +709,9 @@ public final class ProfileLoader {
       Origin o = origins.get("accounts.users").get(i);
       String item = "accounts.users[" + o.index + "]";
       if (u.username() == null) {
-        throw new ProfileException(where(o, null) + item + ": username is missing");
+        String at = where(o, null);
+        // Without a position (an empty map) where() already names the item.
+        throw new ProfileException(at + (at.endsWith(item + ": ") ? "" : item + ": ") + "username is missing");
       }
       check(o, "username", item + ".username", AccountFiles.nameProblem(u.username()));
       if (u.uid() == null) {

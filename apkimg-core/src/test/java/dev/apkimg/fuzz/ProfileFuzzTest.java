@@ -156,7 +156,7 @@ class ProfileFuzzTest {
         .hasMessageStartingWith(p + ": paths[0]: paths: type must be one of");
     Files.writeString(p, "contents: {packages: [x]}\naccounts: {users: {}}\n");
     assertThatThrownBy(() -> ProfileLoader.load(p)).isInstanceOf(ProfileException.class)
-        .hasMessageContaining("accounts.users: username is missing");
+        .hasMessageEndingWith(": accounts.users[0]: username is missing").hasMessageNotContaining("[0]: accounts.users[0]");
     Files.writeString(p, "contents: {packages: [x]}\nfiles: {}\n");
     assertThatThrownBy(() -> ProfileLoader.load(p)).isInstanceOf(ProfileException.class)
         .hasMessageContaining("files: each item needs a source");
