@@ -15,22 +15,22 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** Reads an OCI image archive apkimg wrote: the image configuration and the layer's entries. */
-record ImageReader(JsonNode config, Map<String, Entry> layer) {
-  record Entry(TarArchiveEntry header, byte[] content) {
-    String text() {
+public record ImageReader(JsonNode config, Map<String, Entry> layer) {
+  public record Entry(TarArchiveEntry header, byte[] content) {
+    public String text() {
       return new String(content, StandardCharsets.UTF_8);
     }
 
-    int mode() {
+    public int mode() {
       return header.getMode() & 07777;
     }
 
-    String owner() {
+    public String owner() {
       return header.getLongUserId() + ":" + header.getLongGroupId();
     }
   }
 
-  static ImageReader read(Path archive) throws IOException {
+  public static ImageReader read(Path archive) throws IOException {
     Map<String, byte[]> files = new HashMap<>();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(archive))) {
       for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
@@ -56,7 +56,7 @@ record ImageReader(JsonNode config, Map<String, Entry> layer) {
     return new ImageReader(config, entries);
   }
 
-  Entry get(String path) {
+  public Entry get(String path) {
     Entry e = layer.get(path);
     if (e == null) {
       throw new AssertionError("no " + path + " in the layer");

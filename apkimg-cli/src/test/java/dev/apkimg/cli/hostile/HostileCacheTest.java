@@ -2,24 +2,17 @@ package dev.apkimg.cli.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.cli.ImageReader;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestPackage;
 import dev.apkimg.testing.TestRepository;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,7 +60,7 @@ class HostileCacheTest {
       assertThat(r.err().lines().toList()).as(r.toString()).singleElement().asString()
           .startsWith("apkimg: warning: cached package busybox-1.0-r0 (" + cached + ")")
           .contains("fetched it again");
-      assertThat(layerFile(b.image(), "usr/share/busybox.txt")).isEqualTo("busybox content\n");
+      assertThat(ImageReader.read(b.image()).get("usr/share/busybox.txt").text()).isEqualTo("busybox content\n");
 
       // Fetched again and verified: the next build uses it without a word.
       HostileBuild.Result quiet = b.assertGoodBuildSucceeds(profile);
@@ -87,7 +80,7 @@ class HostileCacheTest {
       HostileBuild.Result r = b.assertGoodBuildSucceeds(profile);
       assertThat(r.err().lines().toList()).as(r.toString()).singleElement().asString()
           .startsWith("apkimg: warning: cached package busybox-1.0-r0 (");
-      assertThat(layerFile(b.image(), "usr/share/busybox.txt")).isEqualTo("busybox content\n");
+      assertThat(ImageReader.read(b.image()).get("usr/share/busybox.txt").text()).isEqualTo("busybox content\n");
     }
   }
 
@@ -136,34 +129,6 @@ class HostileCacheTest {
       assertThat(apks).hasSize(1);
       return apks.get(0);
     }
-  }
-
-  /** The content of {@code path} in the image archive's layers (the last layer that has it). */
-  static String layerFile(Path archive, String path) throws IOException {
-    Map<String, byte[]> files = new HashMap<>();
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(archive))) {
-      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
-        if (e.isFile()) {
-          files.put(e.getName().replaceFirst("^\\./", ""), tar.readAllBytes());
-        }
-      }
-    }
-    ObjectMapper json = new ObjectMapper();
-    JsonNode index = json.readTree(files.get("index.json"));
-    JsonNode manifest = json.readTree(blob(files, index.path("manifests").get(0).path("digest").asText()));
-    String found = null;
-    for (JsonNode layer : manifest.path("layers")) {
-      try (TarArchiveInputStream tar = new TarArchiveInputStream(
-          new GZIPInputStream(new ByteArrayInputStream(blob(files, layer.path("digest").asText()))))) {
-        for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
-          if (e.getName().replaceFirst("^\\./", "").equals(path)) {
-            found = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
-          }
-        }
-      }
-    }
-    assertThat(found).as(path + " in " + archive).isNotNull();
-    return found;
   }
 
   private static byte[] blob(Map<String, byte[]> files, String digest) {

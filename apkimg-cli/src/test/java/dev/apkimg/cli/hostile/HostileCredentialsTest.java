@@ -2,6 +2,7 @@ package dev.apkimg.cli.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apkimg.cli.ImageReader;
 import dev.apkimg.testing.LoopbackHttpServer;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestRepository;
@@ -105,8 +106,8 @@ class HostileCredentialsTest {
         List<String> scanned = assertSecretsAbsent(b.out(), b.cache());
         assertThat(scanned).contains("out/image.tar", "out/locked.tar", "out/app.lock.json", "out/metadata.json",
             "out/digest");
-        assertThat(layerFile(b.image(), "etc/apk/repositories")).isEqualTo(plainRepo + "\n");
-        assertThat(layerFile(out.resolve("locked.tar"), "etc/apk/repositories")).isEqualTo(plainRepo + "\n");
+        assertThat(ImageReader.read(b.image()).get("etc/apk/repositories").text()).isEqualTo(plainRepo + "\n");
+        assertThat(ImageReader.read(out.resolve("locked.tar")).get("etc/apk/repositories").text()).isEqualTo(plainRepo + "\n");
 
         String basic = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
         List<LoopbackHttpServer.Received> toMirror = mirror.received().stream()
@@ -172,25 +173,5 @@ class HostileCredentialsTest {
         }
       }
     }
-  }
-
-  /** A file of the image's (single) layer, as text. */
-  private static String layerFile(Path image, String path) throws IOException {
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(image))) {
-      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
-        byte[] blob = tar.readAllBytes();
-        if (!e.getName().contains("blobs/") || blob.length < 2 || (blob[0] & 0xff) != 0x1f) {
-          continue;
-        }
-        try (TarArchiveInputStream layer = new TarArchiveInputStream(new GZIPInputStream(new ByteArrayInputStream(blob)))) {
-          for (TarArchiveEntry l = layer.getNextEntry(); l != null; l = layer.getNextEntry()) {
-            if (l.getName().replaceFirst("^\\./", "").equals(path)) {
-              return new String(layer.readAllBytes(), StandardCharsets.UTF_8);
-            }
-          }
-        }
-      }
-    }
-    throw new AssertionError(path + " is in no layer of " + image);
   }
 }

@@ -3,20 +3,13 @@ package dev.apkimg.cli.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.apkimg.cli.ImageReader;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestRepository;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -56,7 +49,7 @@ class HostileProfileTest {
       b.assertRefused(b.build(negative)).contains("accounts.users[0].uid: -1 is not from 0 to 4294967294");
 
       b.assertGoodBuildSucceeds(b.profile(header(url) + "accounts:\n  users: [{username: app, uid: 1000, shell: /bin/sh}]\n"));
-      String passwd = layerFiles(b.image()).get("etc/passwd");
+      String passwd = ImageReader.read(b.image()).get("etc/passwd").text();
       assertThat(passwd).isEqualTo("app:x:1000:1000::/home/app:/bin/sh\n");
     }
   }
@@ -115,10 +108,10 @@ class HostileProfileTest {
       Path wide = b.profile(header(url) + "files:\n  - {source: ../shared/conf, target: /etc/app}\n");
       b.assertRefused(b.build(wide)).contains("files[0].source: '../shared/conf' is outside");
       b.assertGoodBuildSucceeds(wide, "--files-root", b.root().resolve("shared").toString());
-      Map<String, String> files = layerFiles(b.image());
-      assertThat(files.get("etc/app/app.conf")).isEqualTo("x=1\n");
-      assertThat(files.get("etc/app/host-secret")).isEqualTo("-> " + secret);
-      assertThat(files.values()).noneMatch(v -> v.contains("host secret"));
+      ImageReader image = ImageReader.read(b.image());
+      assertThat(image.get("etc/app/app.conf").text()).isEqualTo("x=1\n");
+      assertThat(image.get("etc/app/host-secret").header().getLinkName()).isEqualTo(secret.toString());
+      assertThat(image.layer().values()).noneMatch(e -> e.text().contains("host secret"));
     }
   }
 
@@ -149,26 +142,5 @@ class HostileProfileTest {
       }
       b.assertGoodBuildSucceeds(good, "--source-date-epoch", "253402300799");
     }
-  }
-
-  /** The image's layer files: text content, or "-> TARGET" for a symlink. */
-  private static Map<String, String> layerFiles(Path image) throws IOException {
-    Map<String, String> out = new HashMap<>();
-    try (TarArchiveInputStream outer = new TarArchiveInputStream(Files.newInputStream(image))) {
-      for (TarArchiveEntry e = outer.getNextEntry(); e != null; e = outer.getNextEntry()) {
-        byte[] blob = outer.readAllBytes();
-        if (!e.getName().contains("blobs/") || blob.length < 2 || (blob[0] & 0xff) != 0x1f || (blob[1] & 0xff) != 0x8b) {
-          continue;
-        }
-        try (InputStream gz = new GZIPInputStream(new ByteArrayInputStream(blob));
-            TarArchiveInputStream layer = new TarArchiveInputStream(gz)) {
-          for (TarArchiveEntry f = layer.getNextEntry(); f != null; f = layer.getNextEntry()) {
-            out.put(f.getName(), f.isSymbolicLink() ? "-> " + f.getLinkName()
-                : new String(layer.readAllBytes(), StandardCharsets.UTF_8));
-          }
-        }
-      }
-    }
-    return out;
   }
 }
