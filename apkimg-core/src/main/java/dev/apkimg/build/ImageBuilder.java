@@ -434,7 +434,7 @@ public final class ImageBuilder {
    * gives source and revision; a URL alone, source only, where apko sets nothing), then the
    * creation time, the build date.
    */
-  static Map<String, String> imageAnnotations(ImageProfile profile, Instant created) {
+  public static Map<String, String> imageAnnotations(ImageProfile profile, Instant created) {
     Map<String, String> annotations = new LinkedHashMap<>(profile.annotations());
     String vcs = profile.vcsUrl();
     if (vcs != null && !vcs.isBlank()) {

@@ -1,44 +1,42 @@
 package dev.apkimg.maven;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
-import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.LogEvent;
-import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
-import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
-import com.google.cloud.tools.jib.api.buildplan.Port;
 import dev.apkimg.ApkimgException;
+import dev.apkimg.OutputFiles;
+import dev.apkimg.TemporaryFiles;
+import dev.apkimg.build.BuildMetadata;
 import dev.apkimg.build.BuildRequest;
 import dev.apkimg.build.BuildResult;
 import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.build.RootfsBuild;
+import dev.apkimg.image.ImageConfig;
+import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.image.ImagePublisher;
+import dev.apkimg.image.PlatformImage;
+import dev.apkimg.image.PublishResult;
 import dev.apkimg.image.RootfsImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
 import dev.apkimg.repo.Repository;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.jar.JarFile;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.model.Plugin;
@@ -50,14 +48,14 @@ import org.apache.maven.project.MavenProject;
 import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
- * What the three goals share: the apk base from the core ({@link ImageBuilder#buildRootfs}), the
- * application layers and java entrypoint on top with jib, and the metadata files. The goals
- * differ only in where the image goes ({@link #containerizer}).
+ * What the three goals share: the apk base from the core ({@link ImageBuilder#buildRootfs}), one
+ * per architecture; the application layers and java entrypoint on top; the image assembled by
+ * {@link PlatformImage} and published by {@link ImagePublisher}, as the CLI's; and the output
+ * files in the CLI's metadata schema. The goals differ only in where the image goes ({@link
+ * #outputs}).
  */
 public abstract class AbstractApkimgMojo extends AbstractMojo {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Pattern CLASS_NAME =
-      Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
@@ -85,6 +83,10 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.arch")
   String arch;
 
+  /** Several apk architectures: one image index with an image for each, e.g. x86_64 and aarch64. */
+  @Parameter
+  List<String> archs = new ArrayList<>();
+
   /** The package and key cache; default: apkimg's ({@code ~/.cache/apkimg}). */
   @Parameter(property = "apkimg.cacheDir")
   File cacheDir;
@@ -97,6 +99,14 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter
   ContainerConfiguration container = new ContainerConfiguration();
 
+  /** {@code <extraDirectories>}: folders copied into the image. Properties: {@code apkimg.extraDirectories.*}. */
+  @Parameter
+  ExtraDirectoriesConfiguration extraDirectories = new ExtraDirectoriesConfiguration();
+
+  /** {@code <outputPaths>}: digest, imageId, imageJson, tar. Properties: {@code apkimg.outputPaths.*}. */
+  @Parameter
+  OutputPathsConfiguration outputPaths = new OutputPathsConfiguration();
+
   /** Talk to registries over plain HTTP or with unverified certificates. */
   @Parameter(property = "apkimg.allowInsecureRegistries", defaultValue = "false")
   boolean allowInsecureRegistries;
@@ -104,8 +114,15 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.skip", defaultValue = "false")
   boolean skip;
 
-  /** Where the image goes; {@code reference} is the image's name with its tag. */
-  abstract Containerizer containerizer(ImageReference reference) throws MojoFailureException;
+  /**
+   * Where the image goes: one or more outputs, each started from {@code outputs.get()} (the
+   * shared settings: insecure registries, index annotations, the staged files).
+   *
+   * @param image the image name as given; {@code reference} the same, parsed
+   * @param tags the additional tags
+   */
+  abstract List<ImageOutputs> outputs(String image, ImageReference reference, List<String> tags,
+      OutputsStart outputs, ConfigValues values) throws MojoFailureException;
 
   /** The goal's name, for messages. */
   abstract String goal();
@@ -113,8 +130,10 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   /** The image name when {@code <to><image>} is not set; null: it is required. */
   abstract String defaultImage();
 
-  /** What the goal adds to the metadata file, e.g. the tar's path and layer digests. */
-  void describe(ObjectNode metadata) throws IOException {}
+  /** A fresh {@link ImageOutputs.Builder} for a tag, with the settings every output shares. */
+  interface OutputsStart {
+    ImageOutputs.Builder get(String tag);
+  }
 
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
@@ -129,141 +148,186 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     try {
       run();
     } catch (ApkimgException e) {
-      throw new MojoFailureException(e.getMessage(), e);
+      throw new MojoFailureException(MavenMessages.render(e.getMessage()), e);
     } catch (IOException e) {
-      throw new MojoExecutionException(e.getMessage(), e);
+      throw new MojoExecutionException(MavenMessages.render(e.getMessage()), e);
     }
   }
 
   private void run() throws IOException, MojoFailureException {
+    ConfigValues values = new ConfigValues(this::property);
     Path buildDir = Path.of(project.getBuild().getDirectory());
     Path classesDir = Path.of(project.getBuild().getOutputDirectory());
     if (!Files.isDirectory(classesDir)) {
       throw new MojoFailureException(classesDir + " does not exist: compile the project first, e.g. mvn package apkimg:"
           + goal());
     }
-    String mainClass = mainClass();
-    AbsoluteUnixPath appRoot = absolute("appRoot", property("apkimg.container.appRoot", container.appRoot));
-    ImageFormat format = format();
-    String image = property("apkimg.to.image", to.image);
-    if (image == null || image.isBlank()) {
+    ContainerSettings settings = ContainerSettings.read(container, values, Clock.systemUTC());
+    String mainClass = mainClass(settings);
+    String image = values.value("apkimg.to.image", to.image);
+    if (image == null) {
       image = defaultImage();
       if (image == null) {
         throw new MojoFailureException("no target image: set <to><image> (or -Dapkimg.to.image), e.g. registry.example.com/app:1.0");
       }
     }
     ImageReference reference = reference(image);
-    Set<String> tags = new LinkedHashSet<>(listProperty("apkimg.to.tags", new ArrayList<>(to.tags)));
+    List<String> tags = List.copyOf(new LinkedHashSet<>(values.list("apkimg.to.tags", new ArrayList<>(to.tags))));
+    ExtraDirectories extra = ExtraDirectories.read(extraDirectories, values, project.getBasedir().toPath());
 
     Files.createDirectories(buildDir);
-    BuildRequest request = request(buildDir);
-    checkOffline(request);
-    Path work = Files.createTempDirectory(buildDir, "apkimg-work-");
-    try {
-      RootfsBuild rootfs = new ImageBuilder().buildRootfs(request, new MavenBuildListener(getLog()), work.resolve("rootfs"));
-      RootfsImage base = RootfsImage.create(rootfs.layer(), rootfs.config(), work.resolve("image"));
-      JibContainerBuilder builder = base.containerBuilder().setFormat(format);
-
-      List<AppLayers.Layer> layers = AppLayers.of(runtimeDependencies(), classesDir, appRoot);
-      for (AppLayers.Layer layer : layers) {
-        builder.addFileEntriesLayer(layer.layer());
-      }
-      List<String> entrypoint = new ArrayList<>();
-      entrypoint.add("java");
-      entrypoint.addAll(listProperty("apkimg.container.jvmFlags", container.jvmFlags));
-      entrypoint.addAll(List.of("-cp", AppLayers.classpath(appRoot), mainClass));
-      builder.setEntrypoint(entrypoint);
-      // Always set: the profile's cmd was written for the profile's entrypoint, not for java.
-      builder.setProgramArguments(listProperty("apkimg.container.args", container.args));
-      mapProperty("apkimg.container.environment", container.environment).forEach(builder::addEnvironmentVariable);
-      mapProperty("apkimg.container.labels", container.labels).forEach(builder::addLabel);
-      builder.setExposedPorts(ports(listProperty("apkimg.container.ports", container.ports)));
-      String user = property("apkimg.container.user", container.user);
-      if (user != null && !user.isBlank()) {
-        builder.setUser(user);
-      }
-      String workingDirectory = property("apkimg.container.workingDirectory", container.workingDirectory);
-      if (workingDirectory != null && !workingDirectory.isBlank()) {
-        builder.setWorkingDirectory(absolute("workingDirectory", workingDirectory));
-      }
-
-      Containerizer containerizer = containerizer(reference)
-          .setAllowInsecureRegistries(allowInsecureRegistries)
-          .addEventHandler(LogEvent.class, this::log);
-      tags.forEach(containerizer::withAdditionalTag);
-      getLog().info("apkimg: building " + reference + " (" + format + ") with main class " + mainClass);
-      JibContainer result = containerize(base, builder, containerizer);
-      writeMetadata(buildDir, result, reference, format, rootfs, layers, mainClass);
-      getLog().info("apkimg: built " + reference + " " + result.getDigest());
-    } finally {
-      deleteRecursively(work);
+    BaseRequest base = request(values, buildDir);
+    checkOffline(base.request(null));
+    List<String> wantedArchs = values.list("apkimg.archs", archs);
+    if (wantedArchs.isEmpty()) {
+      wantedArchs = java.util.Collections.singletonList(values.value("apkimg.arch", arch));
     }
+    ImageProfile loaded = ProfileLoader.load(base.request(null).profile());
+
+    Path work = TemporaryFiles.register(Files.createTempDirectory(buildDir, "apkimg-work-"));
+    try (OutputFiles files = new OutputFiles()) {
+      AppLayers.App app = AppLayers.of(runtimeDependencies(), classesDir, settings.appRoot(),
+          settings.filesModificationTime(), settings.extraClasspath(), mainClass, work.resolve("app"));
+      List<AppLayers.Layer> layers = new ArrayList<>(app.layers());
+      AppLayers.Layer extraLayer = extra.layer(settings.filesModificationTime());
+      if (extraLayer != null) {
+        layers.add(extraLayer);
+      }
+
+      List<PlatformImage> images = new ArrayList<>();
+      List<BuildResult.ArchImage> archImages = new ArrayList<>();
+      Map<String, String> annotations = null;
+      for (String apkArch : wantedArchs) {
+        Path archWork = work.resolve("arch-" + images.size());
+        RootfsBuild rootfs = new ImageBuilder().buildRootfs(base.request(apkArch), new MavenBuildListener(getLog()),
+            archWork.resolve("rootfs"));
+        ImageConfig config = settings.imageConfig(rootfs.config(), mainClass, app.classpath());
+        if (annotations == null) {
+          annotations = ImageBuilder.imageAnnotations(loaded, config.created());
+        }
+        RootfsImage rootfsImage = RootfsImage.create(rootfs.layer(), config, archWork.resolve("image"));
+        JibContainerBuilder builder = rootfsImage.containerBuilder();
+        layers.forEach(layer -> builder.addFileEntriesLayer(layer.layer()));
+        PlatformImage platformImage = PlatformImage.build(rootfsImage, builder, annotations);
+        images.add(platformImage);
+        archImages.add(new BuildResult.ArchImage(rootfs.arch(), platformImage.platform(),
+            platformImage.manifestDigest(), platformImage.configDigest(), rootfs.layer().digest(),
+            rootfs.layer().diffId(), platformImage.compressedSize(), uncompressedSize(platformImage),
+            rootfs.packages(), List.of()));
+      }
+      getLog().info("apkimg: built " + images.stream().map(PlatformImage::platform).collect(Collectors.joining(", "))
+          + " with " + layers.size() + " application layers"
+          + (settings.runsJava() ? ", main class " + mainClass : ""));
+
+      Map<String, String> indexAnnotations = annotations;
+      OutputsStart start = tag -> ImageOutputs.builder(tag)
+          .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries))
+          .indexAnnotations(indexAnnotations)
+          .files(files);
+      List<PublishResult> published = new ArrayList<>();
+      for (ImageOutputs outputs : outputs(image.trim(), reference, tags, start, values)) {
+        published.add(ImagePublisher.publish(images, outputs, line -> getLog().info("apkimg: " + line)));
+      }
+      PublishResult first = published.get(0);
+      List<String> pushed = published.stream().flatMap(p -> p.pushed().stream()).toList();
+      Path archive = published.stream().map(PublishResult::archive).filter(a -> a != null).findFirst().orElse(null);
+      BuildResult result = new BuildResult(first.digest(), first.mediaType(), image.trim(), archive, pushed,
+          published.stream().anyMatch(PublishResult::loaded), archImages);
+      Path metadataFile = outputPath(values, "imageJson", outputPaths.imageJson, buildDir.resolve("apkimg-image.json"));
+      Path digestFile = outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest"));
+      Path imageIdFile = outputPath(values, "imageId", outputPaths.imageId, buildDir.resolve("apkimg-image.id"));
+      BuildMetadata.stageMetadata(result, metadataFile, files);
+      BuildMetadata.stageDigest(result, digestFile, files);
+      files.writeStaged(files.stage(imageIdFile), f -> Files.writeString(f, images.get(0).configDigest() + "\n",
+          StandardCharsets.US_ASCII));
+      files.commit();
+      getLog().info("apkimg: " + image.trim() + " " + result.digest());
+    } finally {
+      TemporaryFiles.delete(work);
+    }
+  }
+
+  /** The layers' tar bytes, for the metadata's {@code uncompressedSize}: read back, as the layers are small beside the base. */
+  private static long uncompressedSize(PlatformImage image) throws IOException {
+    long total = 0;
+    for (PlatformImage.Layer layer : image.layers()) {
+      try (InputStream in = new GZIPInputStream(Files.newInputStream(layer.file()), 1 << 16)) {
+        total += in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+    }
+    return total;
   }
 
   /**
-   * Runs jib. With {@code <allowInsecureRegistries>}, credentials may go to a plain-HTTP registry,
-   * as with the CLI's --allow-insecure-registry; jib reads that permission from a system
-   * property, which is set for this call only and restored after.
+   * {@code image} under another tag, spelled as the user spelled it ({@code app:1.0} becomes
+   * {@code app:latest}, not {@code registry-1.docker.io/library/app:latest}); a digest is dropped.
    */
-  private JibContainer containerize(RootfsImage base, JibContainerBuilder builder, Containerizer containerizer)
-      throws IOException {
-    synchronized (AbstractApkimgMojo.class) {
-      String key = "sendCredentialsOverHttp";
-      String previous = System.getProperty(key);
-      if (allowInsecureRegistries) {
-        System.setProperty(key, "true");
-      }
-      try {
-        return base.containerize(builder, containerizer);
-      } finally {
-        if (previous == null) {
-          System.clearProperty(key);
-        } else {
-          System.setProperty(key, previous);
-        }
-      }
+  static String withTag(String image, String tag) {
+    String name = image.trim();
+    int at = name.indexOf('@');
+    if (at >= 0) {
+      name = name.substring(0, at);
     }
+    int colon = name.lastIndexOf(':');
+    if (colon > name.lastIndexOf('/')) {
+      name = name.substring(0, colon);
+    }
+    return name + ":" + tag;
+  }
+
+  /** An output file: the property, else {@code <outputPaths>}, else the default; relative to the project. */
+  Path outputPath(ConfigValues values, String name, File configured, Path fallback) {
+    String value = values.value("apkimg.outputPaths." + name, configured == null ? null : configured.getPath());
+    return value == null ? fallback : project.getBasedir().toPath().resolve(value).normalize();
+  }
+
+  /** The base's request for one architecture ({@code null}: the profile's or the machine's). */
+  interface BaseRequest {
+    BuildRequest request(String arch);
   }
 
   /** The base's profile: the one configured, or one written from the inline packages. */
-  private BuildRequest request(Path buildDir) throws IOException, MojoFailureException {
-    String profileSetting = property("apkimg.profile", profile == null ? null : profile.getPath());
-    List<String> repos = listProperty("apkimg.repositories", repositories).stream()
+  private BaseRequest request(ConfigValues values, Path buildDir) throws IOException, MojoFailureException {
+    String profileSetting = values.value("apkimg.profile", profile == null ? null : profile.getPath());
+    List<String> repos = values.list("apkimg.repositories", repositories).stream()
         .map(this::absoluteRepository).collect(Collectors.toList());
-    List<String> keys = listProperty("apkimg.keyring", keyring).stream()
+    List<String> keys = values.list("apkimg.keyring", keyring).stream()
         .map(this::absoluteKey).collect(Collectors.toList());
-    List<String> pkgs = listProperty("apkimg.packages", packages);
-    BuildRequest.Builder request;
-    if (profileSetting != null && !profileSetting.isBlank()) {
+    List<String> pkgs = values.list("apkimg.packages", packages);
+    Path profilePath;
+    List<String> overrideRepos;
+    List<String> extraKeys;
+    if (profileSetting != null) {
       if (!pkgs.isEmpty()) {
         throw new MojoFailureException("set either <profile> or <packages>, not both");
       }
-      Path path = project.getBasedir().toPath().resolve(profileSetting).normalize();
-      if (!Files.isRegularFile(path)) {
-        throw new MojoFailureException("profile " + path + " does not exist (<profile> / -Dapkimg.profile)");
+      profilePath = project.getBasedir().toPath().resolve(profileSetting).normalize();
+      if (!Files.isRegularFile(profilePath)) {
+        throw new MojoFailureException("profile " + profilePath + " does not exist (<profile> / -Dapkimg.profile)");
       }
-      request = BuildRequest.builder(path).repositories(repos).extraKeys(keys);
+      overrideRepos = repos;
+      extraKeys = keys;
     } else if (!pkgs.isEmpty()) {
       if (repos.isEmpty()) {
         throw new MojoFailureException("<packages> needs <repositories> (and <keyring> with their signing keys)");
       }
-      Path generated = buildDir.resolve("apkimg-profile.yaml");
+      profilePath = buildDir.resolve("apkimg-profile.yaml");
       // JSON is YAML: the core reads this like any profile, and quoting is Jackson's problem.
       ObjectNode contents = JSON.createObjectNode();
       ObjectNode c = contents.putObject("contents");
       repos.forEach(c.putArray("repositories")::add);
       keys.forEach(c.putArray("keyring")::add);
       pkgs.forEach(c.putArray("packages")::add);
-      Files.writeString(generated, JSON.writeValueAsString(contents), StandardCharsets.UTF_8);
-      request = BuildRequest.builder(generated);
+      Files.writeString(profilePath, JSON.writeValueAsString(contents), StandardCharsets.UTF_8);
+      overrideRepos = List.of();
+      extraKeys = List.of();
     } else {
       throw new MojoFailureException("no base image: set <profile> (an apkimg YAML profile) or <packages> with <repositories> and <keyring>");
     }
-    String archSetting = property("apkimg.arch", arch);
-    String cache = property("apkimg.cacheDir", cacheDir == null ? null : cacheDir.getPath());
-    return request.arch(archSetting == null || archSetting.isBlank() ? null : archSetting)
-        .cacheDir(cache == null || cache.isBlank() ? null : project.getBasedir().toPath().resolve(cache))
-        .build();
+    String cache = values.value("apkimg.cacheDir", cacheDir == null ? null : cacheDir.getPath());
+    Path cachePath = cache == null ? null : project.getBasedir().toPath().resolve(cache);
+    return apkArch -> BuildRequest.builder(profilePath).repositories(overrideRepos).extraKeys(extraKeys)
+        .arch(apkArch).cacheDir(cachePath).build();
   }
 
   /**
@@ -289,8 +353,9 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     }
   }
 
-  private List<Artifact> runtimeDependencies() throws MojoFailureException {
-    List<Artifact> jars = new ArrayList<>();
+  /** The runtime dependencies in Maven's order, which is the classpath's. */
+  private List<AppLayers.Jar> runtimeDependencies() throws MojoFailureException {
+    List<AppLayers.Jar> jars = new ArrayList<>();
     for (Artifact a : project.getArtifacts()) {
       if (!a.getArtifactHandler().isAddedToClasspath()
           || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
@@ -300,26 +365,28 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
         throw new MojoFailureException("dependency " + a + " has no jar file (" + a.getFile()
             + "): package it first, e.g. mvn package apkimg:" + goal());
       }
-      jars.add(a);
+      jars.add(new AppLayers.Jar(a.getGroupId(), a.getFile().toPath(), a.isSnapshot()));
     }
     return jars;
   }
 
-  /** The configured main class, else the jar manifest's or maven-jar-plugin's Main-Class. */
-  private String mainClass() throws MojoFailureException, IOException {
-    String mainClass = property("apkimg.container.mainClass", container.mainClass);
-    if (mainClass == null || mainClass.isBlank()) {
+  /**
+   * The configured main class, else the jar manifest's or maven-jar-plugin's Main-Class; needed
+   * for the java entrypoint only ({@code null} with another entrypoint and none found).
+   */
+  private String mainClass(ContainerSettings settings) throws MojoFailureException, IOException {
+    String mainClass = settings.mainClass();
+    if (mainClass == null) {
       mainClass = manifestMainClass();
+      if (mainClass != null && !mainClass.isBlank()) {
+        ContainerSettings.checkMainClass(mainClass);
+      }
     }
-    if (mainClass == null || mainClass.isBlank()) {
+    if ((mainClass == null || mainClass.isBlank()) && settings.runsJava()) {
       throw new MojoFailureException("no main class: set <container><mainClass> (or -Dapkimg.container.mainClass), "
           + "or a Main-Class in the jar manifest (maven-jar-plugin <archive><manifest><mainClass>)");
     }
-    mainClass = mainClass.trim();
-    if (!CLASS_NAME.matcher(mainClass).matches()) {
-      throw new MojoFailureException("main class '" + mainClass + "' is not a Java class name");
-    }
-    return mainClass;
+    return mainClass == null || mainClass.isBlank() ? null : mainClass;
   }
 
   private String manifestMainClass() throws IOException {
@@ -329,7 +396,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
         if (file.getManifest() != null) {
           String main = file.getManifest().getMainAttributes().getValue("Main-Class");
           if (main != null) {
-            return main;
+            return main.trim();
           }
         }
       }
@@ -341,21 +408,10 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
       Xpp3Dom manifest = archive == null ? null : archive.getChild("manifest");
       Xpp3Dom main = manifest == null ? null : manifest.getChild("mainClass");
       if (main != null && main.getValue() != null && !main.getValue().contains("${")) {
-        return main.getValue();
+        return main.getValue().trim();
       }
     }
     return null;
-  }
-
-  private ImageFormat format() throws MojoFailureException {
-    String format = property("apkimg.container.format", container.format);
-    if (format == null || format.isBlank() || format.equalsIgnoreCase("oci")) {
-      return ImageFormat.OCI;
-    }
-    if (format.equalsIgnoreCase("docker")) {
-      return ImageFormat.Docker;
-    }
-    throw new MojoFailureException("<container><format> is " + format + ": use OCI or Docker");
   }
 
   private static ImageReference reference(String image) throws MojoFailureException {
@@ -364,34 +420,6 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     } catch (InvalidImageReferenceException e) {
       throw new MojoFailureException("'" + image + "' is not a valid image reference (<to><image>)");
     }
-  }
-
-  private static AbsoluteUnixPath absolute(String what, String path) throws MojoFailureException {
-    if (path == null || !path.startsWith("/")) {
-      throw new MojoFailureException("<container><" + what + "> must be an absolute path, was " + path);
-    }
-    return AbsoluteUnixPath.get(path);
-  }
-
-  /** Ports as jib and Dockerfiles write them: {@code 8080}, {@code 53/udp}, {@code 7000-7002/tcp}. */
-  static Set<Port> ports(List<String> specs) throws MojoFailureException {
-    Set<Port> ports = new LinkedHashSet<>();
-    Pattern pattern = Pattern.compile("(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
-    for (String spec : specs) {
-      java.util.regex.Matcher m = pattern.matcher(spec.trim().toLowerCase(Locale.ROOT));
-      if (!m.matches()) {
-        throw new MojoFailureException("port '" + spec + "' is not PORT, PORT/udp or FROM-TO[/tcp|udp]");
-      }
-      int from = Integer.parseInt(m.group(1));
-      int until = m.group(2) == null ? from : Integer.parseInt(m.group(2));
-      if (from < 1 || until > 65535 || until < from) {
-        throw new MojoFailureException("port '" + spec + "' is out of range 1-65535");
-      }
-      for (int p = from; p <= until; p++) {
-        ports.add("udp".equals(m.group(3)) ? Port.udp(p) : Port.tcp(p));
-      }
-    }
-    return ports;
   }
 
   private String absoluteRepository(String spec) {
@@ -413,11 +441,8 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     return k.contains("://") ? k : project.getBasedir().toPath().resolve(k).normalize().toString();
   }
 
-  /**
-   * A {@code -D} or project property wins over the nested configuration, as in jib: nested
-   * objects cannot carry Maven's {@code property=} binding themselves.
-   */
-  String property(String name, String configured) {
+  /** A {@code -D}, system or project property, or {@code null}. */
+  String property(String name) {
     String value = session.getUserProperties().getProperty(name);
     if (value == null) {
       value = session.getSystemProperties().getProperty(name);
@@ -425,82 +450,6 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     if (value == null) {
       value = project.getProperties().getProperty(name);
     }
-    return value != null ? value : configured;
-  }
-
-  /** A list property is comma-separated. */
-  List<String> listProperty(String name, List<String> configured) {
-    String value = property(name, null);
-    if (value == null) {
-      return configured == null ? List.of() : configured.stream().filter(s -> s != null && !s.isBlank())
-          .map(String::trim).collect(Collectors.toList());
-    }
-    return Stream.of(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toList());
-  }
-
-  /** A map property is {@code KEY=VALUE,KEY=VALUE}. */
-  Map<String, String> mapProperty(String name, Map<String, String> configured) throws MojoFailureException {
-    String value = property(name, null);
-    if (value == null) {
-      Map<String, String> map = new LinkedHashMap<>();
-      if (configured != null) {
-        configured.forEach((k, v) -> map.put(k, v == null ? "" : v));
-      }
-      return map;
-    }
-    Map<String, String> map = new LinkedHashMap<>();
-    for (String pair : value.split(",")) {
-      int eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new MojoFailureException("-D" + name + ": '" + pair + "' is not KEY=VALUE");
-      }
-      map.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
-    }
-    return map;
-  }
-
-  private void log(LogEvent event) {
-    switch (event.getLevel()) {
-      case ERROR -> getLog().error(event.getMessage());
-      case WARN -> getLog().warn(event.getMessage());
-      case LIFECYCLE -> getLog().info(event.getMessage());
-      default -> getLog().debug(event.getMessage());
-    }
-  }
-
-  private void writeMetadata(Path buildDir, JibContainer result, ImageReference reference, ImageFormat format,
-      RootfsBuild rootfs, List<AppLayers.Layer> layers, String mainClass) throws IOException {
-    Files.writeString(buildDir.resolve("apkimg-image.digest"), result.getDigest().toString(), StandardCharsets.UTF_8);
-    ObjectNode json = JSON.createObjectNode();
-    json.put("image", reference.toString());
-    json.put("imageDigest", result.getDigest().toString());
-    json.put("imageId", result.getImageId().toString());
-    ArrayNode tags = json.putArray("tags");
-    new java.util.TreeSet<>(result.getTags()).forEach(tags::add);
-    json.put("imagePushed", result.isImagePushed());
-    json.put("format", format.name());
-    json.put("arch", rootfs.arch());
-    json.put("mainClass", mainClass);
-    ArrayNode layerArray = json.putArray("layers");
-    layerArray.addObject().put("name", "apk root filesystem").put("digest", rootfs.layer().digest())
-        .put("diffId", rootfs.layer().diffId()).put("size", rootfs.layer().size());
-    for (AppLayers.Layer layer : layers) {
-      layerArray.addObject().put("name", layer.name()).put("files", layer.files());
-    }
-    ArrayNode installed = json.putArray("packages");
-    for (BuildResult.InstalledPackage p : rootfs.packages()) {
-      installed.addObject().put("name", p.name()).put("version", p.version()).put("arch", p.arch());
-    }
-    describe(json);
-    Files.writeString(buildDir.resolve("apkimg-image.json"), JSON.writeValueAsString(json) + "\n",
-        StandardCharsets.UTF_8);
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // A leftover work folder under target/ is not worth failing a finished build for.
-    }
+    return value;
   }
 }
