@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.build.BuildListener;
+import dev.apkimg.build.BuildRequest;
+import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.testing.LoopbackHttpServer;
 import dev.apkimg.testing.Prerequisites;
 import java.io.IOException;
@@ -48,7 +51,10 @@ class MavenPluginIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String VERSION = System.getProperty("apkimg.it.version", "0.1.0-SNAPSHOT");
   private static final List<String> ENTRYPOINT = List.of(
-      "java", "-Xmx64m", "-Dapp.mode=it", "-cp", "/app/resources:/app/classes:/app/libs/*", "it.app.Main");
+      "java", "-Xmx64m", "-Dapp.mode=it", "-cp",
+      // Maven's dependency order (picocli, then apkimg-core, as the pom lists them), not libs/*.
+      "/app/resources:/app/classes:/app/libs/picocli-4.7.7.jar:/app/libs/apkimg-core-" + VERSION + ".jar",
+      "it.app.Main");
 
   private Path mvn;
   private Path work;
@@ -105,29 +111,70 @@ class MavenPluginIT {
     Path tar = work.resolve("app/target/apkimg.tar");
 
     List<List<String>> layers = layerContents(tar);
-    assertThat(layers).hasSize(5);
+    assertThat(layers).hasSize(7);
     assertThat(layers.get(0)).contains("bin/busybox", "lib/apk/db/installed", "etc/passwd");
     assertThat(files(layers.get(1))).containsExactly("app/libs/picocli-4.7.7.jar");
     assertThat(files(layers.get(2))).containsExactly("app/libs/apkimg-core-" + VERSION + ".jar");
     assertThat(files(layers.get(3))).containsExactly("app/resources/app.properties");
     assertThat(files(layers.get(4))).containsExactly("app/classes/it/app/Main.class");
+    assertThat(files(layers.get(5))).containsExactly("app/jib-classpath-file", "app/jib-main-class-file");
+    assertThat(files(layers.get(6))).containsExactly("opt/tools/notes.txt", "opt/tools/run.sh");
+    assertThat(modes(tar, 6)).containsEntry("opt/tools/run.sh", 0755).containsEntry("opt/tools/notes.txt", 0644);
 
     JsonNode config = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + tar));
     assertThat(strings(config.path("config").path("Entrypoint"))).isEqualTo(ENTRYPOINT);
     assertThat(strings(config.path("config").path("Cmd"))).containsExactly("hello");
     assertThat(strings(config.path("config").path("Env"))).contains("APP_ENV=it");
     assertThat(config.path("config").path("ExposedPorts").has("8080/tcp")).isTrue();
+    assertThat(config.path("created").asText()).isEqualTo("2024-02-03T04:05:06Z");
+    assertThat(config.path("config").path("Volumes").has("/tmp/app")).isTrue();
 
+    // The CLI's --metadata-file schema: digest, tag, images[] with packages.
     JsonNode metadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
-    String digest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
-    assertThat(digest).isEqualTo(metadata.path("imageDigest").asText()).isEqualTo(indexDigest(tar));
-    assertThat(metadata.path("packages").findValuesAsText("name")).contains("busybox", "musl");
-    firstLayers = metadata.path("layers").findValuesAsText("digest");
-    assertThat(firstLayers).hasSize(5).doesNotContainNull();
+    String digest = Files.readString(work.resolve("app/target/apkimg-image.digest")).trim();
+    assertThat(digest).isEqualTo(metadata.path("digest").asText()).isEqualTo(indexDigest(tar));
+    assertThat(metadata.path("tag").asText()).isEqualTo("app:1.0");
+    assertThat(metadata.path("archive").asText()).isEqualTo(tar.toString());
+    assertThat(metadata.path("images").path(0).path("packages").findValuesAsText("name")).contains("busybox", "musl");
+    assertThat(Files.readString(work.resolve("app/target/apkimg-image.id")).trim())
+        .isEqualTo(metadata.path("images").path(0).path("configDigest").asText());
+    firstLayers = layerDigests(tar);
+    assertThat(firstLayers).hasSize(7).doesNotContainNull();
   }
 
   @Test
   @Order(2)
+  void theProfilesStopSignalAnnotationsLabelsAndVcsUrlReachThePluginImageAsTheClis() throws Exception {
+    Path tar = work.resolve("app/target/apkimg.tar");
+    Prerequisites.require(Files.isRegularFile(tar), "the first build");
+    JsonNode config = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + tar)).path("config");
+    JsonNode annotations = JSON.readTree(skopeo("inspect", "--raw", "oci-archive:" + tar)).path("annotations");
+    assertThat(config.path("StopSignal").asText()).isEqualTo("SIGQUIT");
+    assertThat(config.path("Labels").path("org.example.base").asText()).isEqualTo("apk");
+    assertThat(config.path("Labels").path("team").asText()).isEqualTo("apkimg");
+    assertThat(config.path("Volumes").has("/data")).isTrue();
+    assertThat(annotations.path("org.example.owner").asText()).isEqualTo("apkimg-it");
+    assertThat(annotations.path("org.opencontainers.image.source").asText()).isEqualTo("https://github.com/example/app");
+    assertThat(annotations.path("org.opencontainers.image.revision").asText()).isEqualTo("0123abc");
+
+    // The CLI's image of the same profile says the same.
+    Path cliTar = work.resolve("cli.tar");
+    new ImageBuilder().build(BuildRequest.builder(work.resolve("app/base.yaml"), cliTar)
+        .repositories(List.of(mirror.url() + "v3.20/main"))
+        .extraKeys(List.of(fixtures.resolve("keys/apkimg-test.rsa.pub").toString()))
+        .cacheDir(work.resolve("apk-cache")).build(), BuildListener.SILENT);
+    JsonNode cliConfig = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + cliTar)).path("config");
+    JsonNode cliAnnotations = JSON.readTree(skopeo("inspect", "--raw", "oci-archive:" + cliTar)).path("annotations");
+    assertThat(config.path("StopSignal")).isEqualTo(cliConfig.path("StopSignal"));
+    assertThat(config.path("Labels").path("org.example.base")).isEqualTo(cliConfig.path("Labels").path("org.example.base"));
+    assertThat(config.path("Volumes").path("/data")).isEqualTo(cliConfig.path("Volumes").path("/data"));
+    for (String key : List.of("org.example.owner", "org.opencontainers.image.source", "org.opencontainers.image.revision")) {
+      assertThat(annotations.path(key)).as(key).isEqualTo(cliAnnotations.path(key));
+    }
+  }
+
+  @Test
+  @Order(3)
   void theApkBaseRunsInAChroot() throws Exception {
     Prerequisites.requireRoot();
     Path tar = work.resolve("app/target/apkimg.tar");
@@ -148,7 +195,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aRebuildIsIdenticalAndASourceChangeChangesOnlyTheClassesLayer() throws Exception {
     Prerequisites.require(firstLayers != null, "the first build");
     String firstDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
@@ -160,15 +207,15 @@ class MavenPluginIT {
     Files.writeString(main, Files.readString(main).replace("hello from apkimg", "hello again from apkimg"));
     Run changed = mvn("app", "package", "apkimg:buildTar");
     assertThat(changed.exit()).as(changed.output()).isZero();
-    List<String> layers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
-        .path("layers").findValuesAsText("digest");
+    List<String> layers = layerDigests(work.resolve("app/target/apkimg.tar"));
     assertThat(layers.subList(0, 4)).isEqualTo(firstLayers.subList(0, 4));
     assertThat(layers.get(4)).isNotEqualTo(firstLayers.get(4));
+    assertThat(layers.subList(5, 7)).isEqualTo(firstLayers.subList(5, 7));
     assertThat(Files.readString(work.resolve("app/target/apkimg-image.digest"))).isNotEqualTo(firstDigest);
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void buildPushesTheSameLayersToARegistry() throws Exception {
     Path registryCommand = Prerequisites.requireCommand("docker-registry");
     Path htpasswd = Prerequisites.requireCommand("htpasswd");
@@ -198,9 +245,9 @@ class MavenPluginIT {
         .doesNotContain(password);
     String creds = user + ":" + password;
 
-    JsonNode tarMetadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
-    assertThat(tarMetadata.path("imagePushed").asBoolean()).isTrue();
-    String pushedDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
+    JsonNode pushMetadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
+    assertThat(strings(pushMetadata.path("pushed"))).containsExactly(image + ":1.0", image + ":latest");
+    String pushedDigest = Files.readString(work.resolve("app/target/apkimg-image.digest")).trim();
     for (String tag : List.of("1.0", "latest")) {
       JsonNode inspect = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds,
           "docker://" + image + ":" + tag));
@@ -213,15 +260,14 @@ class MavenPluginIT {
     // Same sources as the last buildTar: the registry has the very same layers.
     Run tarAgain = mvn("app", "apkimg:buildTar");
     assertThat(tarAgain.exit()).as(tarAgain.output()).isZero();
-    List<String> tarLayers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
-        .path("layers").findValuesAsText("digest");
+    List<String> tarLayers = layerDigests(work.resolve("app/target/apkimg.tar"));
     JsonNode manifest = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--raw",
         "docker://" + image + ":1.0"));
     assertThat(manifest.path("layers").findValuesAsText("digest")).isEqualTo(tarLayers);
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void misconfigurationFailsWithOneClearMessage() throws Exception {
     assertFailsWith(mvn("no-main", "package", "apkimg:buildTar"),
         "no main class: set <container><mainClass> (or -Dapkimg.container.mainClass)");
@@ -359,6 +405,29 @@ class MavenPluginIT {
       }
     }
     return layers;
+  }
+
+  private static List<String> layerDigests(Path tar) throws IOException {
+    try (TarFile oci = new TarFile(tar)) {
+      return manifest(oci).path("layers").findValuesAsText("digest");
+    }
+  }
+
+  /** Mode of each file of one layer of the OCI tar. */
+  private static java.util.Map<String, Integer> modes(Path tar, int layerIndex) throws IOException {
+    java.util.Map<String, Integer> modes = new java.util.TreeMap<>();
+    try (TarFile oci = new TarFile(tar)) {
+      JsonNode layer = manifest(oci).path("layers").path(layerIndex);
+      try (InputStream blob = oci.getInputStream(entry(oci, blob(layer.path("digest").asText())));
+          TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(blob))) {
+        for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+          if (e.isFile()) {
+            modes.put(e.getName().replaceFirst("^\\./", "").replaceFirst("^/", ""), e.getMode() & 07777);
+          }
+        }
+      }
+    }
+    return modes;
   }
 
   private static List<String> files(List<String> entries) {
