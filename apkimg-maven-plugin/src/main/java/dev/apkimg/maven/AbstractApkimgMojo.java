@@ -148,9 +148,9 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     try {
       run();
     } catch (ApkimgException e) {
-      throw new MojoFailureException(MavenMessages.render(e.getMessage()), e);
+      throw new MojoFailureException(MavenMessages.render(e.getMessage()), MavenMessages.rendered(e));
     } catch (IOException e) {
-      throw new MojoExecutionException(MavenMessages.render(e.getMessage()), e);
+      throw new MojoExecutionException(MavenMessages.render(e.getMessage()), MavenMessages.rendered(e));
     }
   }
 
@@ -247,7 +247,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     }
   }
 
-  /** The layers' tar bytes, for the metadata's {@code uncompressedSize}: read back, as the layers are small beside the base. */
+  /** The layers' tar bytes, for the metadata's {@code uncompressedSize}: read back (jib compressed the app's layers). */
   private static long uncompressedSize(PlatformImage image) throws IOException {
     long total = 0;
     for (PlatformImage.Layer layer : image.layers()) {

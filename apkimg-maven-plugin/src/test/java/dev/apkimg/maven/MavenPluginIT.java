@@ -8,6 +8,9 @@ import dev.apkimg.build.BuildListener;
 import dev.apkimg.build.BuildRequest;
 import dev.apkimg.build.ImageBuilder;
 import dev.apkimg.testing.LoopbackHttpServer;
+import dev.apkimg.testing.TestKeys;
+import dev.apkimg.testing.TestPackage;
+import dev.apkimg.testing.TestRepository;
 import dev.apkimg.testing.Prerequisites;
 import java.io.IOException;
 import java.io.InputStream;
@@ -264,6 +267,17 @@ class MavenPluginIT {
     JsonNode manifest = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--raw",
         "docker://" + image + ":1.0"));
     assertThat(manifest.path("layers").findValuesAsText("digest")).isEqualTo(tarLayers);
+
+    // A registry on plain HTTP without <allowInsecureRegistries>: the message names the parameter, not a CLI flag.
+    settings = withServer(plainSettings, registryHost, user, password);
+    Run plain;
+    try {
+      plain = mvn("app", "apkimg:build", "-Dapkimg.to.image=" + image + ":2.0");
+    } finally {
+      settings = plainSettings;
+    }
+    assertFailsWith(plain, "<allowInsecureRegistries>");
+    assertThat(plain.output()).doesNotContain("--allow-insecure-registry");
   }
 
   @Test
@@ -280,6 +294,53 @@ class MavenPluginIT {
     assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.repositories=http://127.0.0.1:" + closed + "/v3.20/main"),
         "is the mirror reachable?");
     assertFailsWith(mvn("app", "-o", "apkimg:buildTar"), "Maven is offline (-o) but the base image needs repository http://");
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.container.creationTime=yesterday"),
+        "<container><creationTime> is 'yesterday': use EPOCH, USE_CURRENT_TIMESTAMP or an ISO-8601 time");
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.extraDirectories.permissions=/opt/tools/run.sh=rwx"),
+        "mode 'rwx' of /opt/tools/run.sh is not three octal digits");
+  }
+
+  @Test
+  @Order(7)
+  void archsGiveOneImageIndexWithTheAppOnEveryPlatform() throws Exception {
+    TestRepository repo = new TestRepository(TestKeys.primary());
+    for (String arch : List.of("x86_64", "armv7")) {
+      repo.add(TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L)
+          .dir("usr").dir("usr/bin").file("usr/bin/hello", ("hello on " + arch + "\n").getBytes(StandardCharsets.UTF_8), 0755)
+          .build());
+    }
+    repo.write(work.resolve("multi-mirror/main"));
+    Path key = TestKeys.primary().writePublicKey(work.resolve("multi-keys"));
+    Path profile = work.resolve("app/multi.yaml");
+    Files.writeString(profile, "contents:\n  packages: [hello]\nstop-signal: SIGQUIT\n");
+    Run run = mvn("app", "apkimg:buildTar", "-Dapkimg.profile=multi.yaml", "-Dapkimg.archs=x86_64,armv7",
+        "-Dapkimg.repositories=" + work.resolve("multi-mirror/main"), "-Dapkimg.keyring=" + key,
+        "-Dapkimg.outputPaths.tar=target/multi.tar", "-Dapkimg.outputPaths.imageJson=target/multi.json");
+    assertThat(run.exit()).as(run.output()).isZero();
+
+    Path tar = work.resolve("app/target/multi.tar");
+    JsonNode index;
+    List<JsonNode> manifests = new ArrayList<>();
+    try (TarFile oci = new TarFile(tar)) {
+      index = readJson(oci, blob(readJson(oci, "index.json").path("manifests").path(0).path("digest").asText()));
+      for (JsonNode m : index.path("manifests")) {
+        manifests.add(readJson(oci, blob(m.path("digest").asText())));
+      }
+    }
+    assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(index.path("manifests").findValuesAsText("architecture")).containsExactly("amd64", "arm");
+    assertThat(index.path("manifests").path(1).path("platform").path("variant").asText()).isEqualTo("v7");
+    assertThat(index.path("annotations").path("org.opencontainers.image.created").isMissingNode()).isFalse();
+    // The application's layers are the same bytes on both platforms; only the base differs.
+    List<String> amd64 = manifests.get(0).path("layers").findValuesAsText("digest");
+    List<String> arm = manifests.get(1).path("layers").findValuesAsText("digest");
+    assertThat(amd64).hasSize(7);
+    assertThat(arm.subList(1, 7)).isEqualTo(amd64.subList(1, 7));
+    assertThat(arm.get(0)).isNotEqualTo(amd64.get(0));
+
+    JsonNode metadata = JSON.readTree(work.resolve("app/target/multi.json").toFile());
+    assertThat(metadata.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(metadata.path("images").findValuesAsText("platform")).containsExactly("linux/amd64", "linux/arm/v7");
   }
 
   private void assertFailsWith(Run run, String message) {
