@@ -14,10 +14,10 @@ import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import com.google.cloud.tools.jib.api.buildplan.Port;
 import dev.apkimg.ApkimgException;
-import dev.apkimg.build.BuildRequest;
-import dev.apkimg.build.BuildResult;
-import dev.apkimg.build.ImageBuilder;
-import dev.apkimg.build.RootfsBuild;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
 import dev.apkimg.image.RootfsImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
@@ -50,7 +50,7 @@ import org.apache.maven.project.MavenProject;
 import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
- * What the three goals share: the apk base from the core ({@link ImageBuilder#buildRootfs}), the
+ * What the three goals share: the apk base from the core ({@link Apkimg#buildBase}), the
  * application layers and java entrypoint on top with jib, and the metadata files. The goals
  * differ only in where the image goes ({@link #containerizer}).
  */
@@ -160,7 +160,8 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     checkOffline(request);
     Path work = Files.createTempDirectory(buildDir, "apkimg-work-");
     try {
-      RootfsBuild rootfs = new ImageBuilder().buildRootfs(request, new MavenBuildListener(getLog()), work.resolve("rootfs"));
+      BaseImage.Platform rootfs = Apkimg.create().buildBase(request, work.resolve("rootfs"), new MavenBuildListener(getLog()))
+          .platforms().get(0);
       RootfsImage base = RootfsImage.create(rootfs.layer(), rootfs.config(), work.resolve("image"));
       JibContainerBuilder builder = base.containerBuilder().setFormat(format);
 
@@ -272,11 +273,11 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
    * serves them, and a package missing from it fails the build).
    */
   private void checkOffline(BuildRequest request) throws MojoFailureException {
-    if (!session.isOffline() || Files.isRegularFile(ImageBuilder.defaultLockfile(request.profile()))) {
+    if (!session.isOffline() || Files.isRegularFile(BuildRequest.defaultLockfile(request.profileFile()))) {
       return;
     }
-    Path profileDir = request.profile().toAbsolutePath().getParent();
-    ImageProfile loaded = ProfileLoader.load(request.profile());
+    Path profileDir = request.baseDir();
+    ImageProfile loaded = ProfileLoader.load(request.profileFile());
     List<Repository> repos = request.repositories().isEmpty()
         ? loaded.contents().repositories().stream().map(r -> Repository.parse(r, profileDir)).collect(Collectors.toList())
         : request.repositories().stream().map(r -> Repository.parse(r, null)).collect(Collectors.toList());
@@ -469,7 +470,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   }
 
   private void writeMetadata(Path buildDir, JibContainer result, ImageReference reference, ImageFormat format,
-      RootfsBuild rootfs, List<AppLayers.Layer> layers, String mainClass) throws IOException {
+      BaseImage.Platform rootfs, List<AppLayers.Layer> layers, String mainClass) throws IOException {
     Files.writeString(buildDir.resolve("apkimg-image.digest"), result.getDigest().toString(), StandardCharsets.UTF_8);
     ObjectNode json = JSON.createObjectNode();
     json.put("image", reference.toString());
