@@ -246,7 +246,7 @@ public final class PackageFetcher {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
       } catch (RepositoryException e) {
         throw new ApkimgException(e.getMessage()
-            + (e.isNotFound() ? " (" + notFoundHint.apply(p) + ")" : ""), e);
+            + (e.isNotFound() ? " (" + notFoundHint.apply(p) + ")" : ""), e.hint(), e);
       } catch (IOException e) {
         throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is invalid: " + e.getMessage(), e);
       }

@@ -35,7 +35,6 @@ import java.security.DigestException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -56,62 +55,64 @@ public final class ImagePublisher {
 
   private ImagePublisher() {}
 
+  /** What publishing reports, as it happens. */
+  public interface Progress {
+    void pushed(String reference, String digest);
+
+    void loaded(String tag, String platform);
+
+    /** The archive is staged in the caller's files (it is in place once they are committed). */
+    void wrote(Path archive, String tag, String digest);
+  }
+
   /**
-   * Publishes {@code images} (one per platform) to every output in {@code outputs}.
+   * Publishes {@code images} (one per platform) to every output in {@code outputs}. The archive
+   * is staged in {@code files} and left there: the caller commits it together with its other
+   * outputs (metadata, digest) once everything is published, all or nothing.
    *
-   * @param progress one line per step, for the user
+   * @param tag the image name recorded in archives and in the daemon, exactly as given
+   * @param indexAnnotations annotations of the image index (several platforms)
    */
-  public static PublishResult publish(
-      List<PlatformImage> images, ImageOutputs outputs, Consumer<String> progress) {
+  public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
+      ImageOutputs outputs, OutputFiles files, Progress progress) {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("no image to publish");
     }
-    byte[] index = images.size() > 1 ? index(images, outputs.indexAnnotations()) : null;
+    byte[] index = images.size() > 1 ? index(images, indexAnnotations) : null;
     String digest = index != null ? PlatformImage.digest(index) : images.get(0).manifestDigest();
     String mediaType = index != null ? OCI_INDEX : PlatformImage.OCI_MANIFEST;
 
     List<String> pushed = new ArrayList<>();
-    // The archive is staged first and moved into place only when every push and the daemon
-    // load succeeded: a failed publish leaves no archive (all or nothing).
-    OutputFiles own = outputs.files() == null ? new OutputFiles() : null;
-    OutputFiles files = own != null ? own : outputs.files();
     try {
       if (outputs.archive() != null) {
         Path target = outputs.archive().toAbsolutePath();
         Path staged = files.stage(target);
         if (outputs.format() == ImageOutputs.Format.DOCKER) {
           PlatformImage image = single(images, "a Docker archive");
-          files.writeStaged(staged, file -> writeDockerArchive(image, outputs.tag(), file));
+          files.writeStaged(staged, file -> writeDockerArchive(image, tag, file));
         } else {
-          files.writeStaged(staged, file -> writeOciArchive(images, index, outputs.tag(), file));
+          files.writeStaged(staged, file -> writeOciArchive(images, index, tag, file));
         }
       }
       for (String reference : outputs.push()) {
         push(images, index, reference, outputs);
         pushed.add(reference);
-        progress.accept("pushed " + reference + " (" + digest + ")");
+        progress.pushed(reference, digest);
       }
       boolean loaded = false;
       if (outputs.daemon()) {
         PlatformImage image = forDaemon(images);
-        loadIntoDaemon(image, outputs.tag());
+        loadIntoDaemon(image, tag);
         loaded = true;
-        progress.accept("loaded " + outputs.tag() + " (" + image.platform() + ") into the Docker daemon");
-      }
-      if (own != null) {
-        own.commit();
+        progress.loaded(tag, image.platform());
       }
       if (outputs.archive() != null) {
-        progress.accept("wrote " + outputs.archive().toAbsolutePath() + " (" + outputs.tag() + ", " + digest + ")");
+        progress.wrote(outputs.archive().toAbsolutePath(), tag, digest);
       }
-      return new PublishResult(digest, mediaType, images, outputs.tag(), outputs.archive() == null
+      return new PublishResult(digest, mediaType, images, tag, outputs.archive() == null
           ? null : outputs.archive().toAbsolutePath(), pushed, loaded);
     } catch (IOException e) {
       throw new ApkimgException(e.getMessage(), e);
-    } finally {
-      if (own != null) {
-        own.close();
-      }
     }
   }
 
@@ -154,7 +155,7 @@ public final class ImagePublisher {
     if (images.size() != 1) {
       throw new ApkimgException(what + " holds one platform, this image has " + images.size()
           + " (" + images.stream().map(PlatformImage::platform).toList()
-          + "): choose one with --arch, or use the OCI format");
+          + "): build one architecture, or use the OCI format", dev.apkimg.Hint.ONE_ARCH);
     }
     return images.get(0);
   }
@@ -317,7 +318,8 @@ public final class ImagePublisher {
         throw e;
       }
       throw new ApkimgException("cannot push to " + reference + ": " + oneLine(e)
-          + (insecure ? "" : " (a registry on plain HTTP needs --allow-insecure-registry)"), e);
+          + (insecure ? "" : "; a registry on plain HTTP must be allowed explicitly"),
+          insecure ? null : dev.apkimg.Hint.ALLOW_INSECURE_REGISTRY, e);
     }
   }
 
@@ -379,7 +381,8 @@ public final class ImagePublisher {
     } catch (IOException e) {
       String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
       throw new ApkimgException("cannot push to " + reference + ": no trusted TLS connection to " + registry + " ("
-          + reason + "); a registry on plain HTTP or with an untrusted certificate needs --allow-insecure-registry");
+          + reason + "); a registry on plain HTTP or with an untrusted certificate must be allowed explicitly",
+          dev.apkimg.Hint.ALLOW_INSECURE_REGISTRY);
     }
   }
 
@@ -422,12 +425,8 @@ public final class ImagePublisher {
     if (images.size() == 1) {
       return images.get(0);
     }
-    String host = switch (System.getProperty("os.arch").toLowerCase(Locale.ROOT)) {
-      case "amd64", "x86_64" -> "amd64";
-      case "aarch64", "arm64" -> "arm64";
-      default -> System.getProperty("os.arch");
-    };
-    return images.stream().filter(i -> i.config().architecture().equals(host)).findFirst()
+    String host = dev.apkimg.Arch.host().map(dev.apkimg.Arch::platform).orElse("");
+    return images.stream().filter(i -> i.platform().equals(host)).findFirst()
         .orElseGet(() -> single(images, "the Docker daemon"));
   }
 

@@ -52,8 +52,7 @@ public final class ProfileLoader {
   private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files");
 
   /** apk architecture names apkimg knows. */
-  public static final List<String> ARCHS = List.of(
-      "x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64");
+  public static final List<String> ARCHS = dev.apkimg.Arch.NAMES;
 
   private static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -311,7 +310,7 @@ public final class ProfileLoader {
     }
     throw new ProfileException(where(o, "source") + "files[" + o.index + "].source: '" + AccountFiles.printable(f.source())
         + "' is outside " + dir + ", the folder of the profile that names it" + (real.equals(src) ? "" : " (it resolves to "
-        + real + ")") + ": copy it there, or allow its folder explicitly (apkimg --files-root DIR)");
+        + real + ")") + ": copy it there, or allow its folder explicitly", dev.apkimg.Hint.FILES_ROOT);
   }
 
   /** Includer over included: maps merged, lists appended, scalars replaced. */

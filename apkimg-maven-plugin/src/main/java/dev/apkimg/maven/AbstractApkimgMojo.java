@@ -1,23 +1,18 @@
 package dev.apkimg.maven;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.OutputFiles;
 import dev.apkimg.TemporaryFiles;
-import dev.apkimg.build.BuildMetadata;
-import dev.apkimg.build.BuildRequest;
-import dev.apkimg.build.BuildResult;
-import dev.apkimg.build.ImageBuilder;
-import dev.apkimg.build.RootfsBuild;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.Outputs;
 import dev.apkimg.image.ImageConfig;
-import dev.apkimg.image.ImageOutputs;
-import dev.apkimg.image.ImagePublisher;
 import dev.apkimg.image.PlatformImage;
-import dev.apkimg.image.PublishResult;
 import dev.apkimg.image.RootfsImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
@@ -29,11 +24,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
@@ -48,15 +46,12 @@ import org.apache.maven.project.MavenProject;
 import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
- * What the three goals share: the apk base from the core ({@link ImageBuilder#buildRootfs}), one
- * per architecture; the application layers and java entrypoint on top; the image assembled by
- * {@link PlatformImage} and published by {@link ImagePublisher}, as the CLI's; and the output
- * files in the CLI's metadata schema. The goals differ only in where the image goes ({@link
- * #outputs}).
+ * What the three goals share: the apk base from the core ({@link Apkimg#buildBase}), one per
+ * architecture; the application layers and java entrypoint on top; each image assembled by
+ * {@link PlatformImage} and published by {@link Apkimg#publish}, the CLI's path, with the CLI's
+ * metadata schema. The goals differ only in where the image goes ({@link #targets}).
  */
 public abstract class AbstractApkimgMojo extends AbstractMojo {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
 
@@ -114,26 +109,29 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.skip", defaultValue = "false")
   boolean skip;
 
+  /** Also trust unsigned indexes, or indexes signed with a key not in the keyring (with a warning). */
+  @Parameter(property = "apkimg.allowUntrusted", defaultValue = "false")
+  boolean allowUntrusted;
+
+  /** One publication of the image: the name it is recorded under, and where it goes. */
+  record Target(String tag, Outputs.Builder outputs) {}
+
   /**
-   * Where the image goes: one or more outputs, each started from {@code outputs.get()} (the
-   * shared settings: insecure registries, index annotations, the staged files).
+   * Where the image goes: one or more targets, the first of which also writes the metadata and
+   * digest files. Each {@link Outputs.Builder} comes from {@code outputs.get()}, with the settings
+   * every output shares (the insecure-registry permission).
    *
-   * @param image the image name as given; {@code reference} the same, parsed
+   * @param image the image name as given
    * @param tags the additional tags
    */
-  abstract List<ImageOutputs> outputs(String image, ImageReference reference, List<String> tags,
-      OutputsStart outputs, ConfigValues values) throws MojoFailureException;
+  abstract List<Target> targets(String image, List<String> tags, Supplier<Outputs.Builder> outputs,
+      ConfigValues values) throws MojoFailureException;
 
   /** The goal's name, for messages. */
   abstract String goal();
 
   /** The image name when {@code <to><image>} is not set; null: it is required. */
   abstract String defaultImage();
-
-  /** A fresh {@link ImageOutputs.Builder} for a tag, with the settings every output shares. */
-  interface OutputsStart {
-    ImageOutputs.Builder get(String tag);
-  }
 
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
@@ -148,9 +146,10 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     try {
       run();
     } catch (ApkimgException e) {
-      throw new MojoFailureException(MavenMessages.render(e.getMessage()), MavenMessages.rendered(e));
+      Throwable rendered = MavenMessages.rendered(e);
+      throw new MojoFailureException(rendered.getMessage(), rendered);
     } catch (IOException e) {
-      throw new MojoExecutionException(MavenMessages.render(e.getMessage()), MavenMessages.rendered(e));
+      throw new MojoExecutionException(e.getMessage(), e);
     }
   }
 
@@ -171,21 +170,22 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
         throw new MojoFailureException("no target image: set <to><image> (or -Dapkimg.to.image), e.g. registry.example.com/app:1.0");
       }
     }
-    ImageReference reference = reference(image);
+    reference(image);
+    image = image.trim();
     List<String> tags = List.copyOf(new LinkedHashSet<>(values.list("apkimg.to.tags", new ArrayList<>(to.tags))));
     ExtraDirectories extra = ExtraDirectories.read(extraDirectories, values, project.getBasedir().toPath());
 
     Files.createDirectories(buildDir);
-    BaseRequest base = request(values, buildDir);
-    checkOffline(base.request(null));
+    BaseRequest base = request(values, image);
+    checkOffline(base.builder(null).build());
     List<String> wantedArchs = values.list("apkimg.archs", archs);
-    if (wantedArchs.isEmpty()) {
-      wantedArchs = java.util.Collections.singletonList(values.value("apkimg.arch", arch));
-    }
-    ImageProfile loaded = ProfileLoader.load(base.request(null).profile());
+    List<Target> targets = targets(image, tags, () -> Outputs.builder()
+        .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries)), values);
 
+    Apkimg apkimg = Apkimg.create();
+    MavenBuildListener listener = new MavenBuildListener(getLog());
     Path work = TemporaryFiles.register(Files.createTempDirectory(buildDir, "apkimg-work-"));
-    try (OutputFiles files = new OutputFiles()) {
+    try {
       AppLayers.App app = AppLayers.of(runtimeDependencies(), classesDir, settings.appRoot(),
           settings.filesModificationTime(), settings.extraClasspath(), mainClass, work.resolve("app"));
       List<AppLayers.Layer> layers = new ArrayList<>(app.layers());
@@ -194,57 +194,81 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
         layers.add(extraLayer);
       }
 
-      List<PlatformImage> images = new ArrayList<>();
-      List<BuildResult.ArchImage> archImages = new ArrayList<>();
-      Map<String, String> annotations = null;
-      for (String apkArch : wantedArchs) {
-        Path archWork = work.resolve("arch-" + images.size());
-        RootfsBuild rootfs = new ImageBuilder().buildRootfs(base.request(apkArch), new MavenBuildListener(getLog()),
-            archWork.resolve("rootfs"));
-        ImageConfig config = settings.imageConfig(rootfs.config(), mainClass, app.classpath());
-        if (annotations == null) {
-          annotations = ImageBuilder.imageAnnotations(loaded, config.created());
+      // <archs> names the architectures; else <arch>, else the profile's, as the CLI builds them.
+      List<BaseImage> bases = new ArrayList<>();
+      if (wantedArchs.isEmpty()) {
+        bases.add(apkimg.buildBase(base.builder(values.value("apkimg.arch", arch)).build(),
+            work.resolve("base"), listener));
+      } else {
+        for (String apkArch : new LinkedHashSet<>(wantedArchs)) {
+          bases.add(apkimg.buildBase(base.builder(apkArch).build(), work.resolve("base-" + bases.size()), listener));
         }
-        RootfsImage rootfsImage = RootfsImage.create(rootfs.layer(), config, archWork.resolve("image"));
+      }
+      List<BaseImage.Platform> platforms = new ArrayList<>();
+      List<ImageConfig> configs = new ArrayList<>();
+      for (BaseImage b : bases) {
+        for (BaseImage.Platform platform : b.platforms()) {
+          platforms.add(platform);
+          configs.add(settings.imageConfig(platform.config(), mainClass, app.classpath()));
+        }
+      }
+      Map<String, String> annotations = annotations(bases, configs);
+
+      List<PlatformImage> images = new ArrayList<>();
+      List<BaseImage.Platform> published = new ArrayList<>();
+      for (int i = 0; i < platforms.size(); i++) {
+        BaseImage.Platform platform = platforms.get(i);
+        RootfsImage rootfsImage = RootfsImage.create(platform.layer(), configs.get(i), work.resolve("image-" + i));
         JibContainerBuilder builder = rootfsImage.containerBuilder();
         layers.forEach(layer -> builder.addFileEntriesLayer(layer.layer()));
         PlatformImage platformImage = PlatformImage.build(rootfsImage, builder, annotations);
         images.add(platformImage);
-        archImages.add(new BuildResult.ArchImage(rootfs.arch(), platformImage.platform(),
-            platformImage.manifestDigest(), platformImage.configDigest(), rootfs.layer().digest(),
-            rootfs.layer().diffId(), platformImage.compressedSize(), uncompressedSize(platformImage),
-            rootfs.packages(), List.of()));
+        // In the metadata, uncompressedSize counts every layer, the application's too.
+        published.add(new BaseImage.Platform(platform.arch(), platform.layer(), configs.get(i),
+            uncompressedSize(platformImage), platform.packages(), platform.scripts()));
       }
       getLog().info("apkimg: built " + images.stream().map(PlatformImage::platform).collect(Collectors.joining(", "))
           + " with " + layers.size() + " application layers"
           + (settings.runsJava() ? ", main class " + mainClass : ""));
 
-      Map<String, String> indexAnnotations = annotations;
-      OutputsStart start = tag -> ImageOutputs.builder(tag)
-          .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries))
-          .indexAnnotations(indexAnnotations)
-          .files(files);
-      List<PublishResult> published = new ArrayList<>();
-      for (ImageOutputs outputs : outputs(image.trim(), reference, tags, start, values)) {
-        published.add(ImagePublisher.publish(images, outputs, line -> getLog().info("apkimg: " + line)));
+      BuildResult result = null;
+      for (Target target : targets) {
+        Outputs.Builder outputs = target.outputs();
+        if (result == null) {
+          outputs.metadataFile(outputPath(values, "imageJson", outputPaths.imageJson, buildDir.resolve("apkimg-image.json")))
+              .digestFile(outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest")));
+        }
+        BuildResult r = apkimg.publish(new BaseImage(target.tag(), annotations, published), images,
+            base.builder(null).outputs(outputs.build()).build(), listener);
+        result = result == null ? r : result;
       }
-      PublishResult first = published.get(0);
-      List<String> pushed = published.stream().flatMap(p -> p.pushed().stream()).toList();
-      Path archive = published.stream().map(PublishResult::archive).filter(a -> a != null).findFirst().orElse(null);
-      BuildResult result = new BuildResult(first.digest(), first.mediaType(), image.trim(), archive, pushed,
-          published.stream().anyMatch(PublishResult::loaded), archImages);
-      Path metadataFile = outputPath(values, "imageJson", outputPaths.imageJson, buildDir.resolve("apkimg-image.json"));
-      Path digestFile = outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest"));
       Path imageIdFile = outputPath(values, "imageId", outputPaths.imageId, buildDir.resolve("apkimg-image.id"));
-      BuildMetadata.stageMetadata(result, metadataFile, files);
-      BuildMetadata.stageDigest(result, digestFile, files);
-      files.writeStaged(files.stage(imageIdFile), f -> Files.writeString(f, images.get(0).configDigest() + "\n",
-          StandardCharsets.US_ASCII));
-      files.commit();
-      getLog().info("apkimg: " + image.trim() + " " + result.digest());
+      OutputFiles.write(imageIdFile, (images.get(0).configDigest() + "\n").getBytes(StandardCharsets.US_ASCII));
+      getLog().info("apkimg: " + image + " " + result.digest());
     } finally {
       TemporaryFiles.delete(work);
     }
+  }
+
+  /**
+   * The bases' annotations (the profile's, vcs-url's, the creation time), with the creation time
+   * of the image as configured: {@code <creationTime>} changes the annotation as it changes the
+   * configuration, unless the profile set the annotation itself.
+   */
+  private static Map<String, String> annotations(List<BaseImage> bases, List<ImageConfig> configs) {
+    String key = "org.opencontainers.image.created";
+    Map<String, String> annotations = new LinkedHashMap<>(bases.get(0).annotations());
+    String recorded = annotations.get(key);
+    boolean fromBase = recorded == null || bases.stream().anyMatch(b -> recorded.equals(
+        newest(b.platforms().stream().map(p -> p.config().created()).toList()).toString()));
+    if (fromBase) {
+      annotations.put(key, newest(configs.stream().map(ImageConfig::created).toList()).toString());
+    }
+    return annotations;
+  }
+
+  private static Instant newest(List<Instant> times) {
+    return times.stream().max(Instant::compareTo).orElseThrow();
   }
 
   /** The layers' tar bytes, for the metadata's {@code uncompressedSize}: read back (jib compressed the app's layers). */
@@ -281,53 +305,43 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     return value == null ? fallback : project.getBasedir().toPath().resolve(value).normalize();
   }
 
-  /** The base's request for one architecture ({@code null}: the profile's or the machine's). */
+  /** The base's request for one architecture ({@code null}: the profile's or the machine's), without outputs. */
   interface BaseRequest {
-    BuildRequest request(String arch);
+    BuildRequest.Builder builder(String arch);
   }
 
-  /** The base's profile: the one configured, or one written from the inline packages. */
-  private BaseRequest request(ConfigValues values, Path buildDir) throws IOException, MojoFailureException {
+  /** The base's profile: the one configured, or one made in memory from the inline packages. */
+  private BaseRequest request(ConfigValues values, String image) throws MojoFailureException {
     String profileSetting = values.value("apkimg.profile", profile == null ? null : profile.getPath());
     List<String> repos = values.list("apkimg.repositories", repositories).stream()
         .map(this::absoluteRepository).collect(Collectors.toList());
     List<String> keys = values.list("apkimg.keyring", keyring).stream()
         .map(this::absoluteKey).collect(Collectors.toList());
     List<String> pkgs = values.list("apkimg.packages", packages);
-    Path profilePath;
-    List<String> overrideRepos;
-    List<String> extraKeys;
+    Supplier<BuildRequest.Builder> start;
     if (profileSetting != null) {
       if (!pkgs.isEmpty()) {
         throw new MojoFailureException("set either <profile> or <packages>, not both");
       }
-      profilePath = project.getBasedir().toPath().resolve(profileSetting).normalize();
+      Path profilePath = project.getBasedir().toPath().resolve(profileSetting).normalize();
       if (!Files.isRegularFile(profilePath)) {
         throw new MojoFailureException("profile " + profilePath + " does not exist (<profile> / -Dapkimg.profile)");
       }
-      overrideRepos = repos;
-      extraKeys = keys;
+      start = () -> BuildRequest.builder(profilePath).repositories(repos).extraKeys(keys);
     } else if (!pkgs.isEmpty()) {
       if (repos.isEmpty()) {
         throw new MojoFailureException("<packages> needs <repositories> (and <keyring> with their signing keys)");
       }
-      profilePath = buildDir.resolve("apkimg-profile.yaml");
-      // JSON is YAML: the core reads this like any profile, and quoting is Jackson's problem.
-      ObjectNode contents = JSON.createObjectNode();
-      ObjectNode c = contents.putObject("contents");
-      repos.forEach(c.putArray("repositories")::add);
-      keys.forEach(c.putArray("keyring")::add);
-      pkgs.forEach(c.putArray("packages")::add);
-      Files.writeString(profilePath, JSON.writeValueAsString(contents), StandardCharsets.UTF_8);
-      overrideRepos = List.of();
-      extraKeys = List.of();
+      ImageProfile inline = new ImageProfile(new ImageProfile.Contents(repos, keys, pkgs), List.of(), null, null,
+          Map.of(), null);
+      start = () -> BuildRequest.builder(inline, project.getBasedir().toPath());
     } else {
       throw new MojoFailureException("no base image: set <profile> (an apkimg YAML profile) or <packages> with <repositories> and <keyring>");
     }
     String cache = values.value("apkimg.cacheDir", cacheDir == null ? null : cacheDir.getPath());
     Path cachePath = cache == null ? null : project.getBasedir().toPath().resolve(cache);
-    return apkArch -> BuildRequest.builder(profilePath).repositories(overrideRepos).extraKeys(extraKeys)
-        .arch(apkArch).cacheDir(cachePath).build();
+    boolean untrusted = values.flag("apkimg.allowUntrusted", allowUntrusted);
+    return apkArch -> start.get().arch(apkArch).cacheDir(cachePath).imageReference(image).allowUntrusted(untrusted);
   }
 
   /**
@@ -336,11 +350,12 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
    * serves them, and a package missing from it fails the build).
    */
   private void checkOffline(BuildRequest request) throws MojoFailureException {
-    if (!session.isOffline() || Files.isRegularFile(ImageBuilder.defaultLockfile(request.profile()))) {
+    if (!session.isOffline() || request.profileFile() != null
+        && Files.isRegularFile(BuildRequest.defaultLockfile(request.profileFile()))) {
       return;
     }
-    Path profileDir = request.profile().toAbsolutePath().getParent();
-    ImageProfile loaded = ProfileLoader.load(request.profile());
+    Path profileDir = request.baseDir();
+    ImageProfile loaded = request.profileFile() != null ? ProfileLoader.load(request.profileFile()) : request.profile();
     List<Repository> repos = request.repositories().isEmpty()
         ? loaded.contents().repositories().stream().map(r -> Repository.parse(r, profileDir)).collect(Collectors.toList())
         : request.repositories().stream().map(r -> Repository.parse(r, null)).collect(Collectors.toList());

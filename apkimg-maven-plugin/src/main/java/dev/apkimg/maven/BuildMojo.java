@@ -1,10 +1,12 @@
 package dev.apkimg.maven;
 
 import com.google.cloud.tools.jib.api.ImageReference;
-import dev.apkimg.image.ImageOutputs;
+import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import dev.apkimg.api.Outputs;
 import dev.apkimg.image.RegistryCredentials;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -36,19 +38,19 @@ public class BuildMojo extends AbstractApkimgMojo {
   }
 
   @Override
-  List<ImageOutputs> outputs(String image, ImageReference reference, List<String> tags, OutputsStart start,
-      ConfigValues values) throws MojoFailureException {
+  List<Target> targets(String image, List<String> tags, Supplier<Outputs.Builder> outputs, ConfigValues values)
+      throws MojoFailureException {
     if (session.isOffline()) {
-      throw new MojoFailureException("cannot push " + reference + " while Maven is offline (-o): build online, "
+      throw new MojoFailureException("cannot push " + image + " while Maven is offline (-o): build online, "
           + "or use apkimg:buildTar");
     }
     List<String> references = new ArrayList<>();
     references.add(image);
     tags.forEach(tag -> references.add(withTag(image, tag)));
-    return List.of(start.get(image).push(references).credentials(credentials(reference, values)).build());
+    return List.of(new Target(image, outputs.get().push(references).credentials(credentials(image, values))));
   }
 
-  private RegistryCredentials credentials(ImageReference reference, ConfigValues values) throws MojoFailureException {
+  private RegistryCredentials credentials(String image, ConfigValues values) throws MojoFailureException {
     RegistryCredentials credentials = RegistryCredentials.fromEnvironment();
     String username = values.value("apkimg.to.auth.username", to.auth == null ? null : to.auth.username);
     String password = values.value("apkimg.to.auth.password", to.auth == null ? null : to.auth.password);
@@ -58,7 +60,13 @@ public class BuildMojo extends AbstractApkimgMojo {
       }
       return credentials.withLogin(username, password, "<to><auth>");
     }
-    Server server = server(reference.getRegistry());
+    String registry;
+    try {
+      registry = ImageReference.parse(image).getRegistry();
+    } catch (InvalidImageReferenceException e) {
+      throw new MojoFailureException("'" + image + "' is not a valid image reference (<to><image>)");
+    }
+    Server server = server(registry);
     if (server != null && server.getUsername() != null && !server.getUsername().isEmpty()) {
       getLog().info("apkimg: using the credentials of settings.xml server '" + server.getId() + "'");
       return credentials.withLogin(server.getUsername(), server.getPassword() == null ? "" : server.getPassword(),

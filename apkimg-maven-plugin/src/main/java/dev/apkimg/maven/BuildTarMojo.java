@@ -1,10 +1,11 @@
 package dev.apkimg.maven;
 
-import com.google.cloud.tools.jib.api.ImageReference;
+import dev.apkimg.api.Outputs;
 import dev.apkimg.image.ImageOutputs;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
@@ -31,10 +32,9 @@ public class BuildTarMojo extends AbstractApkimgMojo {
   }
 
   @Override
-  List<ImageOutputs> outputs(String image, ImageReference reference, List<String> tags, OutputsStart start,
-      ConfigValues values) {
+  List<Target> targets(String image, List<String> tags, Supplier<Outputs.Builder> outputs, ConfigValues values) {
     Path tar = outputPath(values, "tar", outputPaths.tar, tarPath.toPath());
     ImageOutputs.Format format = ContainerSettings.format(values.value("apkimg.container.format", container.format));
-    return List.of(start.get(image).archive(tar, format).build());
+    return List.of(new Target(image, outputs.get().archive(tar, format)));
   }
 }

@@ -1,9 +1,9 @@
 package dev.apkimg.maven;
 
-import com.google.cloud.tools.jib.api.ImageReference;
-import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.api.Outputs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.ResolutionScope;
 
@@ -24,13 +24,13 @@ public class DockerBuildMojo extends AbstractApkimgMojo {
   }
 
   @Override
-  List<ImageOutputs> outputs(String image, ImageReference reference, List<String> tags, OutputsStart start,
-      ConfigValues values) {
-    List<ImageOutputs> outputs = new ArrayList<>();
-    outputs.add(start.get(image).daemon(true).build());
+  List<Target> targets(String image, List<String> tags, Supplier<Outputs.Builder> outputs, ConfigValues values) {
+    List<Target> targets = new ArrayList<>();
+    targets.add(new Target(image, outputs.get().daemon(true)));
     for (String tag : tags) {
-      outputs.add(start.get(withTag(image, tag)).daemon(true).build());
+      String tagged = withTag(image, tag);
+      targets.add(new Target(tagged, outputs.get().daemon(true)));
     }
-    return outputs;
+    return targets;
   }
 }

@@ -1,42 +1,65 @@
 package dev.apkimg.maven;
 
 import dev.apkimg.ApkimgException;
-import java.util.Map;
+import dev.apkimg.Hint;
+import dev.apkimg.api.BuildEvent;
 
 /**
- * The core's messages in a Maven user's words: where the core names a command line option, the
- * plugin's parameter and property are named instead.
+ * The core's hints in a Maven user's words: the plugin parameter (and its property) that does
+ * what the message asks for. The core names no setting; this is the only place that maps a
+ * {@link Hint} to a parameter.
  */
 final class MavenMessages {
-  private static final Map<String, String> OPTIONS = Map.of(
-      "--allow-insecure-registry", "<allowInsecureRegistries> (-Dapkimg.allowInsecureRegistries=true)",
-      "pass -k KEYFILE", "add it to <keyring> (-Dapkimg.keyring)");
-
   private MavenMessages() {}
+
+  /** What follows a message for its hint: a parameter, or nothing where the message says it. */
+  static String suffix(Hint hint) {
+    if (hint == null) {
+      return "";
+    }
+    return switch (hint) {
+      case ALLOW_INSECURE_REGISTRY -> " (<allowInsecureRegistries>, -Dapkimg.allowInsecureRegistries=true)";
+      case ALLOW_UNTRUSTED -> " (<allowUntrusted>, -Dapkimg.allowUntrusted=true)";
+      case ADD_KEY -> " (<keyring>, -Dapkimg.keyring)";
+      case REFRESH_LOCKFILE -> "; run 'apkimg lock PROFILE' to refresh it, or delete the lockfile beside the profile";
+      case FILES_ROOT -> " (the plugin allows the profile's folder only)";
+      case ONE_ARCH -> " (<arch>, or <container><format>OCI)";
+      case OTHER_REPOSITORY -> " (<repositories>, -Dapkimg.repositories)";
+      case NO_OUTPUT, CONNECT_TIMEOUT, READ_TIMEOUT -> "";
+    };
+  }
+
+  /** An error's message with its hint rendered. */
+  static String render(ApkimgException e) {
+    return e.getMessage() + suffix(e.hint());
+  }
 
   /**
    * The cause to hand to Maven, which prints every cause's message that differs from the ones
-   * before it: {@code e} itself when its message needs no rewording, else one with the reworded
-   * message, the same stack trace (for {@code -e}) and the same cause.
+   * before it: {@code e} itself when it has no hint, else one with the rendered message, the same
+   * stack trace (for {@code -e}) and the same cause.
    */
-  static Throwable rendered(Exception e) {
-    String message = render(e.getMessage());
-    if (message == null || message.equals(e.getMessage())) {
+  static Throwable rendered(ApkimgException e) {
+    String message = render(e);
+    if (message.equals(e.getMessage())) {
       return e;
     }
-    ApkimgException reworded = new ApkimgException(message, e.getCause());
+    ApkimgException reworded = new ApkimgException(message, e.hint(), e.getCause());
     reworded.setStackTrace(e.getStackTrace());
     return reworded;
   }
 
-  static String render(String message) {
-    if (message == null) {
-      return null;
+  /** An event as the Maven log shows it. */
+  static String line(BuildEvent event) {
+    if (event instanceof BuildEvent.ScriptLinesSkipped) {
+      return event.message() + "; mvn -X lists them";
     }
-    String rendered = message;
-    for (Map.Entry<String, String> option : OPTIONS.entrySet()) {
-      rendered = rendered.replace(option.getKey(), option.getValue());
+    if (event instanceof BuildEvent.Warning w && w.hint() == Hint.ALLOW_UNTRUSTED) {
+      return w.message() + " because of <allowUntrusted>";
     }
-    return rendered;
+    if (event instanceof BuildEvent.Warning w) {
+      return w.message() + suffix(w.hint());
+    }
+    return event.message();
   }
 }

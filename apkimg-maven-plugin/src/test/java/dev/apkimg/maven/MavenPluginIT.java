@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.apkimg.build.BuildListener;
-import dev.apkimg.build.BuildRequest;
-import dev.apkimg.build.ImageBuilder;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.Outputs;
 import dev.apkimg.testing.LoopbackHttpServer;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestPackage;
@@ -162,7 +163,8 @@ class MavenPluginIT {
 
     // The CLI's image of the same profile says the same.
     Path cliTar = work.resolve("cli.tar");
-    new ImageBuilder().build(BuildRequest.builder(work.resolve("app/base.yaml"), cliTar)
+    Apkimg.create().build(BuildRequest.builder(work.resolve("app/base.yaml"))
+        .outputs(Outputs.builder().ociArchive(cliTar).build())
         .repositories(List.of(mirror.url() + "v3.20/main"))
         .extraKeys(List.of(fixtures.resolve("keys/apkimg-test.rsa.pub").toString()))
         .cacheDir(work.resolve("apk-cache")).build(), BuildListener.SILENT);
