@@ -345,6 +345,24 @@ class MavenPluginIT {
     assertThat(metadata.path("images").findValuesAsText("platform")).containsExactly("linux/amd64", "linux/arm/v7");
   }
 
+  @Test
+  @Order(8)
+  void packagesWithoutAProfileBuildFromAProfileInMemory() throws Exception {
+    Run run = mvn("app", "package", "apkimg:buildTar", "-Dapkimg.profile=", "-Dapkimg.packages=busybox",
+        "-Dapkimg.outputPaths.tar=target/inline.tar", "-Dapkimg.outputPaths.digest=target/inline.digest");
+    assertThat(run.exit()).as(run.output()).isZero();
+    Path tar = work.resolve("app/target/inline.tar");
+    assertThat(layerContents(tar).get(0)).contains("bin/busybox");
+    // The inline packages, not base.yaml's (which adds alpine-baselayout).
+    JsonNode metadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
+    assertThat(metadata.path("images").path(0).path("packages").findValuesAsText("name"))
+        .contains("busybox", "musl").doesNotContain("alpine-baselayout");
+    assertThat(Files.readString(work.resolve("app/target/inline.digest")).trim()).isEqualTo(indexDigest(tar));
+    try (Stream<Path> files = Files.list(work.resolve("app/target"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("no profile file written").noneMatch(n -> n.endsWith(".yaml"));
+    }
+  }
+
   private void assertFailsWith(Run run, String message) {
     assertThat(run.exit()).as(run.output()).isNotZero();
     List<String> errors = run.output().lines().filter(l -> l.startsWith("[ERROR] Failed to execute goal"))
