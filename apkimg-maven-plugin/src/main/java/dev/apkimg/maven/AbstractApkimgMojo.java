@@ -28,11 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.jar.JarFile;
@@ -377,36 +375,22 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   /** Ports as jib and Dockerfiles write them: {@code 8080}, {@code 53/udp}, {@code 7000-7002/tcp}. */
   static Set<Port> ports(List<String> specs) throws MojoFailureException {
     Set<Port> ports = new LinkedHashSet<>();
-    Pattern pattern = Pattern.compile("(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
     for (String spec : specs) {
-      java.util.regex.Matcher m = pattern.matcher(spec.trim().toLowerCase(Locale.ROOT));
-      if (!m.matches()) {
-        throw new MojoFailureException("port '" + spec + "' is not PORT, PORT/udp or FROM-TO[/tcp|udp]");
-      }
-      int from = Integer.parseInt(m.group(1));
-      int until = m.group(2) == null ? from : Integer.parseInt(m.group(2));
-      if (from < 1 || until > 65535 || until < from) {
-        throw new MojoFailureException("port '" + spec + "' is out of range 1-65535");
-      }
-      for (int p = from; p <= until; p++) {
-        ports.add("udp".equals(m.group(3)) ? Port.udp(p) : Port.tcp(p));
+      try {
+        for (String port : dev.apkimg.image.Ports.expand(spec)) { // PORT/tcp or PORT/udp
+          int number = Integer.parseInt(port.substring(0, port.indexOf('/')));
+          ports.add(port.endsWith("/udp") ? Port.udp(number) : Port.tcp(number));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new MojoFailureException("port " + e.getMessage());
       }
     }
     return ports;
   }
 
   private String absoluteRepository(String spec) {
-    String s = spec.trim();
-    String tag = "";
-    if (s.startsWith("@")) {
-      int space = s.indexOf(' ');
-      if (space > 0) {
-        tag = s.substring(0, space + 1);
-        s = s.substring(space + 1).trim();
-      }
-    }
     // Plain paths are relative to the project, not to wherever mvn was started.
-    return s.contains("://") ? spec.trim() : tag + project.getBasedir().toPath().resolve(s).normalize();
+    return dev.apkimg.repo.RepositorySpec.parse(spec).relativeTo(project.getBasedir().toPath()).toString();
   }
 
   private String absoluteKey(String key) {
@@ -498,10 +482,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   }
 
   private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // A leftover work folder under target/ is not worth failing a finished build for.
-    }
+    // A leftover work folder under target/ is not worth failing a finished build for.
+    dev.apkimg.TemporaryFiles.delete(dir);
   }
 }
