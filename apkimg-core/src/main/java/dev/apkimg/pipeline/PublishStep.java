@@ -43,11 +43,6 @@ final class PublishStep {
             public void loaded(String tag, String platform) {
               listener.on(new BuildEvent.Loaded(tag, platform));
             }
-
-            @Override
-            public void wrote(Path archive, String tag, String digest) {
-              // reported once committed, below
-            }
           });
       List<BuildResult.ArchImage> archImages = new ArrayList<>();
       for (int i = 0; i < images.size(); i++) {

@@ -2,7 +2,6 @@ package dev.apkimg.maven;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
-import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.OutputFiles;
 import dev.apkimg.TemporaryFiles;
@@ -11,45 +10,39 @@ import dev.apkimg.api.BaseImage;
 import dev.apkimg.api.BuildRequest;
 import dev.apkimg.api.BuildResult;
 import dev.apkimg.api.Outputs;
-import dev.apkimg.image.ImageConfig;
 import dev.apkimg.image.PlatformImage;
-import dev.apkimg.image.RootfsImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
 import dev.apkimg.repo.Repository;
+import dev.apkimg.repo.RepositorySpec;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
-import java.util.jar.JarFile;
 import java.util.stream.Collectors;
-import java.util.zip.GZIPInputStream;
-import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
-import org.apache.maven.model.Plugin;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
-import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
  * What the three goals share: the apk base from the core ({@link Apkimg#buildBase}), one per
  * architecture; the application layers and java entrypoint on top; each image assembled by
  * {@link PlatformImage} and published by {@link Apkimg#publish}, the CLI's path, with the CLI's
  * metadata schema. The goals differ only in where the image goes ({@link #targets}).
+ *
+ * <p>Somewhat over 300 lines because a third of it is Maven's parameter declarations, which
+ * must live on the mojo; the parsing is in {@link ContainerSettings}, {@link ExtraDirectories}
+ * and {@link ConfigValues}, the assembly in {@link AppLayers} and {@link AppImages}.
  */
 public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
@@ -162,7 +155,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
           + goal());
     }
     ContainerSettings settings = ContainerSettings.read(container, values, Clock.systemUTC());
-    String mainClass = mainClass(settings);
+    String mainClass = ProjectApp.mainClass(project, settings);
     String image = values.value("apkimg.to.image", to.image);
     if (image == null) {
       image = defaultImage();
@@ -186,9 +179,9 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     MavenBuildListener listener = new MavenBuildListener(getLog());
     Path work = TemporaryFiles.register(Files.createTempDirectory(buildDir, "apkimg-work-"));
     try {
-      AppLayers.App app = AppLayers.of(runtimeDependencies(), classesDir, settings.appRoot(),
+      AppLayers.App appLayers = AppLayers.of(ProjectApp.runtimeDependencies(project, goal()), classesDir, settings.appRoot(),
           settings.filesModificationTime(), settings.extraClasspath(), mainClass, work.resolve("app"));
-      List<AppLayers.Layer> layers = new ArrayList<>(app.layers());
+      List<AppLayers.Layer> layers = new ArrayList<>(appLayers.layers());
       AppLayers.Layer extraLayer = extra.layer(settings.filesModificationTime());
       if (extraLayer != null) {
         layers.add(extraLayer);
@@ -204,29 +197,8 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
           bases.add(apkimg.buildBase(base.builder(apkArch).build(), work.resolve("base-" + bases.size()), listener));
         }
       }
-      List<BaseImage.Platform> platforms = new ArrayList<>();
-      List<ImageConfig> configs = new ArrayList<>();
-      for (BaseImage b : bases) {
-        for (BaseImage.Platform platform : b.platforms()) {
-          platforms.add(platform);
-          configs.add(settings.imageConfig(platform.config(), mainClass, app.classpath()));
-        }
-      }
-      Map<String, String> annotations = annotations(bases, configs);
-
-      List<PlatformImage> images = new ArrayList<>();
-      List<BaseImage.Platform> published = new ArrayList<>();
-      for (int i = 0; i < platforms.size(); i++) {
-        BaseImage.Platform platform = platforms.get(i);
-        RootfsImage rootfsImage = RootfsImage.create(platform.layer(), configs.get(i), work.resolve("image-" + i));
-        JibContainerBuilder builder = rootfsImage.containerBuilder();
-        layers.forEach(layer -> builder.addFileEntriesLayer(layer.layer()));
-        PlatformImage platformImage = PlatformImage.build(rootfsImage, builder, annotations);
-        images.add(platformImage);
-        // In the metadata, uncompressedSize counts every layer, the application's too.
-        published.add(new BaseImage.Platform(platform.arch(), platform.layer(), configs.get(i),
-            uncompressedSize(platformImage), platform.packages(), platform.scripts()));
-      }
+      AppImages app = AppImages.assemble(bases, settings, mainClass, appLayers.classpath(), layers, work);
+      List<PlatformImage> images = app.images();
       getLog().info("apkimg: built " + images.stream().map(PlatformImage::platform).collect(Collectors.joining(", "))
           + " with " + layers.size() + " application layers"
           + (settings.runsJava() ? ", main class " + mainClass : ""));
@@ -238,7 +210,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
           outputs.metadataFile(outputPath(values, "imageJson", outputPaths.imageJson, buildDir.resolve("apkimg-image.json")))
               .digestFile(outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest")));
         }
-        BuildResult r = apkimg.publish(new BaseImage(target.tag(), annotations, published), images,
+        BuildResult r = apkimg.publish(app.base(target.tag()), images,
             base.builder(null).outputs(outputs.build()).build(), listener);
         result = result == null ? r : result;
       }
@@ -248,38 +220,6 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     } finally {
       TemporaryFiles.delete(work);
     }
-  }
-
-  /**
-   * The bases' annotations (the profile's, vcs-url's, the creation time), with the creation time
-   * of the image as configured: {@code <creationTime>} changes the annotation as it changes the
-   * configuration, unless the profile set the annotation itself.
-   */
-  private static Map<String, String> annotations(List<BaseImage> bases, List<ImageConfig> configs) {
-    String key = "org.opencontainers.image.created";
-    Map<String, String> annotations = new LinkedHashMap<>(bases.get(0).annotations());
-    String recorded = annotations.get(key);
-    boolean fromBase = recorded == null || bases.stream().anyMatch(b -> recorded.equals(
-        newest(b.platforms().stream().map(p -> p.config().created()).toList()).toString()));
-    if (fromBase) {
-      annotations.put(key, newest(configs.stream().map(ImageConfig::created).toList()).toString());
-    }
-    return annotations;
-  }
-
-  private static Instant newest(List<Instant> times) {
-    return times.stream().max(Instant::compareTo).orElseThrow();
-  }
-
-  /** The layers' tar bytes, for the metadata's {@code uncompressedSize}: read back (jib compressed the app's layers). */
-  private static long uncompressedSize(PlatformImage image) throws IOException {
-    long total = 0;
-    for (PlatformImage.Layer layer : image.layers()) {
-      try (InputStream in = new GZIPInputStream(Files.newInputStream(layer.file()), 1 << 16)) {
-        total += in.transferTo(java.io.OutputStream.nullOutputStream());
-      }
-    }
-    return total;
   }
 
   /**
@@ -368,67 +308,6 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     }
   }
 
-  /** The runtime dependencies in Maven's order, which is the classpath's. */
-  private List<AppLayers.Jar> runtimeDependencies() throws MojoFailureException {
-    List<AppLayers.Jar> jars = new ArrayList<>();
-    for (Artifact a : project.getArtifacts()) {
-      if (!a.getArtifactHandler().isAddedToClasspath()
-          || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
-        continue;
-      }
-      if (a.getFile() == null || !a.getFile().isFile()) {
-        throw new MojoFailureException("dependency " + a + " has no jar file (" + a.getFile()
-            + "): package it first, e.g. mvn package apkimg:" + goal());
-      }
-      jars.add(new AppLayers.Jar(a.getGroupId(), a.getFile().toPath(), a.isSnapshot()));
-    }
-    return jars;
-  }
-
-  /**
-   * The configured main class, else the jar manifest's or maven-jar-plugin's Main-Class; needed
-   * for the java entrypoint only ({@code null} with another entrypoint and none found).
-   */
-  private String mainClass(ContainerSettings settings) throws MojoFailureException, IOException {
-    String mainClass = settings.mainClass();
-    if (mainClass == null) {
-      mainClass = manifestMainClass();
-      if (mainClass != null && !mainClass.isBlank()) {
-        ContainerSettings.checkMainClass(mainClass);
-      }
-    }
-    if ((mainClass == null || mainClass.isBlank()) && settings.runsJava()) {
-      throw new MojoFailureException("no main class: set <container><mainClass> (or -Dapkimg.container.mainClass), "
-          + "or a Main-Class in the jar manifest (maven-jar-plugin <archive><manifest><mainClass>)");
-    }
-    return mainClass == null || mainClass.isBlank() ? null : mainClass;
-  }
-
-  private String manifestMainClass() throws IOException {
-    File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
-    if (jar != null && jar.isFile() && jar.getName().endsWith(".jar")) {
-      try (JarFile file = new JarFile(jar)) {
-        if (file.getManifest() != null) {
-          String main = file.getManifest().getMainAttributes().getValue("Main-Class");
-          if (main != null) {
-            return main.trim();
-          }
-        }
-      }
-    }
-    // Before the jar is packaged (mvn compile apkimg:buildTar), the jar plugin's configuration says it.
-    Plugin jarPlugin = project.getPlugin("org.apache.maven.plugins:maven-jar-plugin");
-    if (jarPlugin != null && jarPlugin.getConfiguration() instanceof Xpp3Dom config) {
-      Xpp3Dom archive = config.getChild("archive");
-      Xpp3Dom manifest = archive == null ? null : archive.getChild("manifest");
-      Xpp3Dom main = manifest == null ? null : manifest.getChild("mainClass");
-      if (main != null && main.getValue() != null && !main.getValue().contains("${")) {
-        return main.getValue().trim();
-      }
-    }
-    return null;
-  }
-
   private static ImageReference reference(String image) throws MojoFailureException {
     try {
       return ImageReference.parse(image.trim());
@@ -438,17 +317,8 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   }
 
   private String absoluteRepository(String spec) {
-    String s = spec.trim();
-    String tag = "";
-    if (s.startsWith("@")) {
-      int space = s.indexOf(' ');
-      if (space > 0) {
-        tag = s.substring(0, space + 1);
-        s = s.substring(space + 1).trim();
-      }
-    }
     // Plain paths are relative to the project, not to wherever mvn was started.
-    return s.contains("://") ? spec.trim() : tag + project.getBasedir().toPath().resolve(s).normalize();
+    return RepositorySpec.parse(spec).relativeTo(project.getBasedir().toPath()).toString();
   }
 
   private String absoluteKey(String key) {

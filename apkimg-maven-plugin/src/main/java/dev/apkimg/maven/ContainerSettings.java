@@ -3,6 +3,7 @@ package dev.apkimg.maven;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.image.ImageConfig;
 import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.image.Ports;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -13,10 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -50,7 +49,6 @@ record ContainerSettings(
   static final String INHERIT = "INHERIT";
   /** jib's default for application files: 1 s after the epoch, not the build machine's clock. */
   static final Instant EPOCH_PLUS_SECOND = Instant.ofEpochSecond(1);
-  private static final Pattern PORT = Pattern.compile("(\\d{1,5})(?:-(\\d{1,5}))?(?:/(tcp|udp))?");
   private static final Pattern CLASS_NAME =
       Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
 
@@ -144,25 +142,13 @@ record ContainerSettings(
         user != null ? user : base.user());
   }
 
-  /** Ports as jib and Dockerfiles write them: {@code 8080}, {@code 53/udp}, {@code 7000-7002/tcp}. */
+  /** Ports in the core's one grammar ({@link Ports}): {@code 8080}, {@code 53/udp}, {@code 7000-7002/tcp}. */
   static List<String> ports(List<String> specs) {
-    Set<String> ports = new LinkedHashSet<>();
-    for (String spec : specs) {
-      Matcher m = PORT.matcher(spec.trim().toLowerCase(Locale.ROOT));
-      if (!m.matches()) {
-        throw new ApkimgException("port '" + spec + "' is not PORT, PORT/udp or FROM-TO[/tcp|udp] (<container><ports>)");
-      }
-      int from = Integer.parseInt(m.group(1));
-      int until = m.group(2) == null ? from : Integer.parseInt(m.group(2));
-      if (from < 1 || until > 65535 || until < from) {
-        throw new ApkimgException("port '" + spec + "' is out of range 1-65535 (<container><ports>)");
-      }
-      String protocol = m.group(3) == null ? "tcp" : m.group(3);
-      for (int p = from; p <= until; p++) {
-        ports.add(p + "/" + protocol);
-      }
+    try {
+      return Ports.expandAll(specs);
+    } catch (IllegalArgumentException e) {
+      throw new ApkimgException("port " + e.getMessage() + " (<container><ports>)");
     }
-    return List.copyOf(ports);
   }
 
   /** EPOCH, USE_CURRENT_TIMESTAMP or ISO-8601, as jib's {@code creationTime}; {@code null}: not set. */
