@@ -1,7 +1,9 @@
 package dev.apkimg.maven;
 
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
+import dev.apkimg.ApkimgException;
 import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildResult;
 import dev.apkimg.image.ImageConfig;
 import dev.apkimg.image.PlatformImage;
 import dev.apkimg.image.RootfsImage;
@@ -48,6 +50,7 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
         configs.add(settings.imageConfig(platform.config(), mainClass, classpath));
       }
     }
+    checkSameVersions(platforms);
     Map<String, String> annotations = annotations(bases, configs);
     List<PlatformImage> images = new ArrayList<>();
     List<BaseImage.Platform> published = new ArrayList<>();
@@ -63,6 +66,26 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
           uncompressedSize(image), platform.packages(), platform.scripts()));
     }
     return new AppImages(images, annotations, published);
+  }
+
+  /**
+   * One image index, one set of packages: as the CLI refuses architectures that install different
+   * versions, so does the plugin, whose {@code <archs>} are built one by one.
+   */
+  static void checkSameVersions(List<BaseImage.Platform> platforms) {
+    BaseImage.Platform first = platforms.get(0);
+    Map<String, String> versions = new LinkedHashMap<>();
+    first.packages().forEach(p -> versions.put(p.name(), p.version()));
+    for (BaseImage.Platform other : platforms.subList(1, platforms.size())) {
+      for (BuildResult.InstalledPackage p : other.packages()) {
+        String version = versions.get(p.name());
+        if (version != null && !version.equals(p.version())) {
+          throw new ApkimgException("package " + p.name() + " differs between architectures: " + version + " for "
+              + first.arch() + ", " + p.version() + " for " + other.arch() + " (every architecture must install the"
+              + " same versions; pin it in contents.packages, e.g. " + p.name() + "=" + version + ")");
+        }
+      }
+    }
   }
 
   /**
