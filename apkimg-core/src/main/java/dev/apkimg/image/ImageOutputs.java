@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Where a built image goes, as {@link ImagePublisher} reads it: an archive file, registries, the
- * Docker daemon, any together. The public value is {@code dev.apkimg.api.Outputs}.
+ * Docker daemon, any together. The library API's {@code Outputs} is the value that implements it.
  */
 public interface ImageOutputs {
   /** The archive format. */
