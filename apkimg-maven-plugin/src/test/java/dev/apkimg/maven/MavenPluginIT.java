@@ -67,6 +67,8 @@ class MavenPluginIT {
   private LoopbackHttpServer mirror;
   private Process registry;
   private List<String> firstLayers;
+  /** More environment for the next {@code mvn} runs, e.g. DOCKER_CONFIG. */
+  private java.util.Map<String, String> environment = java.util.Map.of();
 
   record Run(int exit, String output) {}
 
@@ -270,6 +272,24 @@ class MavenPluginIT {
         "docker://" + image + ":1.0"));
     assertThat(manifest.path("layers").findValuesAsText("digest")).isEqualTo(tarLayers);
 
+    // No <auth>, no settings.xml server: docker's config.json (DOCKER_CONFIG), as the CLI reads it.
+    Path dockerConfig = Files.createDirectories(work.resolve("docker-config"));
+    Files.writeString(dockerConfig.resolve("config.json"), "{\"auths\": {\"" + registryHost + "\": {\"auth\": \""
+        + java.util.Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+    environment = java.util.Map.of("DOCKER_CONFIG", dockerConfig.toString());
+    Run fromDockerConfig;
+    try {
+      fromDockerConfig = mvn("app", "apkimg:build", "-Dapkimg.to.image=" + image + ":docker-config",
+          "-Dapkimg.allowInsecureRegistries=true");
+    } finally {
+      environment = java.util.Map.of();
+    }
+    assertThat(fromDockerConfig.exit()).as(fromDockerConfig.output()).isZero();
+    assertThat(fromDockerConfig.output()).doesNotContain("settings.xml server").doesNotContain(password);
+    assertThat(JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds,
+        "docker://" + image + ":docker-config")).path("Digest").asText())
+        .isEqualTo(Files.readString(work.resolve("app/target/apkimg-image.digest")).trim());
+
     // A registry on plain HTTP without <allowInsecureRegistries>: the message names the parameter, not a CLI flag.
     settings = withServer(plainSettings, registryHost, user, password);
     Run plain;
@@ -382,6 +402,7 @@ class MavenPluginIT {
     // Options meant for this JVM's Maven must not reach the build under test.
     pb.environment().remove("MAVEN_OPTS");
     pb.environment().remove("MAVEN_ARGS");
+    pb.environment().putAll(environment);
     Run run = run(pb, 300);
     Path log = work.resolve(project + "-" + System.nanoTime() + ".log");
     Files.writeString(log, String.join(" ", command) + "\n" + run.output());
