@@ -14,7 +14,7 @@ class HintsTest {
   @EnumSource(value = Hint.class, names = {"OTHER_REPOSITORY", "CONNECT_TIMEOUT", "READ_TIMEOUT"},
       mode = EnumSource.Mode.EXCLUDE)
   void eachHintOfASettingNamesAFlagOfThisCommand(Hint hint) {
-    assertThat(Hints.errorSuffix(hint, "p.yaml")).containsPattern(" -[a-zA-Z-]");
+    assertThat(Hints.errorSuffix(hint, "p.yaml")).containsPattern("[ (]-[a-zA-Z-]");
   }
 
   @Test

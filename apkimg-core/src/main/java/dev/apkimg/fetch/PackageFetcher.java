@@ -238,7 +238,7 @@ public final class PackageFetcher {
     listener.detail("fetching " + uri);
     // Written beside the cache entry and moved onto it once verified: readers see it whole or not at all.
     try (dev.apkimg.OutputFiles staged = new dev.apkimg.OutputFiles()) {
-      Path tmp = staged.stage(target);
+      Path tmp = staged.stage(target, ".part");
       ApkPackage read;
       try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
            OutputStream file = Files.newOutputStream(tmp);
