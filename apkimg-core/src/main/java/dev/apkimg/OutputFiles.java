@@ -83,6 +83,14 @@ public final class OutputFiles implements AutoCloseable {
    * new file, not {@code createTempFile}'s 0600, since it becomes the output.
    */
   public Path stage(Path target) throws IOException {
+    return stage(target, ".tmp");
+  }
+
+  /**
+   * As {@link #stage(Path)}, the temporary file's name ending in {@code suffix} (the package
+   * cache's partial downloads end in {@code .part}).
+   */
+  public Path stage(Path target, String suffix) throws IOException {
     Path absolute = target.toAbsolutePath();
     Path directory = Files.createDirectories(absolute.getParent());
     String name = absolute.getFileName().toString();
@@ -90,7 +98,7 @@ public final class OutputFiles implements AutoCloseable {
     for (int attempt = 0; ; attempt++) {
       byte[] random = new byte[8];
       RANDOM.nextBytes(random);
-      Path temporary = directory.resolve(base + HexFormat.of().formatHex(random) + ".tmp");
+      Path temporary = directory.resolve(base + HexFormat.of().formatHex(random) + suffix);
       try {
         TemporaryFiles.register(temporary);
         Files.createFile(temporary); // CREATE_NEW: fails on any existing file or symlink

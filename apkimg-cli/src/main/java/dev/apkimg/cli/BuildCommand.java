@@ -2,12 +2,11 @@ package dev.apkimg.cli;
 
 import dev.apkimg.OutputFiles;
 import dev.apkimg.TemporaryFiles;
-import dev.apkimg.build.BuildListener;
-import dev.apkimg.build.BuildMetadata;
-import dev.apkimg.build.BuildRequest;
-import dev.apkimg.build.BuildResult;
-import dev.apkimg.build.ImageBuilder;
-import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.api.BuildEvent;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.Outputs;
 import dev.apkimg.image.RegistryCredentials;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,9 +94,9 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ImageOutputs.Format archiveFormat = switch (format.toLowerCase(Locale.ROOT)) {
-      case "oci" -> ImageOutputs.Format.OCI;
-      case "docker" -> ImageOutputs.Format.DOCKER;
+    boolean docker = switch (format.toLowerCase(Locale.ROOT)) {
+      case "oci" -> false;
+      case "docker" -> true;
       default -> throw new CommandLine.ParameterException(spec.commandLine(),
           "--format must be oci or docker, not '" + format + "'");
     };
@@ -107,40 +106,32 @@ final class BuildCommand implements Callable<Integer> {
     }
     boolean toStdout = output != null && output.toString().equals("-");
     checkOutputs(toStdout);
+    // -o -: the archive is written to a temporary file, then copied to stdout once it is whole.
+    Path stdoutDir = toStdout ? TemporaryFiles.register(Files.createTempDirectory("apkimg-stdout-")) : null;
+    Path archive = toStdout ? stdoutDir.resolve("image.tar") : output;
+    Outputs.Builder outputs = Outputs.builder().push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
+        .credentials(credentials()).metadataFile(metadataFile).digestFile(digestFile);
+    if (archive != null) {
+      outputs.archive(archive, docker ? Outputs.Format.DOCKER : Outputs.Format.OCI);
+    }
+    if (toStdout) {
+      outputs.archiveName("-");
+    }
     BuildRequest.Builder request = options.request(profile).imageReference(tag)
-        .lockfile(lockfile).useLockfile(!noLockfile)
-        .format(archiveFormat).push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
-        .credentials(credentials());
+        .lockfile(lockfile).useLockfile(!noLockfile).outputs(outputs.build());
     if (sourceDateEpoch != null) {
       request.sourceDateEpoch(sourceDateEpoch, "--source-date-epoch");
     } else {
       request.sourceDateEpoch(System.getenv("SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH");
     }
-    // -o -: the archive is written to a temporary file, then copied to stdout once it is whole.
-    Path stdoutDir = toStdout ? TemporaryFiles.register(Files.createTempDirectory("apkimg-stdout-")) : null;
-    Path archive = toStdout ? stdoutDir.resolve("image.tar") : output;
-    if (archive != null) {
-      request.output(archive);
-    }
     BuildListener listener = options.listener(spec.commandLine().getErr());
     if (toStdout) {
-      listener = standardOutputNamed(listener, archive);
+      listener = standardOutputNamed(listener);
     }
-    try (OutputFiles files = new OutputFiles()) {
+    try {
       // Archive, metadata and digest are staged and moved into place together, after every
       // push and load succeeded: a failed build leaves none of them.
-      BuildResult result = options.imageBuilder().build(request.build(), listener, files);
-      if (toStdout) {
-        result = new BuildResult(result.digest(), result.mediaType(), result.imageReference(), Path.of("-"),
-            result.pushed(), result.loaded(), result.images());
-      }
-      if (metadataFile != null) {
-        BuildMetadata.stageMetadata(result, metadataFile, files);
-      }
-      if (digestFile != null) {
-        BuildMetadata.stageDigest(result, digestFile, files);
-      }
-      files.commit();
+      BuildResult result = options.apkimg().build(request.build(), listener);
       if (toStdout) {
         // stdout carries the archive; the digest is in --digest-file or --metadata-file.
         Files.copy(archive, System.out);
@@ -171,7 +162,7 @@ final class BuildCommand implements Callable<Integer> {
     if (lockfile != null) {
       inputs.add(lockfile);
     } else if (!noLockfile) {
-      inputs.add(ImageBuilder.defaultLockfile(profile));
+      inputs.add(BuildRequest.defaultLockfile(profile));
     }
     if (output != null && !toStdout) {
       OutputFiles.checkTarget(output, "-o", inputs);
@@ -187,24 +178,9 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   /** The progress line about the archive names standard output, not the temporary file. */
-  private static BuildListener standardOutputNamed(BuildListener listener, Path archive) {
-    String temporary = archive.toAbsolutePath().toString();
-    return new BuildListener() {
-      @Override
-      public void info(String message) {
-        listener.info(message.replace(temporary, "standard output"));
-      }
-
-      @Override
-      public void warn(String message) {
-        listener.warn(message);
-      }
-
-      @Override
-      public void detail(String message) {
-        listener.detail(message);
-      }
-    };
+  private static BuildListener standardOutputNamed(BuildListener listener) {
+    return event -> listener.on(event instanceof BuildEvent.Wrote w
+        ? new BuildEvent.Wrote("standard output", w.tag(), w.digest()) : event);
   }
 
   private RegistryCredentials credentials() throws IOException {

@@ -25,7 +25,8 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     }
     // Credentials.redact: no user or password given in a URL is ever printed, whatever the message.
     if (ex instanceof ApkimgException) {
-      cl.getErr().println("apkimg: error: " + Credentials.redact(ex.getMessage()));
+      ApkimgException e = (ApkimgException) ex;
+      cl.getErr().println("apkimg: error: " + Credentials.redact(e.getMessage() + Hints.errorSuffix(e.hint(), profile(parseResult))));
     } else {
       cl.getErr().println("apkimg: internal error: " + Credentials.redact(ex.toString()) + " (please report it; --verbose shows where)");
     }
@@ -36,5 +37,15 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     }
     cl.getErr().flush();
     return FAILED;
+  }
+
+  /** The PROFILE the subcommand was given, as given, or null. */
+  private static String profile(CommandLine.ParseResult parseResult) {
+    CommandLine.ParseResult sub = parseResult.subcommand();
+    if (sub == null || sub.matchedPositionals().isEmpty()) {
+      return null;
+    }
+    Object value = sub.matchedPositionals().get(0).getValue();
+    return value == null ? null : value.toString();
   }
 }

@@ -1,8 +1,8 @@
 package dev.apkimg.cli;
 
 import dev.apkimg.OutputFiles;
-import dev.apkimg.build.ImageBuilder;
-import dev.apkimg.resolve.Lockfile;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.LockResult;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,16 +34,15 @@ final class LockCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Path target = output != null ? output : ImageBuilder.defaultLockfile(profile);
+    Path target = output != null ? output : BuildRequest.defaultLockfile(profile);
     OutputFiles.checkTarget(target, output != null ? "-o" : "the lockfile", List.of(profile));
-    Lockfile lock = options.imageBuilder().lock(options.request(profile).useLockfile(false).build(),
+    LockResult lock = options.apkimg().lock(options.request(profile).useLockfile(false).build(), target,
         options.listener(spec.commandLine().getErr()));
-    lock.write(target);
-    int count = lock.archs().values().stream().mapToInt(a -> a.packages().size()).sum();
+    int count = lock.total();
     spec.commandLine().getOut().println(target);
     spec.commandLine().getOut().flush();
     if (!options.quiet) {
-      spec.commandLine().getErr().println("locked " + count + " packages for " + String.join(", ", lock.archs().keySet()));
+      spec.commandLine().getErr().println("locked " + count + " packages for " + String.join(", ", lock.packages().keySet()));
     }
     return 0;
   }

@@ -1,10 +1,9 @@
 package dev.apkimg.cli;
 
-import dev.apkimg.build.BuildListener;
-import dev.apkimg.build.BuildRequest;
-import dev.apkimg.build.ImageBuilder;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildRequest;
 import dev.apkimg.repo.Credentials;
-import dev.apkimg.repo.RepositoryClient;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -56,11 +55,10 @@ final class RepositoryOptions {
 
   @Spec(Spec.Target.MIXEE) CommandLine.Model.CommandSpec command;
 
-  /** The build pipeline, reading repositories with these options' timeouts. */
-  ImageBuilder imageBuilder() {
-    return new ImageBuilder(new RepositoryClient(RepositoryClient.Settings.defaults()
-        .withConnectTimeout(duration(connectTimeout, "--connect-timeout", "APKIMG_CONNECT_TIMEOUT"))
-        .withReadTimeout(duration(readTimeout, "--read-timeout", "APKIMG_READ_TIMEOUT"))));
+  /** apkimg, reading repositories with these options' timeouts. */
+  Apkimg apkimg() {
+    return Apkimg.create(duration(connectTimeout, "--connect-timeout", "APKIMG_CONNECT_TIMEOUT"),
+        duration(readTimeout, "--read-timeout", "APKIMG_READ_TIMEOUT"));
   }
 
   private Duration duration(String value, String option, String env) {
@@ -88,27 +86,16 @@ final class RepositoryOptions {
    * given in a URL.
    */
   BuildListener listener(PrintWriter err) {
-    return new BuildListener() {
-      @Override
-      public void info(String message) {
-        if (!quiet) {
-          err.println(Credentials.redact(message));
-          err.flush();
-        }
-      }
-
-      @Override
-      public void warn(String message) {
-        err.println("apkimg: warning: " + Credentials.redact(message));
+    return event -> {
+      boolean shown = switch (event.level()) {
+        case INFO -> !quiet;
+        case WARNING -> true;
+        case DETAIL -> verbose;
+      };
+      if (shown) {
+        err.println((event.level() == dev.apkimg.api.BuildEvent.Level.WARNING ? "apkimg: warning: " : "")
+            + Credentials.redact(Hints.line(event)));
         err.flush();
-      }
-
-      @Override
-      public void detail(String message) {
-        if (verbose) {
-          err.println(Credentials.redact(message));
-          err.flush();
-        }
       }
     };
   }

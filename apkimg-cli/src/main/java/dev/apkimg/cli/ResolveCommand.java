@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.apkimg.build.ResolvedBuild;
-import dev.apkimg.resolve.RepositoryPackage;
+import dev.apkimg.api.ResolveResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,7 +34,7 @@ final class ResolveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ResolvedBuild resolved = options.imageBuilder().resolve(options.request(profile).build(),
+    ResolveResult resolved = options.apkimg().resolve(options.request(profile).build(),
         options.listener(spec.commandLine().getErr()));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -43,20 +42,20 @@ final class ResolveCommand implements Callable<Integer> {
       ObjectNode root = mapper.createObjectNode();
       root.put("arch", resolved.arch());
       ArrayNode repos = root.putArray("repositories");
-      resolved.repositories().forEach(r -> repos.add(r.spec()));
+      resolved.repositories().forEach(repos::add);
       ArrayNode packages = root.putArray("packages");
-      for (RepositoryPackage p : resolved.resolution().packages()) {
+      for (ResolveResult.Package p : resolved.packages()) {
         packages.addObject()
-            .put("name", p.info().name())
-            .put("version", p.info().version())
-            .put("arch", p.info().arch())
-            .put("checksum", p.info().checksum())
-            .put("repository", p.repository().spec());
+            .put("name", p.name())
+            .put("version", p.version())
+            .put("arch", p.arch())
+            .put("checksum", p.checksum())
+            .put("repository", p.repository());
       }
       out.println(mapper.writeValueAsString(root));
     } else {
-      for (RepositoryPackage p : resolved.resolution().packages()) {
-        out.println(p.info().name() + " " + p.info().version());
+      for (ResolveResult.Package p : resolved.packages()) {
+        out.println(p.name() + " " + p.version());
       }
     }
     out.flush();

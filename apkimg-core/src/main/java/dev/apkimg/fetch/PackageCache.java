@@ -2,7 +2,6 @@ package dev.apkimg.fetch;
 
 import dev.apkimg.apk.PackageInfo;
 import dev.apkimg.apk.PackageNames;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -44,12 +43,4 @@ public final class PackageCache {
     return PackageNames.isValidChecksum(p.checksum()) && Files.isRegularFile(path(p));
   }
 
-  /** A temporary file beside the entry, for writing before the atomic rename. */
-  Path newTempFile(PackageInfo p) throws IOException {
-    Path entry = path(p);
-    Path dir = entry.getParent();
-    Files.createDirectories(dir);
-    String hex = entry.getFileName().toString();
-    return dev.apkimg.TemporaryFiles.register(Files.createTempFile(dir, "." + hex.substring(0, hex.length() - ".apk".length()) + "-", ".part"));
-  }
 }

@@ -20,7 +20,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -237,8 +236,9 @@ public final class PackageFetcher {
       Function<PackageInfo, String> notFoundHint) throws IOException {
     PackageInfo p = w.pkg().info();
     listener.detail("fetching " + uri);
-    Path tmp = cache.newTempFile(p);
-    try {
+    // Written beside the cache entry and moved onto it once verified: readers see it whole or not at all.
+    try (dev.apkimg.OutputFiles staged = new dev.apkimg.OutputFiles()) {
+      Path tmp = staged.stage(target, ".part");
       ApkPackage read;
       try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
            OutputStream file = Files.newOutputStream(tmp);
@@ -246,7 +246,7 @@ public final class PackageFetcher {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
       } catch (RepositoryException e) {
         throw new ApkimgException(e.getMessage()
-            + (e.isNotFound() ? " (" + notFoundHint.apply(p) + ")" : ""), e);
+            + (e.isNotFound() ? " (" + notFoundHint.apply(p) + ")" : ""), e.hint(), e);
       } catch (IOException e) {
         throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is invalid: " + e.getMessage(), e);
       }
@@ -259,10 +259,8 @@ public final class PackageFetcher {
             + " SHA-256: got " + read.dataHash() + ", pinned " + w.dataSha256());
       }
       checkPackageArch(read, p, arch, uri);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      staged.commit();
       return new Fetched(target, read);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 

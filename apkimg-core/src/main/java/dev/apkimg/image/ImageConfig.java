@@ -85,12 +85,8 @@ public record ImageConfig(
         throw new IllegalArgumentException("volume must be an absolute path: " + volume);
       }
     }
-    exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
-    for (String port : exposedPorts) {
-      if (!PORT.matcher(port).matches()) {
-        throw new IllegalArgumentException("port must be PORT, PORT/tcp or PORT/udp: " + port);
-      }
-    }
+    // PORT/tcp or PORT/udp, ranges expanded: the form the config's ExposedPorts keys take.
+    exposedPorts = exposedPorts == null ? List.of() : Ports.expandAll(exposedPorts);
     if (stopSignal != null && stopSignal.isBlank()) {
       throw new IllegalArgumentException("stopSignal must be null or non-blank");
     }
@@ -100,7 +96,6 @@ public record ImageConfig(
     }
   }
 
-  private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile("[0-9]{1,5}(/(tcp|udp))?");
 
   /** The runtime settings without labels, volumes, ports, stop signal or history. */
   public ImageConfig(String os, String architecture, String variant, List<String> entrypoint,

@@ -3,11 +3,8 @@ package dev.apkimg.image;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +16,6 @@ import java.util.Objects;
  */
 public final class OciImageWriter {
 
-  private static final System.Logger LOG = System.getLogger(OciImageWriter.class.getName());
 
   private OciImageWriter() {}
 
@@ -51,8 +47,7 @@ public final class OciImageWriter {
           ImageOutputs.Format.OCI);
       return new ImageResult(built.manifestDigest(), built.configDigest(), layer.digest(), layer.size());
     } finally {
-      deleteRecursively(work);
-      dev.apkimg.TemporaryFiles.forget(work);
+      dev.apkimg.TemporaryFiles.delete(work);
     }
   }
 
@@ -62,36 +57,6 @@ public final class OciImageWriter {
       return ImageReference.parse(reference);
     } catch (InvalidImageReferenceException e) {
       throw new IllegalArgumentException("invalid image reference: " + reference, e);
-    }
-  }
-
-  private static void deleteOrWarn(Path path) {
-    try {
-      Files.deleteIfExists(path);
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "could not delete temporary file " + path, e);
-    }
-  }
-
-  private static void deleteRecursively(Path directory) {
-    try {
-      Files.walkFileTree(
-          directory,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              deleteOrWarn(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) {
-              deleteOrWarn(dir);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "could not delete temporary directory " + directory, e);
     }
   }
 }

@@ -115,10 +115,9 @@ public final class RootfsImage {
     }
     if (!config.exposedPorts().isEmpty()) {
       Set<Port> ports = new LinkedHashSet<>();
-      for (String port : config.exposedPorts()) {
-        int slash = port.indexOf('/');
-        int number = Integer.parseInt(slash < 0 ? port : port.substring(0, slash));
-        ports.add(slash < 0 || port.endsWith("/tcp") ? Port.tcp(number) : Port.udp(number));
+      for (String port : config.exposedPorts()) { // PORT/tcp or PORT/udp: see Ports
+        int number = Integer.parseInt(port.substring(0, port.indexOf('/')));
+        ports.add(port.endsWith("/udp") ? Port.udp(number) : Port.tcp(number));
       }
       builder.setExposedPorts(ports);
     }

@@ -49,19 +49,11 @@ public record ImageProfile(
   }
 
   /** The apk name of an architecture also given by its OCI name ({@code amd64}, {@code arm/v7}). */
+  /** apk's name for an architecture given either way; see {@link dev.apkimg.Arch#apkName}. */
   public static String apkArch(String arch) {
-    return switch (arch) {
-      case "amd64", "linux/amd64" -> "x86_64";
-      case "arm64", "arm64/v8", "linux/arm64", "linux/arm64/v8" -> "aarch64";
-      case "arm/v7", "linux/arm/v7" -> "armv7";
-      case "arm/v6", "linux/arm/v6" -> "armhf";
-      case "386", "linux/386" -> "x86";
-      case "loong64", "linux/loong64" -> "loongarch64";
-      default -> arch.startsWith("linux/") ? arch.substring("linux/".length()) : arch;
-    };
+    return dev.apkimg.Arch.apkName(arch);
   }
 
-  /** Jackson's filter for "no accounts": an object equal to it is not written. */
   static final class NoAccounts {
     @Override
     public boolean equals(Object o) {

@@ -11,4 +11,8 @@ public class ProfileException extends ApkimgException {
   public ProfileException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  public ProfileException(String message, dev.apkimg.Hint hint) {
+    super(message, hint);
+  }
 }

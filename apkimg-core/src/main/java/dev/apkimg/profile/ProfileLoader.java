@@ -52,8 +52,7 @@ public final class ProfileLoader {
   private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files");
 
   /** apk architecture names apkimg knows. */
-  public static final List<String> ARCHS = List.of(
-      "x86_64", "aarch64", "armv7", "armhf", "x86", "ppc64le", "s390x", "riscv64", "loongarch64");
+  public static final List<String> ARCHS = dev.apkimg.Arch.NAMES;
 
   private static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -311,7 +310,7 @@ public final class ProfileLoader {
     }
     throw new ProfileException(where(o, "source") + "files[" + o.index + "].source: '" + AccountFiles.printable(f.source())
         + "' is outside " + dir + ", the folder of the profile that names it" + (real.equals(src) ? "" : " (it resolves to "
-        + real + ")") + ": copy it there, or allow its folder explicitly (apkimg --files-root DIR)");
+        + real + ")") + ": copy it there, or allow its folder explicitly", dev.apkimg.Hint.FILES_ROOT);
   }
 
   /** Includer over included: maps merged, lists appended, scalars replaced. */
@@ -375,20 +374,17 @@ public final class ProfileLoader {
 
   /** A repository or key written relative to {@code dir}, made relative to {@code topDir}; URLs stay. */
   private static String rebase(String entry, Path dir, Path topDir) {
-    String s = entry.strip();
-    String tag = "";
-    if (s.startsWith("@")) { // "@tag path": the tag stays, the path moves
-      int space = s.indexOf(' ');
-      if (space < 0) {
-        return entry;
-      }
-      tag = s.substring(0, space + 1);
-      s = s.substring(space + 1).strip();
+    dev.apkimg.repo.RepositorySpec spec;
+    try {
+      spec = dev.apkimg.repo.RepositorySpec.parse(entry); // "@tag path": the tag stays, the path moves
+    } catch (dev.apkimg.ApkimgException e) {
+      return entry; // refused where the repository is read, naming it
     }
-    if (s.isEmpty() || s.contains("://") || s.startsWith("file:") || Path.of(s).isAbsolute()) {
+    String s = spec.location();
+    if (s.isEmpty() || !spec.isPath() || Path.of(s).isAbsolute()) {
       return entry;
     }
-    return tag + topDir.relativize(dir.resolve(s).normalize());
+    return new dev.apkimg.repo.RepositorySpec(spec.tag(), topDir.relativize(dir.resolve(s).normalize()).toString()).toString();
   }
 
   private static List<JsonMappingException.Reference> refs(Object... parts) {
@@ -664,8 +660,10 @@ public final class ProfileLoader {
       }
     }
     for (String port : p.ports()) {
-      if (!port.matches("[0-9]{1,5}(/(tcp|udp))?") || Integer.parseInt(port.split("/")[0]) > 65535) {
-        throw new ProfileException(file + ": ports: '" + port + "' is not PORT, PORT/tcp or PORT/udp");
+      try {
+        dev.apkimg.image.Ports.expand(port);
+      } catch (IllegalArgumentException e) {
+        throw new ProfileException(file + ": ports: " + e.getMessage());
       }
     }
     if (p.stopSignal() != null && p.stopSignal().isBlank()) {

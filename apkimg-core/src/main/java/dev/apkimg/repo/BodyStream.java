@@ -141,7 +141,7 @@ final class BodyStream extends InputStream implements HttpResponse.BodySubscribe
       if (next == null) {
         close();
         throw new RepositoryException(uri, "no data for " + RepositoryClient.seconds(readTimeout) + " after "
-            + bytes(delivered) + " of the response (the server stalled)", false);
+            + bytes(delivered) + " of the response (the server stalled)", false).hinting(dev.apkimg.Hint.READ_TIMEOUT);
       }
       if (next == END) {
         ended = true;

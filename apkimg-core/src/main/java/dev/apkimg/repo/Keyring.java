@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
@@ -165,15 +164,12 @@ public final class Keyring implements KeyLookup {
       pem = in.readNBytes(64 * 1024);
     } catch (IOException e) {
       throw new ApkimgException("cannot fetch key " + shown + ": " + Credentials.redact(e.getMessage())
-          + " (download it and name the file in the keyring or with -k instead)", e);
+          + " (download it and name the file in the keyring, or trust it for this build)", dev.apkimg.Hint.ADD_KEY, e);
     }
     parsePem(pem, shown); // never cache something that is not a key
     if (cached != null) {
       try {
-        Files.createDirectories(cached.getParent());
-        Path tmp = Files.createTempFile(cached.getParent(), ".key", ".tmp");
-        Files.write(tmp, pem);
-        Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        dev.apkimg.OutputFiles.write(cached, pem);
       } catch (IOException e) {
         // The cache is an optimisation; the key is in hand.
       }

@@ -34,17 +34,9 @@ public record Repository(String spec, URI base, String tag, Credentials credenti
    * {@code relativeTo} (the profile's folder).
    */
   public static Repository parse(String spec, Path relativeTo) {
-    String s = spec.strip();
-    String tag = null;
-    if (s.startsWith("@")) {
-      // "@tag URL", as in /etc/apk/repositories
-      int space = indexOfWhitespace(s);
-      tag = space < 0 ? "" : s.substring(1, space);
-      if (tag.isEmpty() || space < 0 || s.substring(space).isBlank()) {
-        throw new ApkimgException("repository '" + Credentials.redact(spec) + "': a tagged repository is written '@tag URL'");
-      }
-      s = s.substring(space).strip();
-    }
+    RepositorySpec parsed = RepositorySpec.parse(spec);
+    String tag = parsed.tag();
+    String s = parsed.location();
     while (s.length() > 1 && s.endsWith("/")) {
       s = s.substring(0, s.length() - 1);
     }
@@ -75,15 +67,6 @@ public record Repository(String spec, URI base, String tag, Credentials credenti
       }
     }
     return new Repository(tag == null ? s : "@" + tag + " " + s, base, tag, credentials);
-  }
-
-  private static int indexOfWhitespace(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (Character.isWhitespace(s.charAt(i))) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   public URI indexUri(String arch) {

@@ -270,10 +270,12 @@ public final class RepositoryClient {
     } catch (IOException e) {
       String via = request.uri().equals(uri) ? "" : "redirected to " + request.uri() + ": ";
       if (has(e, HttpConnectTimeoutException.class)) {
-        throw new RepositoryException(uri, via + "no connection within " + seconds(settings.connectTimeout()), false);
+        throw new RepositoryException(uri, via + "no connection within " + seconds(settings.connectTimeout()), false)
+            .hinting(dev.apkimg.Hint.CONNECT_TIMEOUT);
       }
       if (has(e, HttpTimeoutException.class)) {
-        throw new RepositoryException(uri, via + "no response within " + seconds(settings.readTimeout()), false);
+        throw new RepositoryException(uri, via + "no response within " + seconds(settings.readTimeout()), false)
+            .hinting(dev.apkimg.Hint.READ_TIMEOUT);
       }
       Throwable root = rootCause(e);
       if (root instanceof UnknownHostException) {

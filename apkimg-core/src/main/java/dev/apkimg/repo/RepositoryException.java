@@ -12,6 +12,7 @@ public class RepositoryException extends IOException {
   private final String reason;
   private final boolean notFound;
   private final boolean transientFailure;
+  private dev.apkimg.Hint hint;
 
   public RepositoryException(URI uri, String reason, boolean notFound) {
     this(uri, reason, notFound, false);
@@ -46,5 +47,16 @@ public class RepositoryException extends IOException {
    */
   public boolean isTransient() {
     return transientFailure;
+  }
+
+  /** The setting that would help (a longer timeout), or null. */
+  public dev.apkimg.Hint hint() {
+    return hint;
+  }
+
+  /** Marks this failure as one {@code hint} would help with; returns it. */
+  RepositoryException hinting(dev.apkimg.Hint hint) {
+    this.hint = hint;
+    return this;
   }
 }

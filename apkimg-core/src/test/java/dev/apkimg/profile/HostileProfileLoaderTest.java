@@ -149,7 +149,8 @@ class HostileProfileLoaderTest {
         + ", target: /x}\n");
     assertThatThrownBy(() -> ProfileLoader.load(p)).satisfies(HostileProfileLoaderTest::assertOneLine)
         .hasMessage(p + ":3:6: files[0].source: '../../../../../../../../.." + secret + "' is outside " + tmp.resolve("proj")
-            + ", the folder of the profile that names it: copy it there, or allow its folder explicitly (apkimg --files-root DIR)");
+            + ", the folder of the profile that names it: copy it there, or allow its folder explicitly")
+        .extracting(e -> ((dev.apkimg.ApkimgException) e).hint()).isEqualTo(dev.apkimg.Hint.FILES_ROOT);
 
     Path absolute = write("proj/abs.yaml", "contents: {packages: [x]}\nfiles: [{target: /x, source: " + secret + "}]\n");
     assertThatThrownBy(() -> ProfileLoader.load(absolute)).hasMessageStartingWith(absolute + ":2:22: files[0].source: '"
@@ -170,7 +171,7 @@ class HostileProfileLoaderTest {
     Path p = write("proj/p.yaml", "contents: {packages: [x]}\nfiles:\n  - {source: conf, target: /c}\n  - {source: leak, target: /x}\n");
     assertThatThrownBy(() -> ProfileLoader.load(p)).hasMessage(p + ":4:6: files[1].source: 'leak' is outside "
         + tmp.resolve("proj") + ", the folder of the profile that names it (it resolves to " + secret.toRealPath()
-        + "): copy it there, or allow its folder explicitly (apkimg --files-root DIR)");
+        + "): copy it there, or allow its folder explicitly");
     Path viaDir = write("proj/q.yaml", "contents: {packages: [x]}\nfiles: [{source: up/secret, target: /x}]\n");
     assertThatThrownBy(() -> ProfileLoader.load(viaDir)).hasMessageContaining("files[0].source: 'up/secret' is outside");
   }

@@ -1,64 +1,50 @@
 package dev.apkimg.maven;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
-import com.google.cloud.tools.jib.api.JibContainer;
-import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.LogEvent;
-import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
-import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
-import com.google.cloud.tools.jib.api.buildplan.Port;
 import dev.apkimg.ApkimgException;
-import dev.apkimg.build.BuildRequest;
-import dev.apkimg.build.BuildResult;
-import dev.apkimg.build.ImageBuilder;
-import dev.apkimg.build.RootfsBuild;
-import dev.apkimg.image.RootfsImage;
+import dev.apkimg.OutputFiles;
+import dev.apkimg.TemporaryFiles;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.Outputs;
+import dev.apkimg.image.PlatformImage;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
 import dev.apkimg.repo.Repository;
+import dev.apkimg.repo.RepositorySpec;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.jar.JarFile;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.apache.maven.artifact.Artifact;
 import org.apache.maven.execution.MavenSession;
-import org.apache.maven.model.Plugin;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
-import org.codehaus.plexus.util.xml.Xpp3Dom;
 
 /**
- * What the three goals share: the apk base from the core ({@link ImageBuilder#buildRootfs}), the
- * application layers and java entrypoint on top with jib, and the metadata files. The goals
- * differ only in where the image goes ({@link #containerizer}).
+ * What the three goals share: the apk base from the core ({@link Apkimg#buildBase}), one per
+ * architecture; the application layers and java entrypoint on top; each image assembled by
+ * {@link PlatformImage} and published by {@link Apkimg#publish}, the CLI's path, with the CLI's
+ * metadata schema. The goals differ only in where the image goes ({@link #targets}).
+ *
+ * <p>Somewhat over 300 lines because a third of it is Maven's parameter declarations, which
+ * must live on the mojo; the parsing is in {@link ContainerSettings}, {@link ExtraDirectories}
+ * and {@link ConfigValues}, the assembly in {@link AppLayers} and {@link AppImages}.
  */
 public abstract class AbstractApkimgMojo extends AbstractMojo {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Pattern CLASS_NAME =
-      Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
-
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
 
@@ -85,6 +71,10 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.arch")
   String arch;
 
+  /** Several apk architectures: one image index with an image for each, e.g. x86_64 and aarch64. */
+  @Parameter
+  List<String> archs = new ArrayList<>();
+
   /** The package and key cache; default: apkimg's ({@code ~/.cache/apkimg}). */
   @Parameter(property = "apkimg.cacheDir")
   File cacheDir;
@@ -97,6 +87,14 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter
   ContainerConfiguration container = new ContainerConfiguration();
 
+  /** {@code <extraDirectories>}: folders copied into the image. Properties: {@code apkimg.extraDirectories.*}. */
+  @Parameter
+  ExtraDirectoriesConfiguration extraDirectories = new ExtraDirectoriesConfiguration();
+
+  /** {@code <outputPaths>}: digest, imageId, imageJson, tar. Properties: {@code apkimg.outputPaths.*}. */
+  @Parameter
+  OutputPathsConfiguration outputPaths = new OutputPathsConfiguration();
+
   /** Talk to registries over plain HTTP or with unverified certificates. */
   @Parameter(property = "apkimg.allowInsecureRegistries", defaultValue = "false")
   boolean allowInsecureRegistries;
@@ -104,17 +102,29 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.skip", defaultValue = "false")
   boolean skip;
 
-  /** Where the image goes; {@code reference} is the image's name with its tag. */
-  abstract Containerizer containerizer(ImageReference reference) throws MojoFailureException;
+  /** Also trust unsigned indexes, or indexes signed with a key not in the keyring (with a warning). */
+  @Parameter(property = "apkimg.allowUntrusted", defaultValue = "false")
+  boolean allowUntrusted;
+
+  /** One publication of the image: the name it is recorded under, and where it goes. */
+  record Target(String tag, Outputs.Builder outputs) {}
+
+  /**
+   * Where the image goes: one or more targets, the first of which also writes the metadata and
+   * digest files. Each {@link Outputs.Builder} comes from {@code outputs.get()}, with the settings
+   * every output shares (the insecure-registry permission).
+   *
+   * @param image the image name as given
+   * @param tags the additional tags
+   */
+  abstract List<Target> targets(String image, List<String> tags, Supplier<Outputs.Builder> outputs,
+      ConfigValues values) throws MojoFailureException;
 
   /** The goal's name, for messages. */
   abstract String goal();
 
   /** The image name when {@code <to><image>} is not set; null: it is required. */
   abstract String defaultImage();
-
-  /** What the goal adds to the metadata file, e.g. the tar's path and layer digests. */
-  void describe(ObjectNode metadata) throws IOException {}
 
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
@@ -129,141 +139,149 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     try {
       run();
     } catch (ApkimgException e) {
-      throw new MojoFailureException(e.getMessage(), e);
+      Throwable rendered = MavenMessages.rendered(e);
+      throw new MojoFailureException(rendered.getMessage(), rendered);
     } catch (IOException e) {
       throw new MojoExecutionException(e.getMessage(), e);
     }
   }
 
   private void run() throws IOException, MojoFailureException {
+    ConfigValues values = new ConfigValues(this::property);
     Path buildDir = Path.of(project.getBuild().getDirectory());
     Path classesDir = Path.of(project.getBuild().getOutputDirectory());
     if (!Files.isDirectory(classesDir)) {
       throw new MojoFailureException(classesDir + " does not exist: compile the project first, e.g. mvn package apkimg:"
           + goal());
     }
-    String mainClass = mainClass();
-    AbsoluteUnixPath appRoot = absolute("appRoot", property("apkimg.container.appRoot", container.appRoot));
-    ImageFormat format = format();
-    String image = property("apkimg.to.image", to.image);
-    if (image == null || image.isBlank()) {
+    ContainerSettings settings = ContainerSettings.read(container, values, Clock.systemUTC());
+    String mainClass = ProjectApp.mainClass(project, settings);
+    String image = values.value("apkimg.to.image", to.image);
+    if (image == null) {
       image = defaultImage();
       if (image == null) {
         throw new MojoFailureException("no target image: set <to><image> (or -Dapkimg.to.image), e.g. registry.example.com/app:1.0");
       }
     }
-    ImageReference reference = reference(image);
-    Set<String> tags = new LinkedHashSet<>(listProperty("apkimg.to.tags", new ArrayList<>(to.tags)));
+    reference(image);
+    image = image.trim();
+    List<String> tags = List.copyOf(new LinkedHashSet<>(values.list("apkimg.to.tags", new ArrayList<>(to.tags))));
+    ExtraDirectories extra = ExtraDirectories.read(extraDirectories, values, project.getBasedir().toPath());
 
     Files.createDirectories(buildDir);
-    BuildRequest request = request(buildDir);
-    checkOffline(request);
-    Path work = Files.createTempDirectory(buildDir, "apkimg-work-");
+    BaseRequest base = request(values, image);
+    checkOffline(base.builder(null).build());
+    List<String> wantedArchs = values.list("apkimg.archs", archs);
+    List<Target> targets = targets(image, tags, () -> Outputs.builder()
+        .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries)), values);
+
+    Apkimg apkimg = Apkimg.create();
+    MavenBuildListener listener = new MavenBuildListener(getLog());
+    Path work = TemporaryFiles.register(Files.createTempDirectory(buildDir, "apkimg-work-"));
     try {
-      RootfsBuild rootfs = new ImageBuilder().buildRootfs(request, new MavenBuildListener(getLog()), work.resolve("rootfs"));
-      RootfsImage base = RootfsImage.create(rootfs.layer(), rootfs.config(), work.resolve("image"));
-      JibContainerBuilder builder = base.containerBuilder().setFormat(format);
-
-      List<AppLayers.Layer> layers = AppLayers.of(runtimeDependencies(), classesDir, appRoot);
-      for (AppLayers.Layer layer : layers) {
-        builder.addFileEntriesLayer(layer.layer());
-      }
-      List<String> entrypoint = new ArrayList<>();
-      entrypoint.add("java");
-      entrypoint.addAll(listProperty("apkimg.container.jvmFlags", container.jvmFlags));
-      entrypoint.addAll(List.of("-cp", AppLayers.classpath(appRoot), mainClass));
-      builder.setEntrypoint(entrypoint);
-      // Always set: the profile's cmd was written for the profile's entrypoint, not for java.
-      builder.setProgramArguments(listProperty("apkimg.container.args", container.args));
-      mapProperty("apkimg.container.environment", container.environment).forEach(builder::addEnvironmentVariable);
-      mapProperty("apkimg.container.labels", container.labels).forEach(builder::addLabel);
-      builder.setExposedPorts(ports(listProperty("apkimg.container.ports", container.ports)));
-      String user = property("apkimg.container.user", container.user);
-      if (user != null && !user.isBlank()) {
-        builder.setUser(user);
-      }
-      String workingDirectory = property("apkimg.container.workingDirectory", container.workingDirectory);
-      if (workingDirectory != null && !workingDirectory.isBlank()) {
-        builder.setWorkingDirectory(absolute("workingDirectory", workingDirectory));
+      AppLayers.App appLayers = AppLayers.of(ProjectApp.runtimeDependencies(project, goal()), classesDir, settings.appRoot(),
+          settings.filesModificationTime(), settings.extraClasspath(), mainClass, work.resolve("app"));
+      List<AppLayers.Layer> layers = new ArrayList<>(appLayers.layers());
+      AppLayers.Layer extraLayer = extra.layer(settings.filesModificationTime());
+      if (extraLayer != null) {
+        layers.add(extraLayer);
       }
 
-      Containerizer containerizer = containerizer(reference)
-          .setAllowInsecureRegistries(allowInsecureRegistries)
-          .addEventHandler(LogEvent.class, this::log);
-      tags.forEach(containerizer::withAdditionalTag);
-      getLog().info("apkimg: building " + reference + " (" + format + ") with main class " + mainClass);
-      JibContainer result = containerize(base, builder, containerizer);
-      writeMetadata(buildDir, result, reference, format, rootfs, layers, mainClass);
-      getLog().info("apkimg: built " + reference + " " + result.getDigest());
+      // <archs> names the architectures; else <arch>, else the profile's, as the CLI builds them.
+      List<BaseImage> bases = new ArrayList<>();
+      if (wantedArchs.isEmpty()) {
+        bases.add(apkimg.buildBase(base.builder(values.value("apkimg.arch", arch)).build(),
+            work.resolve("base"), listener));
+      } else {
+        for (String apkArch : new LinkedHashSet<>(wantedArchs)) {
+          bases.add(apkimg.buildBase(base.builder(apkArch).build(), work.resolve("base-" + bases.size()), listener));
+        }
+      }
+      AppImages app = AppImages.assemble(bases, settings, mainClass, appLayers.classpath(), layers, work);
+      List<PlatformImage> images = app.images();
+      getLog().info("apkimg: built " + images.stream().map(PlatformImage::platform).collect(Collectors.joining(", "))
+          + " with " + layers.size() + " application layers"
+          + (settings.runsJava() ? ", main class " + mainClass : ""));
+
+      BuildResult result = null;
+      for (Target target : targets) {
+        Outputs.Builder outputs = target.outputs();
+        if (result == null) {
+          outputs.metadataFile(outputPath(values, "imageJson", outputPaths.imageJson, buildDir.resolve("apkimg-image.json")))
+              .digestFile(outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest")));
+        }
+        BuildResult r = apkimg.publish(app.base(target.tag()), images,
+            base.builder(null).outputs(outputs.build()).build(), listener);
+        result = result == null ? r : result;
+      }
+      Path imageIdFile = outputPath(values, "imageId", outputPaths.imageId, buildDir.resolve("apkimg-image.id"));
+      OutputFiles.write(imageIdFile, (images.get(0).configDigest() + "\n").getBytes(StandardCharsets.US_ASCII));
+      getLog().info("apkimg: " + image + " " + result.digest());
     } finally {
-      deleteRecursively(work);
+      TemporaryFiles.delete(work);
     }
   }
 
   /**
-   * Runs jib. With {@code <allowInsecureRegistries>}, credentials may go to a plain-HTTP registry,
-   * as with the CLI's --allow-insecure-registry; jib reads that permission from a system
-   * property, which is set for this call only and restored after.
+   * {@code image} under another tag, spelled as the user spelled it ({@code app:1.0} becomes
+   * {@code app:latest}, not {@code registry-1.docker.io/library/app:latest}); a digest is dropped.
    */
-  private JibContainer containerize(RootfsImage base, JibContainerBuilder builder, Containerizer containerizer)
-      throws IOException {
-    synchronized (AbstractApkimgMojo.class) {
-      String key = "sendCredentialsOverHttp";
-      String previous = System.getProperty(key);
-      if (allowInsecureRegistries) {
-        System.setProperty(key, "true");
-      }
-      try {
-        return base.containerize(builder, containerizer);
-      } finally {
-        if (previous == null) {
-          System.clearProperty(key);
-        } else {
-          System.setProperty(key, previous);
-        }
-      }
+  static String withTag(String image, String tag) {
+    String name = image.trim();
+    int at = name.indexOf('@');
+    if (at >= 0) {
+      name = name.substring(0, at);
     }
+    int colon = name.lastIndexOf(':');
+    if (colon > name.lastIndexOf('/')) {
+      name = name.substring(0, colon);
+    }
+    return name + ":" + tag;
   }
 
-  /** The base's profile: the one configured, or one written from the inline packages. */
-  private BuildRequest request(Path buildDir) throws IOException, MojoFailureException {
-    String profileSetting = property("apkimg.profile", profile == null ? null : profile.getPath());
-    List<String> repos = listProperty("apkimg.repositories", repositories).stream()
+  /** An output file: the property, else {@code <outputPaths>}, else the default; relative to the project. */
+  Path outputPath(ConfigValues values, String name, File configured, Path fallback) {
+    String value = values.value("apkimg.outputPaths." + name, configured == null ? null : configured.getPath());
+    return value == null ? fallback : project.getBasedir().toPath().resolve(value).normalize();
+  }
+
+  /** The base's request for one architecture ({@code null}: the profile's or the machine's), without outputs. */
+  interface BaseRequest {
+    BuildRequest.Builder builder(String arch);
+  }
+
+  /** The base's profile: the one configured, or one made in memory from the inline packages. */
+  private BaseRequest request(ConfigValues values, String image) throws MojoFailureException {
+    String profileSetting = values.value("apkimg.profile", profile == null ? null : profile.getPath());
+    List<String> repos = values.list("apkimg.repositories", repositories).stream()
         .map(this::absoluteRepository).collect(Collectors.toList());
-    List<String> keys = listProperty("apkimg.keyring", keyring).stream()
+    List<String> keys = values.list("apkimg.keyring", keyring).stream()
         .map(this::absoluteKey).collect(Collectors.toList());
-    List<String> pkgs = listProperty("apkimg.packages", packages);
-    BuildRequest.Builder request;
-    if (profileSetting != null && !profileSetting.isBlank()) {
+    List<String> pkgs = values.list("apkimg.packages", packages);
+    Supplier<BuildRequest.Builder> start;
+    if (profileSetting != null) {
       if (!pkgs.isEmpty()) {
         throw new MojoFailureException("set either <profile> or <packages>, not both");
       }
-      Path path = project.getBasedir().toPath().resolve(profileSetting).normalize();
-      if (!Files.isRegularFile(path)) {
-        throw new MojoFailureException("profile " + path + " does not exist (<profile> / -Dapkimg.profile)");
+      Path profilePath = project.getBasedir().toPath().resolve(profileSetting).normalize();
+      if (!Files.isRegularFile(profilePath)) {
+        throw new MojoFailureException("profile " + profilePath + " does not exist (<profile> / -Dapkimg.profile)");
       }
-      request = BuildRequest.builder(path).repositories(repos).extraKeys(keys);
+      start = () -> BuildRequest.builder(profilePath).repositories(repos).extraKeys(keys);
     } else if (!pkgs.isEmpty()) {
       if (repos.isEmpty()) {
         throw new MojoFailureException("<packages> needs <repositories> (and <keyring> with their signing keys)");
       }
-      Path generated = buildDir.resolve("apkimg-profile.yaml");
-      // JSON is YAML: the core reads this like any profile, and quoting is Jackson's problem.
-      ObjectNode contents = JSON.createObjectNode();
-      ObjectNode c = contents.putObject("contents");
-      repos.forEach(c.putArray("repositories")::add);
-      keys.forEach(c.putArray("keyring")::add);
-      pkgs.forEach(c.putArray("packages")::add);
-      Files.writeString(generated, JSON.writeValueAsString(contents), StandardCharsets.UTF_8);
-      request = BuildRequest.builder(generated);
+      ImageProfile inline = new ImageProfile(new ImageProfile.Contents(repos, keys, pkgs), List.of(), null, null,
+          Map.of(), null);
+      start = () -> BuildRequest.builder(inline, project.getBasedir().toPath());
     } else {
       throw new MojoFailureException("no base image: set <profile> (an apkimg YAML profile) or <packages> with <repositories> and <keyring>");
     }
-    String archSetting = property("apkimg.arch", arch);
-    String cache = property("apkimg.cacheDir", cacheDir == null ? null : cacheDir.getPath());
-    return request.arch(archSetting == null || archSetting.isBlank() ? null : archSetting)
-        .cacheDir(cache == null || cache.isBlank() ? null : project.getBasedir().toPath().resolve(cache))
-        .build();
+    String cache = values.value("apkimg.cacheDir", cacheDir == null ? null : cacheDir.getPath());
+    Path cachePath = cache == null ? null : project.getBasedir().toPath().resolve(cache);
+    boolean untrusted = values.flag("apkimg.allowUntrusted", allowUntrusted);
+    return apkArch -> start.get().arch(apkArch).cacheDir(cachePath).imageReference(image).allowUntrusted(untrusted);
   }
 
   /**
@@ -272,11 +290,12 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
    * serves them, and a package missing from it fails the build).
    */
   private void checkOffline(BuildRequest request) throws MojoFailureException {
-    if (!session.isOffline() || Files.isRegularFile(ImageBuilder.defaultLockfile(request.profile()))) {
+    if (!session.isOffline() || request.profileFile() != null
+        && Files.isRegularFile(BuildRequest.defaultLockfile(request.profileFile()))) {
       return;
     }
-    Path profileDir = request.profile().toAbsolutePath().getParent();
-    ImageProfile loaded = ProfileLoader.load(request.profile());
+    Path profileDir = request.baseDir();
+    ImageProfile loaded = request.profileFile() != null ? ProfileLoader.load(request.profileFile()) : request.profile();
     List<Repository> repos = request.repositories().isEmpty()
         ? loaded.contents().repositories().stream().map(r -> Repository.parse(r, profileDir)).collect(Collectors.toList())
         : request.repositories().stream().map(r -> Repository.parse(r, null)).collect(Collectors.toList());
@@ -289,75 +308,6 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     }
   }
 
-  private List<Artifact> runtimeDependencies() throws MojoFailureException {
-    List<Artifact> jars = new ArrayList<>();
-    for (Artifact a : project.getArtifacts()) {
-      if (!a.getArtifactHandler().isAddedToClasspath()
-          || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
-        continue;
-      }
-      if (a.getFile() == null || !a.getFile().isFile()) {
-        throw new MojoFailureException("dependency " + a + " has no jar file (" + a.getFile()
-            + "): package it first, e.g. mvn package apkimg:" + goal());
-      }
-      jars.add(a);
-    }
-    return jars;
-  }
-
-  /** The configured main class, else the jar manifest's or maven-jar-plugin's Main-Class. */
-  private String mainClass() throws MojoFailureException, IOException {
-    String mainClass = property("apkimg.container.mainClass", container.mainClass);
-    if (mainClass == null || mainClass.isBlank()) {
-      mainClass = manifestMainClass();
-    }
-    if (mainClass == null || mainClass.isBlank()) {
-      throw new MojoFailureException("no main class: set <container><mainClass> (or -Dapkimg.container.mainClass), "
-          + "or a Main-Class in the jar manifest (maven-jar-plugin <archive><manifest><mainClass>)");
-    }
-    mainClass = mainClass.trim();
-    if (!CLASS_NAME.matcher(mainClass).matches()) {
-      throw new MojoFailureException("main class '" + mainClass + "' is not a Java class name");
-    }
-    return mainClass;
-  }
-
-  private String manifestMainClass() throws IOException {
-    File jar = project.getArtifact() == null ? null : project.getArtifact().getFile();
-    if (jar != null && jar.isFile() && jar.getName().endsWith(".jar")) {
-      try (JarFile file = new JarFile(jar)) {
-        if (file.getManifest() != null) {
-          String main = file.getManifest().getMainAttributes().getValue("Main-Class");
-          if (main != null) {
-            return main;
-          }
-        }
-      }
-    }
-    // Before the jar is packaged (mvn compile apkimg:buildTar), the jar plugin's configuration says it.
-    Plugin jarPlugin = project.getPlugin("org.apache.maven.plugins:maven-jar-plugin");
-    if (jarPlugin != null && jarPlugin.getConfiguration() instanceof Xpp3Dom config) {
-      Xpp3Dom archive = config.getChild("archive");
-      Xpp3Dom manifest = archive == null ? null : archive.getChild("manifest");
-      Xpp3Dom main = manifest == null ? null : manifest.getChild("mainClass");
-      if (main != null && main.getValue() != null && !main.getValue().contains("${")) {
-        return main.getValue();
-      }
-    }
-    return null;
-  }
-
-  private ImageFormat format() throws MojoFailureException {
-    String format = property("apkimg.container.format", container.format);
-    if (format == null || format.isBlank() || format.equalsIgnoreCase("oci")) {
-      return ImageFormat.OCI;
-    }
-    if (format.equalsIgnoreCase("docker")) {
-      return ImageFormat.Docker;
-    }
-    throw new MojoFailureException("<container><format> is " + format + ": use OCI or Docker");
-  }
-
   private static ImageReference reference(String image) throws MojoFailureException {
     try {
       return ImageReference.parse(image.trim());
@@ -366,46 +316,9 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     }
   }
 
-  private static AbsoluteUnixPath absolute(String what, String path) throws MojoFailureException {
-    if (path == null || !path.startsWith("/")) {
-      throw new MojoFailureException("<container><" + what + "> must be an absolute path, was " + path);
-    }
-    return AbsoluteUnixPath.get(path);
-  }
-
-  /** Ports as jib and Dockerfiles write them: {@code 8080}, {@code 53/udp}, {@code 7000-7002/tcp}. */
-  static Set<Port> ports(List<String> specs) throws MojoFailureException {
-    Set<Port> ports = new LinkedHashSet<>();
-    Pattern pattern = Pattern.compile("(\\d+)(?:-(\\d+))?(?:/(tcp|udp))?");
-    for (String spec : specs) {
-      java.util.regex.Matcher m = pattern.matcher(spec.trim().toLowerCase(Locale.ROOT));
-      if (!m.matches()) {
-        throw new MojoFailureException("port '" + spec + "' is not PORT, PORT/udp or FROM-TO[/tcp|udp]");
-      }
-      int from = Integer.parseInt(m.group(1));
-      int until = m.group(2) == null ? from : Integer.parseInt(m.group(2));
-      if (from < 1 || until > 65535 || until < from) {
-        throw new MojoFailureException("port '" + spec + "' is out of range 1-65535");
-      }
-      for (int p = from; p <= until; p++) {
-        ports.add("udp".equals(m.group(3)) ? Port.udp(p) : Port.tcp(p));
-      }
-    }
-    return ports;
-  }
-
   private String absoluteRepository(String spec) {
-    String s = spec.trim();
-    String tag = "";
-    if (s.startsWith("@")) {
-      int space = s.indexOf(' ');
-      if (space > 0) {
-        tag = s.substring(0, space + 1);
-        s = s.substring(space + 1).trim();
-      }
-    }
     // Plain paths are relative to the project, not to wherever mvn was started.
-    return s.contains("://") ? spec.trim() : tag + project.getBasedir().toPath().resolve(s).normalize();
+    return RepositorySpec.parse(spec).relativeTo(project.getBasedir().toPath()).toString();
   }
 
   private String absoluteKey(String key) {
@@ -413,11 +326,8 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     return k.contains("://") ? k : project.getBasedir().toPath().resolve(k).normalize().toString();
   }
 
-  /**
-   * A {@code -D} or project property wins over the nested configuration, as in jib: nested
-   * objects cannot carry Maven's {@code property=} binding themselves.
-   */
-  String property(String name, String configured) {
+  /** A {@code -D}, system or project property, or {@code null}. */
+  String property(String name) {
     String value = session.getUserProperties().getProperty(name);
     if (value == null) {
       value = session.getSystemProperties().getProperty(name);
@@ -425,82 +335,6 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     if (value == null) {
       value = project.getProperties().getProperty(name);
     }
-    return value != null ? value : configured;
-  }
-
-  /** A list property is comma-separated. */
-  List<String> listProperty(String name, List<String> configured) {
-    String value = property(name, null);
-    if (value == null) {
-      return configured == null ? List.of() : configured.stream().filter(s -> s != null && !s.isBlank())
-          .map(String::trim).collect(Collectors.toList());
-    }
-    return Stream.of(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toList());
-  }
-
-  /** A map property is {@code KEY=VALUE,KEY=VALUE}. */
-  Map<String, String> mapProperty(String name, Map<String, String> configured) throws MojoFailureException {
-    String value = property(name, null);
-    if (value == null) {
-      Map<String, String> map = new LinkedHashMap<>();
-      if (configured != null) {
-        configured.forEach((k, v) -> map.put(k, v == null ? "" : v));
-      }
-      return map;
-    }
-    Map<String, String> map = new LinkedHashMap<>();
-    for (String pair : value.split(",")) {
-      int eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new MojoFailureException("-D" + name + ": '" + pair + "' is not KEY=VALUE");
-      }
-      map.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
-    }
-    return map;
-  }
-
-  private void log(LogEvent event) {
-    switch (event.getLevel()) {
-      case ERROR -> getLog().error(event.getMessage());
-      case WARN -> getLog().warn(event.getMessage());
-      case LIFECYCLE -> getLog().info(event.getMessage());
-      default -> getLog().debug(event.getMessage());
-    }
-  }
-
-  private void writeMetadata(Path buildDir, JibContainer result, ImageReference reference, ImageFormat format,
-      RootfsBuild rootfs, List<AppLayers.Layer> layers, String mainClass) throws IOException {
-    Files.writeString(buildDir.resolve("apkimg-image.digest"), result.getDigest().toString(), StandardCharsets.UTF_8);
-    ObjectNode json = JSON.createObjectNode();
-    json.put("image", reference.toString());
-    json.put("imageDigest", result.getDigest().toString());
-    json.put("imageId", result.getImageId().toString());
-    ArrayNode tags = json.putArray("tags");
-    new java.util.TreeSet<>(result.getTags()).forEach(tags::add);
-    json.put("imagePushed", result.isImagePushed());
-    json.put("format", format.name());
-    json.put("arch", rootfs.arch());
-    json.put("mainClass", mainClass);
-    ArrayNode layerArray = json.putArray("layers");
-    layerArray.addObject().put("name", "apk root filesystem").put("digest", rootfs.layer().digest())
-        .put("diffId", rootfs.layer().diffId()).put("size", rootfs.layer().size());
-    for (AppLayers.Layer layer : layers) {
-      layerArray.addObject().put("name", layer.name()).put("files", layer.files());
-    }
-    ArrayNode installed = json.putArray("packages");
-    for (BuildResult.InstalledPackage p : rootfs.packages()) {
-      installed.addObject().put("name", p.name()).put("version", p.version()).put("arch", p.arch());
-    }
-    describe(json);
-    Files.writeString(buildDir.resolve("apkimg-image.json"), JSON.writeValueAsString(json) + "\n",
-        StandardCharsets.UTF_8);
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // A leftover work folder under target/ is not worth failing a finished build for.
-    }
+    return value;
   }
 }

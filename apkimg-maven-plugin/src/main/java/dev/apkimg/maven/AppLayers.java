@@ -4,55 +4,75 @@ import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.maven.artifact.Artifact;
 
 /**
  * The application as jib lays it out, one layer per rate of change so that a code change
  * re-pushes only the small layer: release dependencies, snapshot dependencies, resources,
- * classes. Every entry has a fixed time and mode, so an unchanged project gives the same layers.
+ * classes, then the classpath and main class files. Every entry has a fixed time and mode, so an
+ * unchanged project gives the same layers.
+ *
+ * <p>The classpath lists every jar in Maven's dependency order (the order {@code mvn exec:java}
+ * and the test runs use), not {@code libs/*}, whose order is the file system's: with two jars
+ * holding the same class, the image would otherwise run whichever the JVM happens to list first.
  */
 final class AppLayers {
-  // jib's own default for application files: 1 s after the epoch, not the build machine's mtime.
-  static final Instant FILE_TIME = FileEntriesLayer.DEFAULT_MODIFICATION_TIME;
-
   /** One layer and how many files it holds; empty layers are left out of the image. */
   record Layer(String name, FileEntriesLayer layer, int files) {}
 
+  /** A dependency jar: its group (to tell same-named jars apart), its file, and whether it is a snapshot. */
+  record Jar(String groupId, Path file, boolean snapshot) {
+    String fileName() {
+      return file.getFileName().toString();
+    }
+  }
+
+  /** The layers, and the classpath in the image in the order the JVM searches it. */
+  record App(List<Layer> layers, List<String> classpath) {}
+
   private AppLayers() {}
 
-  static List<Layer> of(List<Artifact> dependencies, Path outputDirectory, AbsoluteUnixPath appRoot)
-      throws IOException {
-    AbsoluteUnixPath libs = appRoot.resolve("libs");
-    List<Artifact> sorted = new ArrayList<>(dependencies);
-    sorted.sort(Comparator.comparing(Artifact::getGroupId).thenComparing(Artifact::getArtifactId)
-        .thenComparing(a -> a.getFile().getName()));
-    Map<String, Long> nameCounts = sorted.stream()
-        .collect(Collectors.groupingBy(a -> a.getFile().getName(), Collectors.counting()));
+  /**
+   * @param jars the runtime dependencies in Maven's order
+   * @param extraClasspath paths in the image put first on the classpath
+   * @param mainClass written to {@code APPROOT/jib-main-class-file}, or {@code null} for none
+   * @param workDir where the classpath and main class files are written before they go in a layer
+   */
+  static App of(List<Jar> jars, Path outputDirectory, String appRoot, Instant fileTime,
+      List<String> extraClasspath, String mainClass, Path workDir) throws IOException {
+    AbsoluteUnixPath root = AbsoluteUnixPath.get(appRoot);
+    AbsoluteUnixPath libs = root.resolve("libs");
+    Map<String, Long> nameCounts = jars.stream().collect(Collectors.groupingBy(Jar::fileName, Collectors.counting()));
+    // Two artifacts with the same file name (different groups) must not overwrite each other.
+    Map<Jar, String> names = new LinkedHashMap<>();
+    for (Jar jar : jars) {
+      names.put(jar, nameCounts.get(jar.fileName()) > 1 ? jar.groupId() + "-" + jar.fileName() : jar.fileName());
+    }
 
     FileEntriesLayer.Builder releases = FileEntriesLayer.builder().setName("dependencies");
     FileEntriesLayer.Builder snapshots = FileEntriesLayer.builder().setName("snapshot dependencies");
     int releaseCount = 0;
     int snapshotCount = 0;
-    for (Artifact a : sorted) {
-      String name = a.getFile().getName();
-      // Two artifacts with the same file name (different groups) must not overwrite each other.
-      if (nameCounts.get(name) > 1) {
-        name = a.getGroupId() + "-" + name;
-      }
-      if (a.isSnapshot()) {
-        add(snapshots, a.getFile().toPath(), libs.resolve(name));
+    // Layer entries sorted by name: the layer's bytes do not depend on the dependency order.
+    List<Jar> sorted = new ArrayList<>(jars);
+    sorted.sort(Comparator.comparing(names::get));
+    for (Jar jar : sorted) {
+      AbsoluteUnixPath target = libs.resolve(names.get(jar));
+      if (jar.snapshot()) {
+        add(snapshots, jar.file(), target, fileTime);
         snapshotCount++;
       } else {
-        add(releases, a.getFile().toPath(), libs.resolve(name));
+        add(releases, jar.file(), target, fileTime);
         releaseCount++;
       }
     }
@@ -69,30 +89,42 @@ final class AppLayers {
       for (Path file : files) {
         String relative = outputDirectory.relativize(file).toString().replace('\\', '/');
         if (relative.endsWith(".class")) {
-          add(classes, file, appRoot.resolve("classes").resolve(relative));
+          add(classes, file, root.resolve("classes").resolve(relative), fileTime);
           classCount++;
         } else {
-          add(resources, file, appRoot.resolve("resources").resolve(relative));
+          add(resources, file, root.resolve("resources").resolve(relative), fileTime);
           resourceCount++;
         }
       }
     }
+
+    List<String> classpath = new ArrayList<>(extraClasspath);
+    classpath.add(root.resolve("resources").toString());
+    classpath.add(root.resolve("classes").toString());
+    jars.forEach(jar -> classpath.add(libs.resolve(names.get(jar)).toString()));
 
     List<Layer> layers = new ArrayList<>();
     addIfNotEmpty(layers, "dependencies", releases, releaseCount);
     addIfNotEmpty(layers, "snapshot dependencies", snapshots, snapshotCount);
     addIfNotEmpty(layers, "resources", resources, resourceCount);
     addIfNotEmpty(layers, "classes", classes, classCount);
-    return layers;
+    if (mainClass != null) {
+      // jib's files: java -cp @/app/jib-classpath-file $(cat /app/jib-main-class-file) in scripts.
+      FileEntriesLayer.Builder argFiles = FileEntriesLayer.builder().setName("jvm arg files");
+      Files.createDirectories(workDir);
+      Path classpathFile = workDir.resolve("jib-classpath-file");
+      Files.writeString(classpathFile, String.join(":", classpath), StandardCharsets.UTF_8);
+      Path mainClassFile = workDir.resolve("jib-main-class-file");
+      Files.writeString(mainClassFile, mainClass, StandardCharsets.UTF_8);
+      add(argFiles, classpathFile, root.resolve("jib-classpath-file"), fileTime);
+      add(argFiles, mainClassFile, root.resolve("jib-main-class-file"), fileTime);
+      layers.add(new Layer("jvm arg files", argFiles.build(), 2));
+    }
+    return new App(layers, classpath);
   }
 
-  /** The classpath in the image, in jib's order: resources, classes, then every jar. */
-  static String classpath(AbsoluteUnixPath appRoot) {
-    return appRoot.resolve("resources") + ":" + appRoot.resolve("classes") + ":" + appRoot.resolve("libs") + "/*";
-  }
-
-  private static void add(FileEntriesLayer.Builder layer, Path source, AbsoluteUnixPath target) {
-    layer.addEntry(source, target, FilePermissions.DEFAULT_FILE_PERMISSIONS, FILE_TIME);
+  private static void add(FileEntriesLayer.Builder layer, Path source, AbsoluteUnixPath target, Instant time) {
+    layer.addEntry(source, target, FilePermissions.DEFAULT_FILE_PERMISSIONS, time);
   }
 
   private static void addIfNotEmpty(List<Layer> layers, String name, FileEntriesLayer.Builder builder, int files) {

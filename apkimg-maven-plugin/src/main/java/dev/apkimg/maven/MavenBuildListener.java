@@ -1,6 +1,7 @@
 package dev.apkimg.maven;
 
-import dev.apkimg.build.BuildListener;
+import dev.apkimg.api.BuildEvent;
+import dev.apkimg.api.BuildListener;
 import org.apache.maven.plugin.logging.Log;
 
 /** The core's progress events in Maven's log: steps as info, details as debug ({@code -X}). */
@@ -12,17 +13,12 @@ final class MavenBuildListener implements BuildListener {
   }
 
   @Override
-  public void info(String message) {
-    log.info(message);
-  }
-
-  @Override
-  public void warn(String message) {
-    log.warn(message);
-  }
-
-  @Override
-  public void detail(String message) {
-    log.debug(message);
+  public void on(BuildEvent event) {
+    String line = MavenMessages.line(event);
+    switch (event.level()) {
+      case INFO -> log.info(line);
+      case WARNING -> log.warn(line);
+      case DETAIL -> log.debug(line);
+    }
   }
 }

@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.Outputs;
 import dev.apkimg.testing.LoopbackHttpServer;
+import dev.apkimg.testing.TestKeys;
+import dev.apkimg.testing.TestPackage;
+import dev.apkimg.testing.TestRepository;
 import dev.apkimg.testing.Prerequisites;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +55,10 @@ class MavenPluginIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String VERSION = System.getProperty("apkimg.it.version", "0.1.0-SNAPSHOT");
   private static final List<String> ENTRYPOINT = List.of(
-      "java", "-Xmx64m", "-Dapp.mode=it", "-cp", "/app/resources:/app/classes:/app/libs/*", "it.app.Main");
+      "java", "-Xmx64m", "-Dapp.mode=it", "-cp",
+      // Maven's dependency order (picocli, then apkimg-core, as the pom lists them), not libs/*.
+      "/app/resources:/app/classes:/app/libs/picocli-4.7.7.jar:/app/libs/apkimg-core-" + VERSION + ".jar",
+      "it.app.Main");
 
   private Path mvn;
   private Path work;
@@ -57,6 +67,8 @@ class MavenPluginIT {
   private LoopbackHttpServer mirror;
   private Process registry;
   private List<String> firstLayers;
+  /** More environment for the next {@code mvn} runs, e.g. DOCKER_CONFIG. */
+  private java.util.Map<String, String> environment = java.util.Map.of();
 
   record Run(int exit, String output) {}
 
@@ -105,29 +117,71 @@ class MavenPluginIT {
     Path tar = work.resolve("app/target/apkimg.tar");
 
     List<List<String>> layers = layerContents(tar);
-    assertThat(layers).hasSize(5);
+    assertThat(layers).hasSize(7);
     assertThat(layers.get(0)).contains("bin/busybox", "lib/apk/db/installed", "etc/passwd");
     assertThat(files(layers.get(1))).containsExactly("app/libs/picocli-4.7.7.jar");
     assertThat(files(layers.get(2))).containsExactly("app/libs/apkimg-core-" + VERSION + ".jar");
     assertThat(files(layers.get(3))).containsExactly("app/resources/app.properties");
     assertThat(files(layers.get(4))).containsExactly("app/classes/it/app/Main.class");
+    assertThat(files(layers.get(5))).containsExactly("app/jib-classpath-file", "app/jib-main-class-file");
+    assertThat(files(layers.get(6))).containsExactly("opt/tools/notes.txt", "opt/tools/run.sh");
+    assertThat(modes(tar, 6)).containsEntry("opt/tools/run.sh", 0755).containsEntry("opt/tools/notes.txt", 0644);
 
     JsonNode config = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + tar));
     assertThat(strings(config.path("config").path("Entrypoint"))).isEqualTo(ENTRYPOINT);
     assertThat(strings(config.path("config").path("Cmd"))).containsExactly("hello");
     assertThat(strings(config.path("config").path("Env"))).contains("APP_ENV=it");
     assertThat(config.path("config").path("ExposedPorts").has("8080/tcp")).isTrue();
+    assertThat(config.path("created").asText()).isEqualTo("2024-02-03T04:05:06Z");
+    assertThat(config.path("config").path("Volumes").has("/tmp/app")).isTrue();
 
+    // The CLI's --metadata-file schema: digest, tag, images[] with packages.
     JsonNode metadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
-    String digest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
-    assertThat(digest).isEqualTo(metadata.path("imageDigest").asText()).isEqualTo(indexDigest(tar));
-    assertThat(metadata.path("packages").findValuesAsText("name")).contains("busybox", "musl");
-    firstLayers = metadata.path("layers").findValuesAsText("digest");
-    assertThat(firstLayers).hasSize(5).doesNotContainNull();
+    String digest = Files.readString(work.resolve("app/target/apkimg-image.digest")).trim();
+    assertThat(digest).isEqualTo(metadata.path("digest").asText()).isEqualTo(indexDigest(tar));
+    assertThat(metadata.path("tag").asText()).isEqualTo("app:1.0");
+    assertThat(metadata.path("archive").asText()).isEqualTo(tar.toString());
+    assertThat(metadata.path("images").path(0).path("packages").findValuesAsText("name")).contains("busybox", "musl");
+    assertThat(Files.readString(work.resolve("app/target/apkimg-image.id")).trim())
+        .isEqualTo(metadata.path("images").path(0).path("configDigest").asText());
+    firstLayers = layerDigests(tar);
+    assertThat(firstLayers).hasSize(7).doesNotContainNull();
   }
 
   @Test
   @Order(2)
+  void theProfilesStopSignalAnnotationsLabelsAndVcsUrlReachThePluginImageAsTheClis() throws Exception {
+    Path tar = work.resolve("app/target/apkimg.tar");
+    Prerequisites.require(Files.isRegularFile(tar), "the first build");
+    JsonNode config = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + tar)).path("config");
+    JsonNode annotations = JSON.readTree(skopeo("inspect", "--raw", "oci-archive:" + tar)).path("annotations");
+    assertThat(config.path("StopSignal").asText()).isEqualTo("SIGQUIT");
+    assertThat(config.path("Labels").path("org.example.base").asText()).isEqualTo("apk");
+    assertThat(config.path("Labels").path("team").asText()).isEqualTo("apkimg");
+    assertThat(config.path("Volumes").has("/data")).isTrue();
+    assertThat(annotations.path("org.example.owner").asText()).isEqualTo("apkimg-it");
+    assertThat(annotations.path("org.opencontainers.image.source").asText()).isEqualTo("https://github.com/example/app");
+    assertThat(annotations.path("org.opencontainers.image.revision").asText()).isEqualTo("0123abc");
+
+    // The CLI's image of the same profile says the same.
+    Path cliTar = work.resolve("cli.tar");
+    Apkimg.create().build(BuildRequest.builder(work.resolve("app/base.yaml"))
+        .outputs(Outputs.builder().ociArchive(cliTar).build())
+        .repositories(List.of(mirror.url() + "v3.20/main"))
+        .extraKeys(List.of(fixtures.resolve("keys/apkimg-test.rsa.pub").toString()))
+        .cacheDir(work.resolve("apk-cache")).build(), BuildListener.SILENT);
+    JsonNode cliConfig = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + cliTar)).path("config");
+    JsonNode cliAnnotations = JSON.readTree(skopeo("inspect", "--raw", "oci-archive:" + cliTar)).path("annotations");
+    assertThat(config.path("StopSignal")).isEqualTo(cliConfig.path("StopSignal"));
+    assertThat(config.path("Labels").path("org.example.base")).isEqualTo(cliConfig.path("Labels").path("org.example.base"));
+    assertThat(config.path("Volumes").path("/data")).isEqualTo(cliConfig.path("Volumes").path("/data"));
+    for (String key : List.of("org.example.owner", "org.opencontainers.image.source", "org.opencontainers.image.revision")) {
+      assertThat(annotations.path(key)).as(key).isEqualTo(cliAnnotations.path(key));
+    }
+  }
+
+  @Test
+  @Order(3)
   void theApkBaseRunsInAChroot() throws Exception {
     Prerequisites.requireRoot();
     Path tar = work.resolve("app/target/apkimg.tar");
@@ -148,7 +202,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aRebuildIsIdenticalAndASourceChangeChangesOnlyTheClassesLayer() throws Exception {
     Prerequisites.require(firstLayers != null, "the first build");
     String firstDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
@@ -160,15 +214,15 @@ class MavenPluginIT {
     Files.writeString(main, Files.readString(main).replace("hello from apkimg", "hello again from apkimg"));
     Run changed = mvn("app", "package", "apkimg:buildTar");
     assertThat(changed.exit()).as(changed.output()).isZero();
-    List<String> layers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
-        .path("layers").findValuesAsText("digest");
+    List<String> layers = layerDigests(work.resolve("app/target/apkimg.tar"));
     assertThat(layers.subList(0, 4)).isEqualTo(firstLayers.subList(0, 4));
     assertThat(layers.get(4)).isNotEqualTo(firstLayers.get(4));
+    assertThat(layers.subList(5, 7)).isEqualTo(firstLayers.subList(5, 7));
     assertThat(Files.readString(work.resolve("app/target/apkimg-image.digest"))).isNotEqualTo(firstDigest);
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void buildPushesTheSameLayersToARegistry() throws Exception {
     Path registryCommand = Prerequisites.requireCommand("docker-registry");
     Path htpasswd = Prerequisites.requireCommand("htpasswd");
@@ -198,9 +252,9 @@ class MavenPluginIT {
         .doesNotContain(password);
     String creds = user + ":" + password;
 
-    JsonNode tarMetadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
-    assertThat(tarMetadata.path("imagePushed").asBoolean()).isTrue();
-    String pushedDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
+    JsonNode pushMetadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
+    assertThat(strings(pushMetadata.path("pushed"))).containsExactly(image + ":1.0", image + ":latest");
+    String pushedDigest = Files.readString(work.resolve("app/target/apkimg-image.digest")).trim();
     for (String tag : List.of("1.0", "latest")) {
       JsonNode inspect = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds,
           "docker://" + image + ":" + tag));
@@ -213,15 +267,43 @@ class MavenPluginIT {
     // Same sources as the last buildTar: the registry has the very same layers.
     Run tarAgain = mvn("app", "apkimg:buildTar");
     assertThat(tarAgain.exit()).as(tarAgain.output()).isZero();
-    List<String> tarLayers = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile())
-        .path("layers").findValuesAsText("digest");
+    List<String> tarLayers = layerDigests(work.resolve("app/target/apkimg.tar"));
     JsonNode manifest = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--raw",
         "docker://" + image + ":1.0"));
     assertThat(manifest.path("layers").findValuesAsText("digest")).isEqualTo(tarLayers);
+
+    // No <auth>, no settings.xml server: docker's config.json (DOCKER_CONFIG), as the CLI reads it.
+    Path dockerConfig = Files.createDirectories(work.resolve("docker-config"));
+    Files.writeString(dockerConfig.resolve("config.json"), "{\"auths\": {\"" + registryHost + "\": {\"auth\": \""
+        + java.util.Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+    environment = java.util.Map.of("DOCKER_CONFIG", dockerConfig.toString());
+    Run fromDockerConfig;
+    try {
+      fromDockerConfig = mvn("app", "apkimg:build", "-Dapkimg.to.image=" + image + ":docker-config",
+          "-Dapkimg.allowInsecureRegistries=true");
+    } finally {
+      environment = java.util.Map.of();
+    }
+    assertThat(fromDockerConfig.exit()).as(fromDockerConfig.output()).isZero();
+    assertThat(fromDockerConfig.output()).doesNotContain("settings.xml server").doesNotContain(password);
+    assertThat(JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds,
+        "docker://" + image + ":docker-config")).path("Digest").asText())
+        .isEqualTo(Files.readString(work.resolve("app/target/apkimg-image.digest")).trim());
+
+    // A registry on plain HTTP without <allowInsecureRegistries>: the message names the parameter, not a CLI flag.
+    settings = withServer(plainSettings, registryHost, user, password);
+    Run plain;
+    try {
+      plain = mvn("app", "apkimg:build", "-Dapkimg.to.image=" + image + ":2.0");
+    } finally {
+      settings = plainSettings;
+    }
+    assertFailsWith(plain, "<allowInsecureRegistries>");
+    assertThat(plain.output()).doesNotContain("--allow-insecure-registry");
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void misconfigurationFailsWithOneClearMessage() throws Exception {
     assertFailsWith(mvn("no-main", "package", "apkimg:buildTar"),
         "no main class: set <container><mainClass> (or -Dapkimg.container.mainClass)");
@@ -234,6 +316,71 @@ class MavenPluginIT {
     assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.repositories=http://127.0.0.1:" + closed + "/v3.20/main"),
         "is the mirror reachable?");
     assertFailsWith(mvn("app", "-o", "apkimg:buildTar"), "Maven is offline (-o) but the base image needs repository http://");
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.container.creationTime=yesterday"),
+        "<container><creationTime> is 'yesterday': use EPOCH, USE_CURRENT_TIMESTAMP or an ISO-8601 time");
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.extraDirectories.permissions=/opt/tools/run.sh=rwx"),
+        "mode 'rwx' of /opt/tools/run.sh is not three octal digits");
+  }
+
+  @Test
+  @Order(7)
+  void archsGiveOneImageIndexWithTheAppOnEveryPlatform() throws Exception {
+    TestRepository repo = new TestRepository(TestKeys.primary());
+    for (String arch : List.of("x86_64", "armv7")) {
+      repo.add(TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L)
+          .dir("usr").dir("usr/bin").file("usr/bin/hello", ("hello on " + arch + "\n").getBytes(StandardCharsets.UTF_8), 0755)
+          .build());
+    }
+    repo.write(work.resolve("multi-mirror/main"));
+    Path key = TestKeys.primary().writePublicKey(work.resolve("multi-keys"));
+    Path profile = work.resolve("app/multi.yaml");
+    Files.writeString(profile, "contents:\n  packages: [hello]\nstop-signal: SIGQUIT\n");
+    Run run = mvn("app", "apkimg:buildTar", "-Dapkimg.profile=multi.yaml", "-Dapkimg.archs=x86_64,armv7",
+        "-Dapkimg.repositories=" + work.resolve("multi-mirror/main"), "-Dapkimg.keyring=" + key,
+        "-Dapkimg.outputPaths.tar=target/multi.tar", "-Dapkimg.outputPaths.imageJson=target/multi.json");
+    assertThat(run.exit()).as(run.output()).isZero();
+
+    Path tar = work.resolve("app/target/multi.tar");
+    JsonNode index;
+    List<JsonNode> manifests = new ArrayList<>();
+    try (TarFile oci = new TarFile(tar)) {
+      index = readJson(oci, blob(readJson(oci, "index.json").path("manifests").path(0).path("digest").asText()));
+      for (JsonNode m : index.path("manifests")) {
+        manifests.add(readJson(oci, blob(m.path("digest").asText())));
+      }
+    }
+    assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(index.path("manifests").findValuesAsText("architecture")).containsExactly("amd64", "arm");
+    assertThat(index.path("manifests").path(1).path("platform").path("variant").asText()).isEqualTo("v7");
+    assertThat(index.path("annotations").path("org.opencontainers.image.created").isMissingNode()).isFalse();
+    // The application's layers are the same bytes on both platforms; only the base differs.
+    List<String> amd64 = manifests.get(0).path("layers").findValuesAsText("digest");
+    List<String> arm = manifests.get(1).path("layers").findValuesAsText("digest");
+    assertThat(amd64).hasSize(7);
+    assertThat(arm.subList(1, 7)).isEqualTo(amd64.subList(1, 7));
+    assertThat(arm.get(0)).isNotEqualTo(amd64.get(0));
+
+    JsonNode metadata = JSON.readTree(work.resolve("app/target/multi.json").toFile());
+    assertThat(metadata.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(metadata.path("images").findValuesAsText("platform")).containsExactly("linux/amd64", "linux/arm/v7");
+  }
+
+  @Test
+  @Order(8)
+  void packagesWithoutAProfileBuildFromAProfileInMemory() throws Exception {
+    Run run = mvn("app", "package", "apkimg:buildTar", "-Dapkimg.profile=", "-Dapkimg.packages=busybox",
+        "-Dapkimg.outputPaths.tar=target/inline.tar", "-Dapkimg.outputPaths.digest=target/inline.digest");
+    assertThat(run.exit()).as(run.output()).isZero();
+    Path tar = work.resolve("app/target/inline.tar");
+    assertThat(layerContents(tar).get(0)).contains("bin/busybox");
+    // The inline packages, not base.yaml's (which adds alpine-baselayout).
+    JsonNode metadata = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile());
+    assertThat(metadata.path("images").path(0).path("packages").findValuesAsText("name"))
+        .contains("busybox", "musl").doesNotContain("alpine-baselayout");
+    assertThat(Files.readString(work.resolve("app/target/inline.digest")).trim()).isEqualTo(indexDigest(tar));
+    try (Stream<Path> files = Files.list(work.resolve("app/target"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("no profile file written").noneMatch(n -> n.endsWith(".yaml"));
+    }
   }
 
   private void assertFailsWith(Run run, String message) {
@@ -255,6 +402,7 @@ class MavenPluginIT {
     // Options meant for this JVM's Maven must not reach the build under test.
     pb.environment().remove("MAVEN_OPTS");
     pb.environment().remove("MAVEN_ARGS");
+    pb.environment().putAll(environment);
     Run run = run(pb, 300);
     Path log = work.resolve(project + "-" + System.nanoTime() + ".log");
     Files.writeString(log, String.join(" ", command) + "\n" + run.output());
@@ -359,6 +507,29 @@ class MavenPluginIT {
       }
     }
     return layers;
+  }
+
+  private static List<String> layerDigests(Path tar) throws IOException {
+    try (TarFile oci = new TarFile(tar)) {
+      return manifest(oci).path("layers").findValuesAsText("digest");
+    }
+  }
+
+  /** Mode of each file of one layer of the OCI tar. */
+  private static java.util.Map<String, Integer> modes(Path tar, int layerIndex) throws IOException {
+    java.util.Map<String, Integer> modes = new java.util.TreeMap<>();
+    try (TarFile oci = new TarFile(tar)) {
+      JsonNode layer = manifest(oci).path("layers").path(layerIndex);
+      try (InputStream blob = oci.getInputStream(entry(oci, blob(layer.path("digest").asText())));
+          TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(blob))) {
+        for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+          if (e.isFile()) {
+            modes.put(e.getName().replaceFirst("^\\./", "").replaceFirst("^/", ""), e.getMode() & 07777);
+          }
+        }
+      }
+    }
+    return modes;
   }
 
   private static List<String> files(List<String> entries) {

@@ -1,4 +1,4 @@
-package dev.apkimg.build;
+package dev.apkimg.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -6,23 +6,25 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.OutputFiles;
+import dev.apkimg.api.BuildResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The files a CI step reads after a build: {@code --metadata-file} (JSON: digest, tags, per
- * architecture manifest, platform, sizes and installed packages) and {@code --digest-file} (the
- * digest and a newline). Both written atomically, alone or with the command's other outputs.
+ * The files a CI step reads after a build, whichever front end ran it: the metadata file (JSON:
+ * digest, tags, per architecture manifest, platform, sizes and installed packages; the schema
+ * README.md documents) and the digest file (the digest and a newline). Staged with the build's
+ * other outputs and committed with them.
  */
-public final class BuildMetadata {
+final class BuildMetadata {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private BuildMetadata() {}
 
   /** The metadata document. */
-  public static ObjectNode toJson(BuildResult result) {
+  static ObjectNode toJson(BuildResult result) {
     ObjectNode root = JSON.createObjectNode();
     root.put("digest", result.digest());
     root.put("mediaType", result.mediaType());
@@ -54,33 +56,13 @@ public final class BuildMetadata {
     return root;
   }
 
-  /** Writes {@code --metadata-file} atomically. */
-  public static void writeMetadata(BuildResult result, Path file) {
-    try (OutputFiles files = new OutputFiles()) {
-      stageMetadata(result, file, files);
-      files.commit();
-    } catch (IOException e) {
-      throw new ApkimgException("cannot write metadata file " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Writes {@code --digest-file} atomically. */
-  public static void writeDigest(BuildResult result, Path file) {
-    try (OutputFiles files = new OutputFiles()) {
-      stageDigest(result, file, files);
-      files.commit();
-    } catch (IOException e) {
-      throw new ApkimgException("cannot write digest file " + file + ": " + e.getMessage(), e);
-    }
-  }
-
   /** Writes the metadata into {@code files}, to be committed with the command's other outputs. */
-  public static void stageMetadata(BuildResult result, Path file, OutputFiles files) {
+  static void stageMetadata(BuildResult result, Path file, OutputFiles files) {
     stage(file, JSON_BYTES.apply(result), files, "metadata file");
   }
 
   /** Writes the digest into {@code files}, to be committed with the command's other outputs. */
-  public static void stageDigest(BuildResult result, Path file, OutputFiles files) {
+  static void stageDigest(BuildResult result, Path file, OutputFiles files) {
     stage(file, (result.digest() + "\n").getBytes(StandardCharsets.US_ASCII), files, "digest file");
   }
 

@@ -1,4 +1,4 @@
-package dev.apkimg.build;
+package dev.apkimg.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** SOURCE_DATE_EPOCH becomes the image's creation time, which Go tools parse with four-digit years. */
 class BuildRequestTest {
   private static BuildRequest.Builder request() {
-    return BuildRequest.builder(Path.of("p.yaml"), Path.of("out.tar"));
+    return BuildRequest.builder(Path.of("p.yaml"));
   }
 
   @ParameterizedTest

@@ -1,8 +1,7 @@
-package dev.apkimg.build;
+package dev.apkimg.api;
 
 import dev.apkimg.ApkimgException;
-import dev.apkimg.image.ImageOutputs;
-import dev.apkimg.image.RegistryCredentials;
+import dev.apkimg.profile.ImageProfile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +9,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One build: the profile, where the image goes, and the overrides a front end passes (command-line
- * flags, Maven configuration). Built with {@link #builder(Path, Path)}.
+ * One build: the profile (a file, or an {@link ImageProfile} in memory with the folder its
+ * relative paths are relative to), the {@link Outputs}, and the overrides a front end passes
+ * (command-line flags, Maven configuration). Built with {@link #builder(Path)} or
+ * {@link #builder(ImageProfile, Path)}.
  */
 public final class BuildRequest {
   private final Path profile;
-  private final Path output;
+  private final ImageProfile inMemory;
+  private final Path baseDir;
+  private final Outputs outputs;
   private final String arch;
   private final List<String> repositories;
   private final List<String> extraKeys;
@@ -26,11 +29,6 @@ public final class BuildRequest {
   private final Path lockfile;
   private final boolean useLockfile;
   private final Long sourceDateEpoch;
-  private final ImageOutputs.Format format;
-  private final List<String> push;
-  private final boolean daemon;
-  private final boolean allowInsecureRegistries;
-  private final RegistryCredentials credentials;
   private final List<Path> filesRoots;
 
   /**
@@ -41,7 +39,9 @@ public final class BuildRequest {
 
   private BuildRequest(Builder b) {
     this.profile = b.profile;
-    this.output = b.output;
+    this.inMemory = b.inMemory;
+    this.baseDir = b.baseDir;
+    this.outputs = b.outputs;
     this.arch = b.arch;
     this.repositories = List.copyOf(b.repositories);
     this.extraKeys = List.copyOf(b.extraKeys);
@@ -52,11 +52,6 @@ public final class BuildRequest {
     this.lockfile = b.lockfile;
     this.useLockfile = b.useLockfile;
     this.sourceDateEpoch = b.sourceDateEpoch;
-    this.format = b.format;
-    this.push = List.copyOf(b.push);
-    this.daemon = b.daemon;
-    this.allowInsecureRegistries = b.allowInsecureRegistries;
-    this.credentials = b.credentials;
     this.filesRoots = List.copyOf(b.filesRoots);
   }
 
@@ -68,28 +63,9 @@ public final class BuildRequest {
     return filesRoots;
   }
 
-  /** The format of {@link #output()}: an OCI archive (default) or a Docker archive. */
-  public ImageOutputs.Format format() {
-    return format;
-  }
-
-  /** Image references to push to. */
-  public List<String> push() {
-    return push;
-  }
-
-  /** Whether to load the image into the Docker daemon. */
-  public boolean daemon() {
-    return daemon;
-  }
-
-  public boolean allowInsecureRegistries() {
-    return allowInsecureRegistries;
-  }
-
-  /** Where registry credentials come from; default: docker's and podman's files. */
-  public RegistryCredentials credentials() {
-    return credentials;
+  /** Where the image goes; {@link Outputs#none()} for requests that only resolve or lock. */
+  public Outputs outputs() {
+    return outputs;
   }
 
   /**
@@ -110,22 +86,40 @@ public final class BuildRequest {
     return useLockfile;
   }
 
-  /** A request to resolve {@code profile}; a build also needs {@link Builder#output(Path)}. */
-  public static Builder builder(Path profile) {
-    return new Builder(profile);
+  /** A request for the profile in {@code file}; its relative paths are relative to its folder. */
+  public static Builder builder(Path file) {
+    return new Builder(Objects.requireNonNull(file, "file"), null, null);
   }
 
-  public static Builder builder(Path profile, Path output) {
-    return new Builder(profile).output(output);
+  /**
+   * A request for a profile made in memory (no file is written); its relative paths (files,
+   * keys, repositories) are relative to {@code baseDir}, as if it were a file there.
+   */
+  public static Builder builder(ImageProfile profile, Path baseDir) {
+    return new Builder(null, Objects.requireNonNull(profile, "profile"), Objects.requireNonNull(baseDir, "baseDir"));
   }
 
-  public Path profile() {
+  /** The profile file; null for a profile in memory. */
+  public Path profileFile() {
     return profile;
   }
 
-  /** The archive to write; {@code null} for requests that only resolve, push or load. */
-  public Path output() {
-    return output;
+  /** The profile given in memory; null for a profile file. */
+  public ImageProfile profile() {
+    return inMemory;
+  }
+
+  /** The folder the profile's relative paths are relative to. */
+  public Path baseDir() {
+    return profile != null ? profile.toAbsolutePath().getParent() : baseDir.toAbsolutePath();
+  }
+
+  /** Where {@code lock} puts a profile's lockfile by default: beside it, {@code NAME.lock.json}. */
+  public static Path defaultLockfile(Path profileFile) {
+    String name = profileFile.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String base = dot > 0 ? name.substring(0, dot) : name;
+    return profileFile.resolveSibling(base + ".lock.json");
   }
 
   /** The architecture to build; empty: the profile's. */
@@ -162,7 +156,9 @@ public final class BuildRequest {
 
   public static final class Builder {
     private final Path profile;
-    private Path output;
+    private final ImageProfile inMemory;
+    private final Path baseDir;
+    private Outputs outputs = Outputs.none();
     private String arch;
     private final List<String> repositories = new ArrayList<>();
     private final List<String> extraKeys = new ArrayList<>();
@@ -172,34 +168,10 @@ public final class BuildRequest {
     private int parallelism = 6;
     private Path lockfile;
     private boolean useLockfile = true;
-    private ImageOutputs.Format format = ImageOutputs.Format.OCI;
-    private final List<String> push = new ArrayList<>();
-    private boolean daemon;
-    private boolean allowInsecureRegistries;
-    private RegistryCredentials credentials;
 
-    public Builder format(ImageOutputs.Format format) {
-      this.format = Objects.requireNonNull(format, "format");
-      return this;
-    }
-
-    public Builder push(List<String> references) {
-      this.push.addAll(references);
-      return this;
-    }
-
-    public Builder daemon(boolean daemon) {
-      this.daemon = daemon;
-      return this;
-    }
-
-    public Builder allowInsecureRegistries(boolean allow) {
-      this.allowInsecureRegistries = allow;
-      return this;
-    }
-
-    public Builder credentials(RegistryCredentials credentials) {
-      this.credentials = credentials;
+    /** Where the image goes: archive, pushes, daemon, metadata and digest files. */
+    public Builder outputs(Outputs outputs) {
+      this.outputs = Objects.requireNonNull(outputs, "outputs");
       return this;
     }
 
@@ -247,13 +219,10 @@ public final class BuildRequest {
       return this;
     }
 
-    private Builder(Path profile) {
-      this.profile = Objects.requireNonNull(profile, "profile");
-    }
-
-    public Builder output(Path output) {
-      this.output = Objects.requireNonNull(output, "output");
-      return this;
+    private Builder(Path profile, ImageProfile inMemory, Path baseDir) {
+      this.profile = profile;
+      this.inMemory = inMemory;
+      this.baseDir = baseDir;
     }
 
     public Builder arch(String arch) {

@@ -1,4 +1,4 @@
-package dev.apkimg.build;
+package dev.apkimg.pipeline;
 
 import dev.apkimg.ApkimgException;
 import dev.apkimg.profile.ImageProfile;

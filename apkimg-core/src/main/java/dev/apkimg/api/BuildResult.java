@@ -1,4 +1,4 @@
-package dev.apkimg.build;
+package dev.apkimg.api;
 
 import dev.apkimg.rootfs.ScriptReport;
 import java.nio.file.Path;

@@ -1,0 +1,45 @@
+package dev.apkimg.api;
+
+import dev.apkimg.image.ImageConfig;
+import dev.apkimg.image.LayerBlob;
+import dev.apkimg.rootfs.ScriptReport;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A profile built up to the image, per architecture: what a front end puts its own layers on
+ * (the Maven plugin: the application) before {@link Apkimg#publish}.
+ *
+ * @param reference the image name: the request's, else one made from the profile's file name
+ * @param annotations the profile's manifest and index annotations (with vcs-url and the creation time)
+ * @param platforms one per architecture, in the profile's order
+ */
+public record BaseImage(String reference, Map<String, String> annotations, List<Platform> platforms) {
+  public BaseImage {
+    annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(annotations));
+    platforms = List.copyOf(platforms);
+  }
+
+  /**
+   * One architecture's base.
+   *
+   * @param arch the apk architecture, e.g. {@code aarch64}
+   * @param layer the root filesystem layer, gzipped, in the caller's work folder
+   * @param config the image configuration the profile asks for (entrypoint, user, labels, ports, ...)
+   * @param uncompressedSize the uncompressed layer tar, in bytes
+   * @param packages what was installed, in install order
+   * @param scripts what became of each install script
+   */
+  public record Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
+      List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts) {
+    public Platform {
+      packages = List.copyOf(packages);
+      scripts = List.copyOf(scripts);
+    }
+
+    /** The scripts with at least one line not carried out ({@code NAME-VERSION.post-install}). */
+    public List<String> skippedScripts() {
+      return scripts.stream().filter(s -> !s.notCarriedOut().isEmpty()).map(ScriptReport::script).toList();
+    }
+  }
+}

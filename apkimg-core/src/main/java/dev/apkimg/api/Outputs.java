@@ -1,0 +1,169 @@
+package dev.apkimg.api;
+
+import dev.apkimg.image.ImageOutputs;
+import dev.apkimg.image.RegistryCredentials;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a build writes or sends: an archive (OCI or Docker), registry pushes, a load into the
+ * Docker daemon, the metadata and digest files, and how registries are reached (credentials, the
+ * insecure-registry permission). Files are written all or nothing, after every push and load
+ * succeeded. Built with {@link #builder()}.
+ */
+public final class Outputs implements ImageOutputs {
+  private final Path archive;
+  private final Format format;
+  private final String archiveName;
+  private final List<String> push;
+  private final boolean daemon;
+  private final Path metadataFile;
+  private final Path digestFile;
+  private final RegistryCredentials credentials;
+  private final boolean allowInsecureRegistries;
+
+  private Outputs(Builder b) {
+    this.archive = b.archive;
+    this.format = b.format;
+    this.archiveName = b.archiveName;
+    this.push = List.copyOf(b.push);
+    this.daemon = b.daemon;
+    this.metadataFile = b.metadataFile;
+    this.digestFile = b.digestFile;
+    this.credentials = b.credentials != null ? b.credentials : RegistryCredentials.fromEnvironment();
+    this.allowInsecureRegistries = b.allowInsecureRegistries;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** No outputs: for requests that only resolve, lock or build a base. */
+  public static Outputs none() {
+    return new Builder().build();
+  }
+
+  @Override
+  public Path archive() {
+    return archive;
+  }
+
+  @Override
+  public Format format() {
+    return format;
+  }
+
+  /** How progress and the metadata name the archive: its absolute path unless given. */
+  public String archiveName() {
+    return archiveName != null ? archiveName : archive == null ? null : archive.toAbsolutePath().toString();
+  }
+
+  @Override
+  public List<String> push() {
+    return push;
+  }
+
+  @Override
+  public boolean daemon() {
+    return daemon;
+  }
+
+  /** The JSON metadata file to write (digest, platforms, sizes, packages), or null. */
+  public Path metadataFile() {
+    return metadataFile;
+  }
+
+  /** The file to write the image digest to, or null. */
+  public Path digestFile() {
+    return digestFile;
+  }
+
+  @Override
+  public RegistryCredentials credentials() {
+    return credentials;
+  }
+
+  @Override
+  public boolean allowInsecureRegistries() {
+    return allowInsecureRegistries;
+  }
+
+  public static final class Builder {
+    private Path archive;
+    private Format format = Format.OCI;
+    private String archiveName;
+    private final List<String> push = new ArrayList<>();
+    private boolean daemon;
+    private Path metadataFile;
+    private Path digestFile;
+    private RegistryCredentials credentials;
+    private boolean allowInsecureRegistries;
+
+    private Builder() {}
+
+    /** An OCI image layout in a tar; several architectures become one image index. */
+    public Builder ociArchive(Path file) {
+      return archive(file, Format.OCI);
+    }
+
+    /** A {@code docker save} tar ({@code docker load}); one architecture. */
+    public Builder dockerArchive(Path file) {
+      return archive(file, Format.DOCKER);
+    }
+
+    public Builder archive(Path file, Format format) {
+      this.archive = Objects.requireNonNull(file, "file");
+      this.format = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /** How progress and the metadata name the archive (e.g. {@code -} for standard output). */
+    public Builder archiveName(String name) {
+      this.archiveName = name;
+      return this;
+    }
+
+    /** Image references to push to (repeatable). */
+    public Builder push(List<String> references) {
+      this.push.addAll(references);
+      return this;
+    }
+
+    public Builder push(String reference) {
+      this.push.add(Objects.requireNonNull(reference, "reference"));
+      return this;
+    }
+
+    public Builder daemon(boolean daemon) {
+      this.daemon = daemon;
+      return this;
+    }
+
+    public Builder metadataFile(Path file) {
+      this.metadataFile = file;
+      return this;
+    }
+
+    public Builder digestFile(Path file) {
+      this.digestFile = file;
+      return this;
+    }
+
+    /** Default: docker's and podman's files and credential helpers. */
+    public Builder credentials(RegistryCredentials credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    public Builder allowInsecureRegistries(boolean allow) {
+      this.allowInsecureRegistries = allow;
+      return this;
+    }
+
+    public Outputs build() {
+      return new Outputs(this);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.apkimg.image;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/** The archive outputs of {@link ImagePublisher}: an OCI image layout in a tar, and {@code docker save}'s tar. */
+final class ImageArchives {
+  private static final String REF_NAME = "org.opencontainers.image.ref.name";
+
+  private ImageArchives() {}
+
+  /**
+   * An OCI image layout in a tar: {@code oci-layout}, {@code index.json}, then the blobs, no
+   * directories, owner 0, mode 0644, time 0. {@code index.json} names the image with {@code
+   * ref.name} = the tag as given; with several platforms it points to the index blob.
+   */
+  static void writeOciArchive(List<PlatformImage> images, byte[] index, String tag, Path file)
+      throws IOException {
+    ObjectNode top = PlatformImage.JSON.createObjectNode();
+    top.put("schemaVersion", 2);
+    top.put("mediaType", ImagePublisher.OCI_INDEX);
+    ObjectNode entry;
+    if (index != null) {
+      entry = PlatformImage.JSON.createObjectNode();
+      entry.put("mediaType", ImagePublisher.OCI_INDEX);
+      entry.put("digest", PlatformImage.digest(index));
+      entry.put("size", index.length);
+    } else {
+      entry = images.get(0).descriptor();
+    }
+    entry.putObject("annotations").put(REF_NAME, tag);
+    top.putArray("manifests").add(entry);
+
+    Map<String, Object> blobs = new LinkedHashMap<>();
+    for (PlatformImage image : images) {
+      for (PlatformImage.Layer layer : image.layers()) {
+        blobs.putIfAbsent(layer.digest(), layer.file());
+      }
+      blobs.putIfAbsent(image.configDigest(), image.configJson());
+      blobs.putIfAbsent(image.manifestDigest(), image.manifest());
+    }
+    if (index != null) {
+      blobs.put(PlatformImage.digest(index), index);
+    }
+    try (TarArchiveOutputStream tar = RootfsImage.newTar(Files.newOutputStream(file))) {
+      RootfsImage.putBytes(tar, "oci-layout",
+          "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+      RootfsImage.putBytes(tar, "index.json", ImagePublisher.json(top));
+      for (Map.Entry<String, Object> blob : blobs.entrySet()) {
+        putBlob(tar, PlatformImage.blobName(blob.getKey()), blob.getValue());
+      }
+    }
+  }
+
+  /** {@code docker save}'s format: {@code manifest.json}, the configuration, the gzipped layers. */
+  static void writeDockerArchive(PlatformImage image, String tag, Path file) throws IOException {
+    ObjectNode entry = PlatformImage.JSON.createObjectNode();
+    String config = hex(image.configDigest()) + ".json";
+    entry.put("Config", config);
+    entry.putArray("RepoTags").add(tag);
+    ArrayNode layers = entry.putArray("Layers");
+    for (PlatformImage.Layer layer : image.layers()) {
+      layers.add(hex(layer.digest()) + ".tar.gz");
+    }
+    try (TarArchiveOutputStream tar = RootfsImage.newTar(Files.newOutputStream(file))) {
+      RootfsImage.putBytes(tar, "manifest.json", ImagePublisher.json(PlatformImage.JSON.createArrayNode().add(entry)));
+      RootfsImage.putBytes(tar, config, image.configJson());
+      for (PlatformImage.Layer layer : image.layers()) {
+        putBlob(tar, hex(layer.digest()) + ".tar.gz", layer.file());
+      }
+    }
+  }
+
+  private static void putBlob(TarArchiveOutputStream tar, String name, Object content)
+      throws IOException {
+    if (content instanceof byte[] bytes) {
+      RootfsImage.putBytes(tar, name, bytes);
+    } else {
+      Path path = (Path) content;
+      tar.putArchiveEntry(RootfsImage.fileEntry(name, Files.size(path)));
+      Files.copy(path, tar);
+      tar.closeArchiveEntry();
+    }
+  }
+
+  private static String hex(String digest) {
+    return digest.substring("sha256:".length());
+  }
+}

@@ -1,0 +1,219 @@
+package dev.apkimg.image;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.blob.Blob;
+import com.google.cloud.tools.jib.blob.Blobs;
+import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
+import com.google.cloud.tools.jib.registry.RegistryClient;
+import dev.apkimg.ApkimgException;
+import dev.apkimg.Hint;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.DigestException;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * Pushes of {@link ImagePublisher}: every platform's blobs and manifest, then the index under
+ * the tag, with jib-core's registry client and our bytes; a registry that does not answer, or
+ * not over trusted TLS, is found out first rather than after jib's minute of retries.
+ */
+final class RegistryPush {
+  /** How long a registry may take to accept a connection before a push gives up. */
+  static final int REGISTRY_CONNECT_TIMEOUT_MILLIS = 10_000;
+
+  private RegistryPush() {}
+
+  /** Holds the bytes we computed the digest of, so jib pushes exactly them. */
+  static final class RawManifest implements ManifestTemplate {
+    private final JsonNode json;
+    private final String mediaType;
+
+    RawManifest(byte[] bytes, String mediaType) throws IOException {
+      this.json = PlatformImage.JSON.readTree(bytes);
+      this.mediaType = mediaType;
+    }
+
+    @JsonValue
+    JsonNode json() {
+      return json;
+    }
+
+    @Override
+    public int getSchemaVersion() {
+      return 2;
+    }
+
+    @Override
+    public String getManifestMediaType() {
+      return mediaType;
+    }
+  }
+
+  static void push(List<PlatformImage> images, byte[] index, String reference,
+      ImageOutputs outputs) throws IOException {
+    ImageReference target;
+    try {
+      target = ImageReference.parse(reference);
+    } catch (InvalidImageReferenceException e) {
+      throw new ApkimgException("invalid image reference to push to: '" + reference + "'");
+    }
+    if (target.getDigest().isPresent()) {
+      throw new ApkimgException("cannot push to " + reference + ": give a tag, not a digest");
+    }
+    String registry = target.getRegistry();
+    Optional<RegistryCredentials.Found> found = outputs.credentials().find(target);
+    String who = found.map(f -> " as " + f).orElse(" without credentials");
+    boolean insecure = outputs.allowInsecureRegistries();
+    checkReachable(registry, reference, insecure);
+    EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
+    RegistryClient client = RegistryClient.factory(events, registry, target.getRepository(),
+            new FailoverHttpClient(insecure, insecure, RootfsImage::log))
+        .setCredential(found.map(RegistryCredentials.Found::credential).orElse(null))
+        .setUserAgent("apkimg")
+        .newRegistryClient();
+    String tag = target.getTag().orElse("latest");
+    try {
+      // Token registries answer the push scope here; basic-auth ones (htpasswd) say "Basic".
+      if (!client.doPushBearerAuth() && found.isPresent()) {
+        client.configureBasicAuth();
+      }
+      for (PlatformImage image : images) {
+        for (PlatformImage.Layer layer : image.layers()) {
+          pushBlob(client, layer.digest(), Blobs.from(layer.file()));
+        }
+        byte[] config = image.configJson();
+        pushBlob(client, image.configDigest(), Blobs.from(out -> out.write(config), true));
+        pushManifest(client, image.manifest(), PlatformImage.OCI_MANIFEST,
+            index == null ? tag : image.manifestDigest(), image.manifestDigest());
+      }
+      if (index != null) {
+        pushManifest(client, index, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(index));
+      }
+    } catch (RegistryUnauthorizedException e) {
+      throw new ApkimgException("registry " + registry + " refused the push to "
+          + target.getRepository() + who + " (unauthorized): check the user name and password");
+    } catch (RegistryException e) {
+      throw new ApkimgException("cannot push to " + reference + who + ": " + oneLine(e));
+    } catch (IOException e) {
+      if (e instanceof InterruptedIOException) {
+        throw e;
+      }
+      throw new ApkimgException("cannot push to " + reference + ": " + oneLine(e)
+          + (insecure ? "" : "; a registry on plain HTTP must be allowed explicitly"),
+          insecure ? null : Hint.ALLOW_INSECURE_REGISTRY, e);
+    }
+  }
+
+  /**
+   * jib retries a failed connection with backoff for about a minute, so a registry that nobody
+   * answers at (a closed port, a wrong host, a black hole) is found out here first, within
+   * {@link #REGISTRY_CONNECT_TIMEOUT_MILLIS}. Skipped behind a proxy, which jib goes through.
+   */
+  static void checkReachable(String registry, String reference, boolean insecure) {
+    if (System.getProperty("https.proxyHost") != null || System.getProperty("http.proxyHost") != null) {
+      return;
+    }
+    String host = registry;
+    List<Integer> ports = insecure ? List.of(443, 80) : List.of(443);
+    int colon = registry.lastIndexOf(':');
+    if (colon > registry.lastIndexOf(']')) {
+      host = registry.substring(0, colon);
+      try {
+        ports = List.of(Integer.parseInt(registry.substring(colon + 1)));
+      } catch (NumberFormatException e) {
+        throw new ApkimgException("invalid registry port in '" + reference + "'");
+      }
+    }
+    host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String reason = "";
+    for (int port : ports) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(host, port), REGISTRY_CONNECT_TIMEOUT_MILLIS);
+        if (!insecure) {
+          checkTls(socket, host, port, registry, reference);
+        }
+        return;
+      } catch (UnknownHostException e) {
+        throw new ApkimgException("cannot push to " + reference + ": unknown registry host '" + host
+            + "': check the image reference");
+      } catch (SocketTimeoutException e) {
+        reason = "no answer within " + REGISTRY_CONNECT_TIMEOUT_MILLIS / 1000 + " s";
+      } catch (IOException e) {
+        reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      }
+    }
+    throw new ApkimgException("cannot push to " + reference + ": nothing answers at " + registry
+        + (colon > registry.lastIndexOf(']') ? "" : " (port " + ports.stream().map(String::valueOf)
+            .reduce((a, b) -> a + " or " + b).orElse("") + ")")
+        + ": " + reason + "; check that the registry is running and the host and port are right");
+  }
+
+  /** jib retries a failed TLS handshake for a minute too: a registry on plain HTTP, an untrusted certificate. */
+  private static void checkTls(Socket socket, String host, int port, String registry, String reference) {
+    try {
+      socket.setSoTimeout(REGISTRY_CONNECT_TIMEOUT_MILLIS);
+      SSLSocketFactory factory = (SSLSocketFactory) SSLSocketFactory.getDefault();
+      try (SSLSocket tls = (SSLSocket) factory.createSocket(socket, host, port, false)) {
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+      }
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+      throw new ApkimgException("cannot push to " + reference + ": no trusted TLS connection to " + registry + " ("
+          + reason + "); a registry on plain HTTP or with an untrusted certificate must be allowed explicitly",
+          Hint.ALLOW_INSECURE_REGISTRY);
+    }
+  }
+
+  private static void pushBlob(RegistryClient client, String digest, Blob blob)
+      throws IOException, RegistryException {
+    DescriptorDigest d = descriptorDigest(digest);
+    if (client.checkBlob(d).isEmpty()) {
+      client.pushBlob(d, blob, null, n -> {});
+    }
+  }
+
+  private static void pushManifest(RegistryClient client, byte[] bytes, String mediaType,
+      String tagOrDigest, String expected) throws IOException, RegistryException {
+    DescriptorDigest pushed = client.pushManifest(new RawManifest(bytes, mediaType), tagOrDigest);
+    if (!pushed.toString().equals(expected)) {
+      throw new IOException("pushed manifest has digest " + pushed + ", expected " + expected);
+    }
+  }
+
+  private static DescriptorDigest descriptorDigest(String digest) throws IOException {
+    try {
+      return DescriptorDigest.fromDigest(digest);
+    } catch (DigestException e) {
+      throw new IOException("invalid digest " + digest, e);
+    }
+  }
+
+  static String oneLine(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage().lines().findFirst().orElse("").strip();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+}

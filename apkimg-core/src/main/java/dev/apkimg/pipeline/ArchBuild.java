@@ -1,0 +1,35 @@
+package dev.apkimg.pipeline;
+
+import dev.apkimg.fetch.PackageFetcher;
+import dev.apkimg.image.ImageConfig;
+import dev.apkimg.repo.Keyring;
+import dev.apkimg.repo.Repository;
+import dev.apkimg.resolve.Resolution;
+import dev.apkimg.rootfs.LayerResult;
+import dev.apkimg.rootfs.PackageSource;
+import java.util.List;
+import java.util.Map;
+
+/** One architecture's state as the steps fill it in, in order. */
+final class ArchBuild {
+  final String arch;
+  // resolve (or pin)
+  List<Repository> repositories;
+  Keyring keyring;
+  Resolution resolution;
+  // fetch
+  List<PackageFetcher.Fetched> fetched;
+  List<PackageSource> sources;
+  /** What the image's etc/apk/repositories says. */
+  List<String> imageRepositories;
+  /** The keys the image's etc/apk/keys gets. */
+  Map<String, byte[]> keys;
+  // rootfs
+  LayerResult layer;
+  /** The runtime config with the profile's labels, volumes, ports, stop signal and history. */
+  ImageConfig config;
+
+  ArchBuild(String arch) {
+    this.arch = arch;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.apkimg.pipeline;
+
+import dev.apkimg.Arch;
+import dev.apkimg.api.BuildEvent;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.fetch.PackageCache;
+import dev.apkimg.profile.ImageProfile;
+import dev.apkimg.profile.ProfileLoader;
+import dev.apkimg.repo.RepositoryClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The one object every step of a pipeline run reads and writes: the request, the loaded profile,
+ * where it lives, the architectures, the work folder, and one {@link ArchBuild} per architecture.
+ */
+final class BuildContext {
+  final BuildRequest request;
+  final BuildListener listener;
+  final RepositoryClient client;
+  final ImageProfile profile;
+  /** The profile file, or for a profile in memory a name in its folder: what messages name. */
+  final Path profileFile;
+  final Path baseDir;
+  final Path cacheDir;
+  /** The architectures to build: the requested one, else the profile's, else the host's. */
+  final List<String> archs;
+  final List<ArchBuild> builds = new ArrayList<>();
+  /** The lockfile the packages are installed from, or null: resolve from the indexes. */
+  final Path lockfile;
+  /** Where layers and images are written; whoever started the run deletes it. */
+  Path work;
+
+  BuildContext(BuildRequest request, BuildListener listener, RepositoryClient client) {
+    this.request = request;
+    this.listener = listener;
+    this.client = client;
+    this.baseDir = request.baseDir();
+    if (request.profileFile() != null) {
+      this.profileFile = request.profileFile();
+      this.profile = ProfileLoader.load(profileFile, request.filesRoots());
+    } else {
+      this.profileFile = baseDir.resolve("(profile)");
+      this.profile = request.profile();
+    }
+    this.cacheDir = request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
+    this.archs = request.arch().isPresent() || profile.archs().size() <= 1 ? List.of(chooseArch()) : profile.archs();
+    this.lockfile = lockfileFor(request);
+  }
+
+  void emit(BuildEvent event) {
+    listener.on(event);
+  }
+
+  void detail(String message) {
+    listener.on(new BuildEvent.Detail(message));
+  }
+
+  /** The one architecture a resolve or a single-arch build is for. */
+  String chooseArch() {
+    if (request.arch().isPresent()) {
+      return Arch.of(request.arch().get()).apkName();
+    }
+    if (profile.archs().size() == 1) {
+      return profile.archs().get(0);
+    }
+    return Arch.host().map(Arch::apkName).orElse(System.getProperty("os.arch").toLowerCase(Locale.ROOT));
+  }
+
+  /** The lockfile to build from: the one named, else the one beside the profile file if allowed. */
+  private static Path lockfileFor(BuildRequest request) {
+    Path lockfile = request.lockfile().orElse(null);
+    if (lockfile == null && request.useLockfile() && request.profileFile() != null
+        && Files.isRegularFile(BuildRequest.defaultLockfile(request.profileFile()))) {
+      lockfile = BuildRequest.defaultLockfile(request.profileFile());
+    }
+    return lockfile;
+  }
+
+  /** The image name: the request's, else the profile file's name with tag latest. */
+  String reference() {
+    if (request.imageReference().isPresent()) {
+      return request.imageReference().get();
+    }
+    String name = request.profileFile() != null ? request.profileFile().getFileName().toString() : "apkimg-image";
+    int dot = name.lastIndexOf('.');
+    if (dot > 0) {
+      name = name.substring(0, dot);
+    }
+    name = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    return name + ":latest";
+  }
+}

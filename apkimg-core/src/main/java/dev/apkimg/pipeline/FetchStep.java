@@ -1,0 +1,47 @@
+package dev.apkimg.pipeline;
+
+import dev.apkimg.api.BuildEvent;
+import dev.apkimg.fetch.PackageCache;
+import dev.apkimg.fetch.PackageFetcher;
+import dev.apkimg.repo.Repository;
+import dev.apkimg.resolve.RepositoryPackage;
+import dev.apkimg.rootfs.PackageSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** Step 3: downloads (or takes from the cache) and verifies the resolved packages of one architecture. */
+final class FetchStep {
+  private FetchStep() {}
+
+  static void run(BuildContext c, ArchBuild a) {
+    List<RepositoryPackage> packages = a.resolution.packages();
+    a.fetched = fetch(c, a, packages.stream().map(PackageFetcher.Wanted::of).toList(),
+        p -> "the index lists " + p.nameVersion() + " but the mirror does not have it");
+    List<PackageSource> sources = new ArrayList<>();
+    for (int i = 0; i < a.fetched.size(); i++) {
+      sources.add(new PackageSource(packages.get(i).info(), a.fetched.get(i).file()));
+    }
+    a.sources = sources;
+    a.imageRepositories = a.repositories.stream().map(Repository::spec).toList();
+    a.keys = a.keyring.usedKeys();
+  }
+
+  /** Fetches {@code packages} with {@code a}'s keyring; warnings and details reach the listener. */
+  static List<PackageFetcher.Fetched> fetch(BuildContext c, ArchBuild a, List<PackageFetcher.Wanted> packages,
+      Function<dev.apkimg.apk.PackageInfo, String> notFound) {
+    PackageFetcher fetcher = new PackageFetcher(c.client, new PackageCache(c.cacheDir), a.keyring,
+        c.request.parallelism());
+    return fetcher.fetchVerified(packages, a.arch, new PackageFetcher.Listener() {
+      @Override
+      public void detail(String message) {
+        c.detail(message);
+      }
+
+      @Override
+      public void warn(String message) {
+        c.emit(new BuildEvent.Warning(message, null));
+      }
+    }, notFound);
+  }
+}

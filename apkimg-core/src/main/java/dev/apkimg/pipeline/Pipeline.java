@@ -1,0 +1,145 @@
+package dev.apkimg.pipeline;
+
+import dev.apkimg.ApkimgException;
+import dev.apkimg.TemporaryFiles;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.LockResult;
+import dev.apkimg.api.ResolveResult;
+import dev.apkimg.image.PlatformImage;
+import dev.apkimg.repo.Repository;
+import dev.apkimg.repo.RepositoryClient;
+import dev.apkimg.resolve.Lockfile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The build as a pipeline of steps over one {@link BuildContext}: resolve, lock or pin, fetch,
+ * rootfs, image, publish. Internal: callers use {@link Apkimg}, which finds this class as its
+ * {@link Apkimg.Provider}.
+ */
+public final class Pipeline implements Apkimg {
+  private final RepositoryClient client;
+
+  Pipeline(RepositoryClient client) {
+    this.client = client;
+  }
+
+  /** The service {@link Apkimg#create} loads. */
+  public static final class Provider implements Apkimg.Provider {
+    @Override
+    public Apkimg create(Duration connectTimeout, Duration readTimeout) {
+      return new Pipeline(new RepositoryClient(RepositoryClient.Settings.defaults()
+          .withConnectTimeout(connectTimeout).withReadTimeout(readTimeout)));
+    }
+  }
+
+  @Override
+  public ResolveResult resolve(BuildRequest request, BuildListener listener) {
+    BuildContext c = new BuildContext(request, listener, client);
+    ArchBuild a = new ArchBuild(c.chooseArch());
+    ResolveStep.run(c, a);
+    return new ResolveResult(a.arch, a.repositories.stream().map(Repository::spec).toList(),
+        a.resolution.packages().stream().map(p -> new ResolveResult.Package(p.info().name(), p.info().version(),
+            p.info().arch(), p.info().checksum(), p.repository().spec())).toList());
+  }
+
+  @Override
+  public LockResult lock(BuildRequest request, Path target, BuildListener listener) {
+    BuildContext c = new BuildContext(request, listener, client);
+    if (target == null && request.profileFile() == null) {
+      throw new ApkimgException("a profile given in memory has no place for its lockfile: name one");
+    }
+    Path file = target != null ? target : BuildRequest.defaultLockfile(request.profileFile());
+    Map<String, Lockfile.Arch> locked = new TreeMap<>();
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (String arch : c.archs) {
+      ArchBuild a = new ArchBuild(arch);
+      ResolveStep.run(c, a);
+      FetchStep.run(c, a);
+      locked.put(arch, PinStep.record(a));
+      counts.put(arch, a.resolution.packages().size());
+    }
+    Lockfile.of(c.profile.checksum(), locked).write(file);
+    return new LockResult(file, counts);
+  }
+
+  @Override
+  public BuildResult build(BuildRequest request, BuildListener listener) {
+    if (request.outputs().isEmpty()) {
+      throw new ApkimgException("nothing to do: no archive, registry or daemon to publish to", dev.apkimg.Hint.NO_OUTPUT);
+    }
+    BuildContext c = new BuildContext(request, listener, client);
+    c.work = createWorkDir(request.outputs().archive());
+    try {
+      BaseImage base = base(c);
+      List<PlatformImage> images = ImageStep.images(c, base.annotations());
+      return PublishStep.publish(base, images, request.outputs(), listener);
+    } finally {
+      // Best effort: leftover temporary files are not worth failing a finished build for.
+      TemporaryFiles.delete(c.work);
+    }
+  }
+
+  @Override
+  public BaseImage buildBase(BuildRequest request, Path workDir, BuildListener listener) {
+    BuildContext c = new BuildContext(request, listener, client);
+    c.work = workDir;
+    try {
+      Files.createDirectories(workDir);
+    } catch (IOException e) {
+      throw new ApkimgException("cannot create the work folder " + workDir + ": " + e.getMessage(), e);
+    }
+    return base(c);
+  }
+
+  @Override
+  public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
+    return PublishStep.publish(base, images, request.outputs(), listener);
+  }
+
+  /** Steps 1 to 4 for every architecture: each one's layer and configuration. */
+  private static BaseImage base(BuildContext c) {
+    for (String arch : c.archs) {
+      ArchBuild a = new ArchBuild(arch);
+      if (c.lockfile != null) {
+        PinStep.install(c, a);
+      } else {
+        ResolveStep.run(c, a);
+        FetchStep.run(c, a);
+      }
+      RootfsStep.run(c, a);
+      c.builds.add(a);
+    }
+    ImageStep.checkSameVersions(c.builds);
+    Map<String, String> annotations = ImageStep.annotations(c.profile, ImageStep.created(c.builds));
+    return new BaseImage(c.reference(), annotations, c.builds.stream()
+        .map(a -> new BaseImage.Platform(a.arch, ImageStep.layerBlob(a.layer), a.config, a.layer.uncompressedSize(),
+            ImageStep.installed(a.sources), a.layer.scripts()))
+        .toList());
+  }
+
+  /** Beside the archive, so the layer is written on the same file system; else in the temp dir. */
+  private static Path createWorkDir(Path output) {
+    try {
+      if (output == null) {
+        return TemporaryFiles.register(Files.createTempDirectory("apkimg-"));
+      }
+      Path parent = output.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      return TemporaryFiles.register(Files.createTempDirectory(parent, ".apkimg-"));
+    } catch (IOException e) {
+      Path where = output == null ? Path.of(System.getProperty("java.io.tmpdir")) : output.toAbsolutePath().getParent();
+      throw new ApkimgException("cannot create a work folder in " + where + ": " + e.getMessage(), e);
+    }
+  }
+}

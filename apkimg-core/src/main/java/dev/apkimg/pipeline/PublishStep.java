@@ -1,0 +1,73 @@
+package dev.apkimg.pipeline;
+
+import dev.apkimg.ApkimgException;
+import dev.apkimg.OutputFiles;
+import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildEvent;
+import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.Outputs;
+import dev.apkimg.image.ImagePublisher;
+import dev.apkimg.image.PlatformImage;
+import dev.apkimg.image.PublishResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Step 6: the images to every output (archive, registries, daemon), then the metadata and
+ * digest files; the files are committed together once every push and load succeeded. Every
+ * front end's images take this path, whatever layers they carry.
+ */
+final class PublishStep {
+  private PublishStep() {}
+
+  static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, BuildListener listener) {
+    if (images.size() != base.platforms().size()) {
+      throw new IllegalArgumentException(images.size() + " images for " + base.platforms().size() + " platforms");
+    }
+    if (outputs.isEmpty()) {
+      throw new ApkimgException("nothing to do: no archive, registry or daemon to publish to", dev.apkimg.Hint.NO_OUTPUT);
+    }
+    String reference = base.reference();
+    try (OutputFiles files = new OutputFiles()) {
+      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), outputs, files,
+          new ImagePublisher.Progress() {
+            @Override
+            public void pushed(String ref, String digest) {
+              listener.on(new BuildEvent.Pushed(ref, digest));
+            }
+
+            @Override
+            public void loaded(String tag, String platform) {
+              listener.on(new BuildEvent.Loaded(tag, platform));
+            }
+          });
+      List<BuildResult.ArchImage> archImages = new ArrayList<>();
+      for (int i = 0; i < images.size(); i++) {
+        BaseImage.Platform p = base.platforms().get(i);
+        PlatformImage image = images.get(i);
+        archImages.add(new BuildResult.ArchImage(p.arch(), image.platform(), image.manifestDigest(),
+            image.configDigest(), p.layer().digest(), p.layer().diffId(), image.compressedSize(),
+            p.uncompressedSize(), p.packages(), p.scripts()));
+      }
+      BuildResult result = new BuildResult(published.digest(), published.mediaType(), reference,
+          outputs.archive() == null ? null : Path.of(outputs.archiveName()), published.pushed(), published.loaded(),
+          archImages);
+      if (outputs.metadataFile() != null) {
+        BuildMetadata.stageMetadata(result, outputs.metadataFile(), files);
+      }
+      if (outputs.digestFile() != null) {
+        BuildMetadata.stageDigest(result, outputs.digestFile(), files);
+      }
+      files.commit();
+      if (outputs.archive() != null) {
+        listener.on(new BuildEvent.Wrote(outputs.archiveName(), reference, published.digest()));
+      }
+      return result;
+    } catch (IOException e) {
+      throw new ApkimgException("cannot write the image's files: " + e.getMessage(), e);
+    }
+  }
+}
