@@ -33,7 +33,7 @@ import java.util.concurrent.Future;
  */
 final class PackageScanner {
   private static final String CHECKSUM_PAX = "APK-TOOLS.checksum.SHA1";
-  static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
+  private static final String BUSYBOX_PATHS = "etc/busybox-paths.d/";
   /**
    * How far the bytes of a package's files may exceed the installed size it declares. apk-tools
    * never checks that size (it only shows it); abuild declares {@code du} of the package folder,
