@@ -39,7 +39,8 @@ final class ProfileIncludes {
   private static Loaded loadTree(Path file, Path topDir, List<Path> chain, List<Path> filesRoots, String at,
       int[] reads) {
     if (++reads[0] > ProfileLoader.MAX_PROFILE_READS) {
-      throw new ProfileException(at + "more than " + ProfileLoader.MAX_PROFILE_READS + " profiles read for one build (an include"
+      throw new ProfileException(at + "more than " + ProfileLoader.MAX_PROFILE_READS
+          + " profiles read for one build (an include"
           + " included again counts again): include each shared profile once");
     }
     Path key = file.toAbsolutePath().normalize();

@@ -49,7 +49,8 @@ final class ProfileText {
       throw new ProfileException("cannot read " + what + ": " + e.getMessage(), e);
     }
     if (bytes.length > ProfileLoader.MAX_PROFILE_BYTES) { // it grew since we looked
-      throw new ProfileException(what + " is bigger than " + ProfileLoader.MAX_PROFILE_BYTES + " bytes, the most a profile may have (1 MiB)");
+      throw new ProfileException(what + " is bigger than " + ProfileLoader.MAX_PROFILE_BYTES
+          + " bytes, the most a profile may have (1 MiB)");
     }
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

@@ -56,7 +56,8 @@ final class ProfileValidator {
     }
     for (String arch : p.archs()) {
       if (!ProfileLoader.ARCHS.contains(arch)) {
-        throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: " + String.join(", ", ProfileLoader.ARCHS) + ")");
+        throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: "
+            + String.join(", ", ProfileLoader.ARCHS) + ")");
       }
     }
     validateImageSettings(file, p);

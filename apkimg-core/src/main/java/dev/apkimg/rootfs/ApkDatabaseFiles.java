@@ -31,23 +31,27 @@ final class ApkDatabaseFiles {
   /** Adds apk's configuration and database files to {@code out}, by path. */
   static void add(LayerPlan plan, List<PackageSource> packages, RootfsSpec spec, Map<String, GeneratedEntry> out)
       throws IOException {
-    out.put("etc/apk/arch", GeneratedEntry.file("etc/apk/arch", 0644, (spec.arch() + "\n").getBytes(StandardCharsets.UTF_8)));
+    out.put("etc/apk/arch", GeneratedEntry.file("etc/apk/arch", 0644,
+        (spec.arch() + "\n").getBytes(StandardCharsets.UTF_8)));
     out.put("etc/apk/world", GeneratedEntry.file("etc/apk/world", 0644, lines(new TreeSet<>(spec.world()))));
     out.put("etc/apk/repositories", GeneratedEntry.file("etc/apk/repositories", 0644, lines(spec.repositories())));
-    spec.keys().forEach((name, pem) -> out.put("etc/apk/keys/" + name, GeneratedEntry.file("etc/apk/keys/" + name, 0644, pem)));
+    spec.keys().forEach((name, pem) -> out.put("etc/apk/keys/" + name,
+        GeneratedEntry.file("etc/apk/keys/" + name, 0644, pem)));
 
     ByteArrayOutputStream installed = new ByteArrayOutputStream();
     InstalledDatabaseWriter.write(databaseEntries(plan, packages), installed);
     out.put("lib/apk/db/installed", GeneratedEntry.file("lib/apk/db/installed", 0644, installed.toByteArray()));
     out.put("lib/apk/db/lock", GeneratedEntry.file("lib/apk/db/lock", 0600, new byte[0]));
-    out.put("lib/apk/db/scripts.tar", GeneratedEntry.file("lib/apk/db/scripts.tar", 0644, scriptsTar(plan, spec.timestamp())));
+    out.put("lib/apk/db/scripts.tar", GeneratedEntry.file("lib/apk/db/scripts.tar", 0644,
+        scriptsTar(plan, spec.timestamp())));
     StringBuilder triggers = new StringBuilder();
     for (ApkPackage meta : plan.metadata) {
       if (!meta.triggers().isEmpty()) {
         triggers.append(meta.controlChecksum()).append(' ').append(String.join(" ", meta.triggers())).append('\n');
       }
     }
-    out.put("lib/apk/db/triggers", GeneratedEntry.file("lib/apk/db/triggers", 0644, triggers.toString().getBytes(StandardCharsets.UTF_8)));
+    out.put("lib/apk/db/triggers", GeneratedEntry.file("lib/apk/db/triggers", 0644,
+        triggers.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   private static List<InstalledDatabaseWriter.Entry> databaseEntries(LayerPlan plan, List<PackageSource> packages) {
