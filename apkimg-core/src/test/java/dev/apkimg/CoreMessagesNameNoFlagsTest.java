@@ -30,8 +30,11 @@ class CoreMessagesNameNoFlagsTest {
    * addgroup, adduser and mkdir (parsed, never printed as advice), and docker's own option.
    */
   private static final Map<String, Set<String>> NOT_OURS = Map.of(
-      "dev/apkimg/rootfs/InstallScriptEffects.java", Set.of("--install", "--gid", "--system", "--home", "--gecos",
-          "--shell", "--ingroup", "--uid", "--skel", "--disabled-password", "--no-create-home", "--parents", "--mode"),
+      "dev/apkimg/rootfs/InstallScriptEffects.java", Set.of("--install"),
+      "dev/apkimg/rootfs/ShellScriptSyntax.java", Set.of("--install"),
+      "dev/apkimg/rootfs/BusyboxAccountCommands.java", Set.of("--gid", "--system", "--home", "--gecos", "--shell",
+          "--ingroup", "--uid", "--skel", "--disabled-password", "--no-create-home"),
+      "dev/apkimg/rootfs/BusyboxFileCommands.java", Set.of("--parents", "--mode"),
       "dev/apkimg/image/DaemonLoad.java", Set.of("--input"));
 
   @Test

@@ -305,7 +305,7 @@ public final class RootfsTree {
       throw new ApkimgException("not a clean path inside the image: " + dev.apkimg.tar.TarFormatException.quote(path)
           + " has a control character");
     }
-    String p = LayerWriter.normalize(path);
+    String p = LayerPaths.normalize(path);
     for (String part : p.split("/")) {
       if (part.equals("..") || part.equals(".") || (part.isEmpty() && !p.isEmpty())) {
         throw new ApkimgException("not a clean path inside the image: " + dev.apkimg.tar.TarFormatException.quote(path));

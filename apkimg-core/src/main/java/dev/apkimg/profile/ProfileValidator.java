@@ -1,0 +1,109 @@
+package dev.apkimg.profile;
+
+import static dev.apkimg.profile.ItemOrigin.check;
+
+import dev.apkimg.apk.Dependency;
+import dev.apkimg.rootfs.AccountFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a bound (and merged) profile for what its types cannot say: required items, ids and
+ * names that etc/passwd can hold, existing sources, known archs, ports and volumes. Every
+ * message points at the file and line that wrote the item.
+ */
+final class ProfileValidator {
+  private ProfileValidator() {}
+
+  static void validate(Path file, ImageProfile p, Map<String, List<ItemOrigin>> origins) {
+    AccountsValidator.validate(file, p.accounts(), origins);
+    validatePaths(p.paths(), origins);
+    Path dir = file.toAbsolutePath().normalize().getParent();
+    for (int i = 0; i < p.files().size(); i++) {
+      ImageProfile.FileCopy f = p.files().get(i);
+      ItemOrigin o = origins.get("files").get(i);
+      if (f.source() == null || f.source().isBlank()) {
+        throw new ProfileException(o.where(null) + "files: each item needs a source (a host file or directory)");
+      }
+      if (f.target() == null || f.target().isBlank()) {
+        throw new ProfileException(o.where(null) + "files: each item needs a target (a path in the image)");
+      }
+      if (f.uid() != null) {
+        check(o, "uid", "files[" + o.index() + "].uid", AccountFiles.idProblem(f.uid()));
+      }
+      if (f.gid() != null) {
+        check(o, "gid", "files[" + o.index() + "].gid", AccountFiles.idProblem(f.gid()));
+      }
+      if (!Files.exists(dir.resolve(f.source()))) {
+        throw new ProfileException(o.where("source") + "files: source " + dir.resolve(f.source()).normalize()
+            + " does not exist");
+      }
+    }
+    if (p.accounts().runAs() != null && p.accounts().runAs().isBlank()) {
+      throw new ProfileException(file + ": accounts.run-as is empty: name a user or uid");
+    }
+    if (p.contents().packages().isEmpty()) {
+      throw new ProfileException(file + ": contents.packages is empty: name at least one package");
+    }
+    for (String pkg : p.contents().packages()) {
+      try {
+        Dependency.parse(pkg);
+      } catch (IllegalArgumentException e) {
+        throw new ProfileException(file + ": contents.packages: " + e.getMessage());
+      }
+    }
+    for (String arch : p.archs()) {
+      if (!ProfileLoader.ARCHS.contains(arch)) {
+        throw new ProfileException(file + ": archs: unknown architecture '" + arch + "' (known: "
+            + String.join(", ", ProfileLoader.ARCHS) + ")");
+      }
+    }
+    validateImageSettings(file, p);
+  }
+
+  private static void validateImageSettings(Path file, ImageProfile p) {
+    for (String volume : p.volumes()) {
+      if (!volume.startsWith("/")) {
+        throw new ProfileException(file + ": volumes: '" + volume + "' is not an absolute path");
+      }
+    }
+    for (String port : p.ports()) {
+      try {
+        dev.apkimg.image.Ports.expand(port);
+      } catch (IllegalArgumentException e) {
+        throw new ProfileException(file + ": ports: " + e.getMessage());
+      }
+    }
+    if (p.stopSignal() != null && p.stopSignal().isBlank()) {
+      throw new ProfileException(file + ": stop-signal is empty");
+    }
+    if (p.entrypoint() != null && p.entrypoint().command() != null && p.entrypoint().shellFragment() != null) {
+      throw new ProfileException(file + ": entrypoint: give command or shell-fragment, not both");
+    }
+  }
+
+  private static void validatePaths(List<ImageProfile.PathMutation> paths, Map<String, List<ItemOrigin>> origins) {
+    for (int i = 0; i < paths.size(); i++) {
+      ImageProfile.PathMutation m = paths.get(i);
+      ItemOrigin o = origins.get("paths").get(i);
+      if (m.type() == null || !ProfileLoader.PATH_TYPES.contains(m.type())) {
+        throw new ProfileException(o.where("type") + "paths: type must be one of " + String.join(", ", ProfileLoader.PATH_TYPES)
+            + (m.type() == null ? "" : ", not '" + m.type() + "'"));
+      }
+      if (m.path() == null || m.path().isBlank()) {
+        throw new ProfileException(o.where(null) + "paths: each item needs a path");
+      }
+      if (m.uid() != null) {
+        check(o, "uid", "paths[" + o.index() + "].uid", AccountFiles.idProblem(m.uid()));
+      }
+      if (m.gid() != null) {
+        check(o, "gid", "paths[" + o.index() + "].gid", AccountFiles.idProblem(m.gid()));
+      }
+      if ((m.type().equals("hardlink") || m.type().equals("symlink")) && (m.source() == null || m.source().isBlank())) {
+        throw new ProfileException(o.where(null) + "paths: a " + m.type() + " needs a source (what it points to)");
+      }
+    }
+  }
+}
