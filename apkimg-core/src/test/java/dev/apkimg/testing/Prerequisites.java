@@ -3,9 +3,11 @@ package dev.apkimg.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -68,6 +70,50 @@ public final class Prerequisites {
     }
     require(false, "../shared/fixtures not found above " + cwd);
     return null; // not reached: require(false, ...) always throws
+  }
+
+  /**
+   * Requires a Docker daemon that answers {@code docker info} (the one {@code DOCKER_HOST} names,
+   * else the default socket) and returns the {@code docker} command. {@code .ci/run} starts one.
+   */
+  public static Path requireDockerDaemon() {
+    Path docker = requireCommand("docker");
+    String answer;
+    try {
+      answer = dockerInfo(docker);
+    } catch (IOException e) {
+      answer = "docker info failed: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      answer = "interrupted while waiting for docker info";
+    }
+    String host = System.getenv("DOCKER_HOST");
+    require(answer == null, "no Docker daemon answers at " + (host == null ? "the default socket" : "DOCKER_HOST=" + host)
+        + " (" + answer + "); start one as root, e.g. dockerd --storage-driver=vfs --iptables=false --bridge=none"
+        + " -H unix:///run/apkimg-docker.sock, and export DOCKER_HOST=unix:///run/apkimg-docker.sock");
+    return docker;
+  }
+
+  /** Null when the daemon answered; else why not, in one line. Waits at most 30 seconds. */
+  private static String dockerInfo(Path docker) throws IOException, InterruptedException {
+    Path output = Files.createTempFile("apkimg-docker-info", ".txt");
+    try {
+      Process info = new ProcessBuilder(docker.toString(), "info", "--format", "{{.ServerVersion}}")
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      if (!info.waitFor(30, TimeUnit.SECONDS)) {
+        info.destroyForcibly();
+        return "docker info did not answer in 30 s";
+      }
+      String said = Files.readString(output).strip();
+      if (info.exitValue() == 0 && !said.isEmpty()) {
+        return null;
+      }
+      return "docker info: exit " + info.exitValue() + ", "
+          + said.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("no output");
+    } finally {
+      Files.deleteIfExists(output);
+    }
   }
 
   /** The executable {@code name} on PATH (or at that path, if it has a slash), if any. */
