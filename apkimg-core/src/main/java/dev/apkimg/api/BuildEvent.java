@@ -53,6 +53,19 @@ public sealed interface BuildEvent {
     }
   }
 
+  /** The packages of one architecture are being downloaded (or taken from the cache) and verified. */
+  record Fetching(String arch, int packages) implements BuildEvent {
+    @Override
+    public Level level() {
+      return Level.DETAIL;
+    }
+
+    @Override
+    public String message() {
+      return "fetching " + packages + " packages for " + arch;
+    }
+  }
+
   /** One package's install scripts had lines that were not carried out; details come as {@link Detail}s. */
   record ScriptLinesSkipped(String pkg, int notCarriedOut, int carriedOut) implements BuildEvent {
     @Override

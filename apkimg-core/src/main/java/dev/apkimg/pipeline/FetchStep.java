@@ -30,6 +30,7 @@ final class FetchStep {
   /** Fetches {@code packages} with {@code a}'s keyring; warnings and details reach the listener. */
   static List<PackageFetcher.Fetched> fetch(BuildContext c, ArchBuild a, List<PackageFetcher.Wanted> packages,
       Function<dev.apkimg.apk.PackageInfo, String> notFound) {
+    c.emit(new BuildEvent.Fetching(a.arch, packages.size()));
     PackageFetcher fetcher = new PackageFetcher(c.client, new PackageCache(c.cacheDir), a.keyring,
         c.request.parallelism());
     return fetcher.fetchVerified(packages, a.arch, new PackageFetcher.Listener() {

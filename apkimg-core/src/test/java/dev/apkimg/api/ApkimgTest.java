@@ -144,6 +144,8 @@ class ApkimgTest {
     events.clear();
     apkimg.build(request(file).outputs(archive(tmp.resolve("locked.tar"), null)).build(), listener);
     assertThat(events).filteredOn(e -> e instanceof BuildEvent.Pinned).hasSize(2);
+    assertThat(events).filteredOn(e -> e instanceof BuildEvent.Fetching).extracting(BuildEvent::message)
+        .containsExactly("fetching 1 packages for x86_64", "fetching 1 packages for aarch64");
     assertThat(events).noneMatch(e -> e instanceof BuildEvent.Resolved);
 
     Files.writeString(file, Files.readString(file).replace("SIGQUIT", "SIGTERM"));
