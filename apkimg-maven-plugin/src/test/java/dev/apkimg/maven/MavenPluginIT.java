@@ -8,7 +8,7 @@ import dev.apkimg.api.Apkimg;
 import dev.apkimg.api.BuildListener;
 import dev.apkimg.api.BuildRequest;
 import dev.apkimg.api.Outputs;
-import dev.apkimg.testing.LoopbackHttpServer;
+import dev.apkimg.maven.SampleBuilds.Run;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestPackage;
 import dev.apkimg.testing.TestRepository;
@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -60,48 +59,27 @@ class MavenPluginIT {
       "/app/resources:/app/classes:/app/libs/picocli-4.7.7.jar:/app/libs/apkimg-core-" + VERSION + ".jar",
       "it.app.Main");
 
-  private Path mvn;
+  private SampleBuilds builds;
   private Path work;
   private Path settings;
   private Path fixtures;
-  private LoopbackHttpServer mirror;
   private Process registry;
   private List<String> firstLayers;
   /** More environment for the next {@code mvn} runs, e.g. DOCKER_CONFIG. */
   private java.util.Map<String, String> environment = java.util.Map.of();
 
-  record Run(int exit, String output) {}
-
   @BeforeAll
   void setUp() throws IOException {
-    fixtures = Prerequisites.requireSharedFixtures();
-    mvn = Prerequisites.requireCommand("mvn");
-    Path itRepo = Path.of(System.getProperty("apkimg.it.repo", "target/it-repo")).toAbsolutePath();
-    Prerequisites.require(Files.isDirectory(itRepo.resolve("dev/apkimg/apkimg-maven-plugin")),
-        "the plugin installed in " + itRepo + " (run through mvn verify, which runs invoker:install)");
-    work = Path.of(System.getProperty("apkimg.it.work", "target/it")).toAbsolutePath();
-    deleteRecursively(work);
-    Path projects = Path.of(System.getProperty("apkimg.it.projects", "src/it"));
-    for (String name : List.of("app", "no-main")) {
-      copyProject(projects.resolve(name), work.resolve(name));
-    }
-    Path userRepo = Path.of(System.getProperty("apkimg.it.userRepo", System.getProperty("user.home") + "/.m2/repository"));
-    settings = work.resolve("settings.xml");
-    Files.writeString(settings, """
-        <settings>
-          <localRepository>%s</localRepository>
-          <mirrors>
-            <mirror><id>user-repository</id><mirrorOf>*</mirrorOf><url>%s</url></mirror>
-          </mirrors>
-        </settings>
-        """.formatted(itRepo, userRepo.toAbsolutePath().toUri()));
-    mirror = LoopbackHttpServer.serve(fixtures.resolve("mirror"));
+    builds = SampleBuilds.create("it", "app", "no-main");
+    work = builds.work();
+    settings = builds.settings();
+    fixtures = builds.fixtures();
   }
 
   @AfterAll
   void tearDown() throws InterruptedException {
-    if (mirror != null) {
-      mirror.close();
+    if (builds != null) {
+      builds.close();
     }
     if (registry != null) {
       registry.destroy();
@@ -167,7 +145,7 @@ class MavenPluginIT {
     Path cliTar = work.resolve("cli.tar");
     Apkimg.create().build(BuildRequest.builder(work.resolve("app/base.yaml"))
         .outputs(Outputs.builder().ociArchive(cliTar).build())
-        .repositories(List.of(mirror.url() + "v3.20/main"))
+        .repositories(List.of(builds.mirrorUrl() + "v3.20/main"))
         .extraKeys(List.of(fixtures.resolve("keys/apkimg-test.rsa.pub").toString()))
         .cacheDir(work.resolve("apk-cache")).build(), BuildListener.SILENT);
     JsonNode cliConfig = JSON.readTree(skopeo("inspect", "--config", "oci-archive:" + cliTar)).path("config");
@@ -393,24 +371,11 @@ class MavenPluginIT {
   }
 
   private Run mvn(String project, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(mvn.toString(), "-B", "-Dstyle.color=never", "-s", settings.toString(),
-        "-Dapkimg.repositories=" + mirror.url() + "v3.20/main",
-        "-Dapkimg.keyring=" + fixtures.resolve("keys/apkimg-test.rsa.pub"),
-        "-Dapkimg.cacheDir=" + work.resolve("apk-cache")));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.resolve(project).toFile()).redirectErrorStream(true);
-    // Options meant for this JVM's Maven must not reach the build under test.
-    pb.environment().remove("MAVEN_OPTS");
-    pb.environment().remove("MAVEN_ARGS");
-    pb.environment().putAll(environment);
-    Run run = run(pb, 300);
-    Path log = work.resolve(project + "-" + System.nanoTime() + ".log");
-    Files.writeString(log, String.join(" ", command) + "\n" + run.output());
-    return run;
+    return builds.mvn(settings, environment, project, args);
   }
 
   private Run exec(List<String> command) throws IOException, InterruptedException {
-    return run(new ProcessBuilder(command).redirectErrorStream(true), 60);
+    return SampleBuilds.exec(command, 60);
   }
 
   private String skopeo(String... args) throws IOException, InterruptedException {
@@ -418,20 +383,9 @@ class MavenPluginIT {
     command.add(Prerequisites.requireCommand("skopeo").toString());
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-    Run run = run(pb, 60);
+    Run run = SampleBuilds.run(pb, 60);
     assertThat(run.exit()).as(String.join(" ", command) + "\n" + run.output()).isZero();
     return run.output();
-  }
-
-  private static Run run(ProcessBuilder pb, int timeoutSeconds) throws IOException, InterruptedException {
-    Process p = pb.start();
-    p.getOutputStream().close();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + pb.command());
-    }
-    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
   /** settings.xml as {@code base}, plus a {@code <server>} whose id is the registry host. */
@@ -565,31 +519,5 @@ class MavenPluginIT {
     List<String> values = new ArrayList<>();
     array.forEach(v -> values.add(v.asText()));
     return values;
-  }
-
-  private static void copyProject(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path source : files.sorted().collect(Collectors.toList())) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else if (source.getFileName().toString().equals("pom.xml")) {
-          Files.writeString(target, Files.readString(source).replace("@project.version@", VERSION));
-        } else {
-          Files.copy(source, target);
-        }
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,26 @@ final class SampleBuilds implements AutoCloseable {
     return work.resolve(name);
   }
 
+  /** The work folder the projects were copied into. */
+  Path work() {
+    return work;
+  }
+
+  /** The settings.xml the builds use: the sample repository and the file:// mirror. */
+  Path settings() {
+    return settings;
+  }
+
+  /** The shared fixtures folder. */
+  Path fixtures() {
+    return fixtures;
+  }
+
+  /** The fixture mirror's base URL (ends in '/'). */
+  String mirrorUrl() {
+    return mirror.url();
+  }
+
   /** The local repository of the sample builds: the plugin, and every artifact the samples resolved. */
   Path localRepository() {
     return itRepo;
@@ -90,6 +111,12 @@ final class SampleBuilds implements AutoCloseable {
    * pointed at the fixtures; the log is kept in the work folder.
    */
   Run mvn(String project, String... args) throws IOException, InterruptedException {
+    return mvn(settings, Map.of(), project, args);
+  }
+
+  /** As {@link #mvn(String, String...)} with other settings.xml and more environment (e.g. DOCKER_CONFIG). */
+  Run mvn(Path settings, Map<String, String> environment, String project, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(mvn.toString(), "-B", "-Dstyle.color=never", "-s", settings.toString(),
         "-Dapkimg.repositories=" + mirror.url() + "v3.20/main",
         "-Dapkimg.keyring=" + fixtures.resolve("keys/apkimg-test.rsa.pub"),
@@ -99,6 +126,7 @@ final class SampleBuilds implements AutoCloseable {
     // Options meant for this JVM's Maven must not reach the build under test.
     pb.environment().remove("MAVEN_OPTS");
     pb.environment().remove("MAVEN_ARGS");
+    pb.environment().putAll(environment);
     Run run = run(pb, 300);
     Files.writeString(work.resolve(project + "-" + System.nanoTime() + ".log"), String.join(" ", command) + "\n" + run.output());
     return run;
@@ -109,7 +137,7 @@ final class SampleBuilds implements AutoCloseable {
     return run(new ProcessBuilder(command).redirectErrorStream(true), timeoutSeconds);
   }
 
-  private static Run run(ProcessBuilder pb, int timeoutSeconds) throws IOException, InterruptedException {
+  static Run run(ProcessBuilder pb, int timeoutSeconds) throws IOException, InterruptedException {
     Process p = pb.start();
     p.getOutputStream().close();
     // Read on another thread, so that a hung command cannot block the test past its timeout.
