@@ -7,18 +7,14 @@ import dev.apkimg.apk.ApkPackageReader;
 import dev.apkimg.apk.BoundedInputStream;
 import dev.apkimg.apk.KeyLookup;
 import dev.apkimg.apk.PackageInfo;
-import dev.apkimg.apk.PackageNames;
 import dev.apkimg.repo.RepositoryClient;
 import dev.apkimg.repo.RepositoryException;
 import dev.apkimg.resolve.RepositoryPackage;
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +106,7 @@ public final class PackageFetcher {
   public List<Fetched> fetchVerified(List<Wanted> packages, String arch, Listener listener,
       Function<PackageInfo, String> notFoundHint) {
     // What the index says is checked for every package before any download starts.
-    packages.forEach(w -> checkIndexEntry(w.pkg(), arch));
+    packages.forEach(w -> PackageChecks.checkIndexEntry(w.pkg(), arch));
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, packages.size())), r -> {
       Thread t = new Thread(r, "apkimg-fetch");
       t.setDaemon(true);
@@ -149,14 +145,14 @@ public final class PackageFetcher {
     RepositoryPackage rp = w.pkg();
     PackageInfo p = rp.info();
     URI uri = rp.repository().packageUri(arch, p.fileName());
-    checkIndexEntry(rp, arch);
+    PackageChecks.checkIndexEntry(rp, arch);
     Path target = cache.path(p);
     String evicted = null;
     if (Files.isRegularFile(target)) {
       try {
-        return new Fetched(target, verifyCached(target, w, arch, uri));
+        return new Fetched(target, CachedPackage.verify(target, w, arch, uri, keys));
       } catch (ApkFormatException e) {
-        evict(target, p);
+        CachedPackage.evict(target, p);
         evicted = "cached package " + p.nameVersion() + " (" + target + ") " + e.getMessage();
       }
     }
@@ -177,19 +173,6 @@ public final class PackageFetcher {
     return fetched;
   }
 
-  /** The index entry must give a checksum to verify against, and suit the build's architecture. */
-  private static void checkIndexEntry(RepositoryPackage rp, String arch) {
-    PackageInfo p = rp.info();
-    if (!PackageNames.isValidChecksum(p.checksum())) {
-      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository()
-          + " has no valid checksum (C:), which apkimg needs to verify it: the index is not usable");
-    }
-    if (p.arch() != null && !compatible(p.arch(), arch)) {
-      throw new ApkimgException("package " + p.nameVersion() + " in " + rp.repository() + " is for "
-          + p.arch() + " (index A:), not for " + arch + ", the architecture being built");
-    }
-  }
-
   /** After a failure: the other downloads are cancelled; wait for them to remove their partial files. */
   private static void awaitOthers(ExecutorService pool) {
     pool.shutdownNow();
@@ -200,36 +183,6 @@ public final class PackageFetcher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /**
-   * Reads a cached file through (one streaming pass) and checks it against what the index or
-   * lockfile pins; an {@link IOException} means the file is not the package (evict it).
-   */
-  private ApkPackage verifyCached(Path file, Wanted w, String arch, URI uri) throws IOException {
-    PackageInfo p = w.pkg().info();
-    ApkPackage read;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      read = ApkPackageReader.read(in, keys, file.toString(), ApkPackageReader.SKIP_DATA);
-    } catch (NoSuchFileException e) {
-      throw new ApkFormatException("disappeared");
-    } catch (ApkFormatException e) {
-      throw new ApkFormatException("is corrupt (" + e.getMessage().replace(file + ": ", "").replace(file + " ", "")
-          + ")");
-    } catch (IOException e) {
-      throw new ApkFormatException("is corrupt or truncated (" + e.getMessage() + ")");
-    } catch (RuntimeException e) {
-      throw new ApkFormatException("is corrupt (" + e.getMessage() + ")");
-    }
-    if (!read.controlChecksum().equals(p.checksum())) {
-      throw new ApkFormatException("is another package (checksum " + read.controlChecksum() + ", expected "
-          + p.checksum() + ")");
-    }
-    if (w.dataSha256() != null && !w.dataSha256().equalsIgnoreCase(read.dataHash())) {
-      throw new ApkFormatException("has other data (SHA-256 " + read.dataHash() + ", pinned " + w.dataSha256() + ")");
-    }
-    checkPackageArch(read, p, arch, uri);
-    return read;
   }
 
   private Fetched download(Wanted w, String arch, URI uri, Path target, Listener listener,
@@ -258,7 +211,7 @@ public final class PackageFetcher {
         throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " does not match its pinned data"
             + " SHA-256: got " + read.dataHash() + ", pinned " + w.dataSha256());
       }
-      checkPackageArch(read, p, arch, uri);
+      PackageChecks.checkPackageArch(read, p, arch, uri);
       staged.commit();
       return new Fetched(target, read);
     }
@@ -271,62 +224,5 @@ public final class PackageFetcher {
     }
     return new BoundedInputStream(net, p.size(), limit -> new ApkFormatException(
         "the mirror sent more than the " + limit + " bytes the index declares for it (S:)"));
-  }
-
-  /** The package's own {@code .PKGINFO arch} must suit the build, as its index entry must. */
-  private static void checkPackageArch(ApkPackage read, PackageInfo p, String arch, URI uri) {
-    String own = read.info().arch();
-    if (own != null && !compatible(own, arch)) {
-      throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " is built for " + own
-          + " (.PKGINFO arch), not for " + arch + ", the architecture being built");
-    }
-  }
-
-  private static boolean compatible(String packageArch, String buildArch) {
-    return packageArch.equals(buildArch) || packageArch.equals(NOARCH);
-  }
-
-  private static void evict(Path file, PackageInfo p) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      throw new ApkimgException("cached package " + p.nameVersion() + " (" + file + ") is corrupt and cannot be"
-          + " removed (" + e.getMessage() + "): delete it, or the whole cache folder, and build again", e);
-    }
-  }
-
-  /** Copies every byte read to a sink: download and verification in one pass. */
-  private static final class TeeInputStream extends FilterInputStream {
-    private final OutputStream sink;
-
-    TeeInputStream(InputStream in, OutputStream sink) {
-      super(in);
-      this.sink = sink;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        sink.write(b);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        sink.write(b, off, n);
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      byte[] buf = new byte[(int) Math.min(n, 8192)];
-      int r = read(buf, 0, buf.length);
-      return Math.max(r, 0);
-    }
   }
 }

@@ -4,14 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.math.BigDecimal;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,8 +15,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import javax.net.ssl.SSLException;
 
 /**
  * Opens repository files (indexes, packages, keys) over HTTP(S) or from the local file system.
@@ -42,8 +36,6 @@ import javax.net.ssl.SSLException;
  */
 public final class RepositoryClient {
   public static final int MAX_REDIRECTS = 5;
-  private static final Set<Integer> RETRIED_STATUSES = Set.of(429, 500, 502, 503, 504);
-  private static final Set<Integer> REDIRECT_STATUSES = Set.of(301, 302, 303, 307, 308);
 
   /**
    * How long to wait and how often to try.
@@ -165,19 +157,19 @@ public final class RepositoryClient {
     for (int attempt = 1; ; attempt++) {
       try {
         return openFollowingRedirects(uri, credentials);
-      } catch (Retry retry) {
+      } catch (RetryPolicy.Retry retry) {
         if (attempt >= settings.attempts()) {
           throw retry.failure(attempt);
         }
-        pause(uri, settings.backoff(attempt + 1, retry.retryAfter));
+        RetryPolicy.pause(uri, settings.backoff(attempt + 1, retry.retryAfter));
       }
     }
   }
 
-  private InputStream openFollowingRedirects(URI uri, Credentials credentials) throws RepositoryException, Retry {
+  private InputStream openFollowingRedirects(URI uri, Credentials credentials) throws RepositoryException, RetryPolicy.Retry {
     URI current = uri;
     for (int redirects = 0; ; redirects++) {
-      boolean sendCredentials = credentials != null && sameOrigin(current, uri);
+      boolean sendCredentials = credentials != null && Redirects.sameOrigin(current, uri);
       HttpRequest.Builder request = HttpRequest.newBuilder(current)
           .timeout(settings.readTimeout()) // until the response headers; the body is watched by BodyStream
           .header("User-Agent", "apkimg")
@@ -196,7 +188,7 @@ public final class RepositoryClient {
         } catch (RepositoryException e) {
           body.close();
           if (e.isTransient()) {
-            throw new Retry(uri, via + e.reason(), null);
+            throw new RetryPolicy.Retry(uri, via + e.reason(), null);
           }
           throw new RepositoryException(uri, via + e.reason(), false);
         } catch (InterruptedIOException e) {
@@ -209,162 +201,45 @@ public final class RepositoryClient {
         return body;
       }
       body.close();
-      if (REDIRECT_STATUSES.contains(status)) {
+      if (Redirects.STATUSES.contains(status)) {
         if (redirects >= MAX_REDIRECTS) {
           throw new RepositoryException(uri, "more than " + MAX_REDIRECTS + " redirects (the last to " + current + ")", false);
         }
-        current = redirectTarget(uri, current, status, response.headers().firstValue("Location"));
+        current = Redirects.target(uri, current, status, response.headers().firstValue("Location"));
         continue;
       }
-      if (RETRIED_STATUSES.contains(status)) {
-        throw new Retry(uri, via + "HTTP " + status, retryAfter(response.headers().firstValue("Retry-After")));
+      if (RetryPolicy.RETRIED_STATUSES.contains(status)) {
+        throw new RetryPolicy.Retry(uri, via + "HTTP " + status, RetryPolicy.retryAfter(response.headers().firstValue("Retry-After")));
       }
       if (status == 401 || status == 403) {
-        throw new RepositoryException(uri, via + "HTTP " + status + authHint(status, uri, current, credentials, sendCredentials), false);
+        throw new RepositoryException(uri, via + "HTTP " + status + Redirects.authHint(status, uri, current, credentials, sendCredentials), false);
       }
       throw new RepositoryException(uri, via + "HTTP " + status, status == 404 || status == 410);
     }
   }
 
-  private static String authHint(int status, URI uri, URI current, Credentials credentials, boolean sent) {
-    if (sent) {
-      return " (the user and password in the URL were refused)";
-    }
-    if (credentials != null) {
-      return " (the user and password are not sent to " + origin(current) + ", only to " + origin(uri)
-          + "; name the repository by its final URL)";
-    }
-    return status == 401 ? " (the server wants a user and password: write them in the URL, https://USER:PASSWORD@host/...)" : "";
-  }
-
-  /** Where a redirect leads: absolute, http(s), not from https to http, with no user info of its own. */
+  /** Where a redirect leads; see {@link Redirects#target}. */
   static URI redirectTarget(URI uri, URI current, int status, Optional<String> location)
       throws RepositoryException {
-    if (location.isEmpty() || location.get().isBlank()) {
-      throw new RepositoryException(uri, "HTTP " + status + " redirect without a Location", false);
-    }
-    URI target;
-    try {
-      target = Credentials.strip(current.resolve(location.get().strip()));
-    } catch (IllegalArgumentException e) {
-      throw new RepositoryException(uri, "HTTP " + status + " redirect to an invalid URL '"
-          + Credentials.redact(location.get().strip()) + "'", false);
-    }
-    String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https") || target.getHost() == null) {
-      throw new RepositoryException(uri, "redirect to " + target + " refused: only http(s) URLs are followed", false);
-    }
-    if (current.getScheme().equalsIgnoreCase("https") && scheme.equals("http")) {
-      throw new RepositoryException(uri, "redirect to " + target + " refused: it would leave https for plain http", false);
-    }
-    return target;
+    return Redirects.target(uri, current, status, location);
   }
 
   private HttpResponse<InputStream> send(URI uri, HttpRequest request, HttpResponse.BodyHandler<InputStream> handler)
-      throws RepositoryException, Retry {
+      throws RepositoryException, RetryPolicy.Retry {
     try {
       return http.send(request, handler);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RepositoryException(uri, "interrupted", false);
     } catch (IOException e) {
-      String via = request.uri().equals(uri) ? "" : "redirected to " + request.uri() + ": ";
-      if (has(e, HttpConnectTimeoutException.class)) {
-        throw new RepositoryException(uri, via + "no connection within " + seconds(settings.connectTimeout()), false)
-            .hinting(dev.apkimg.Hint.CONNECT_TIMEOUT);
-      }
-      if (has(e, HttpTimeoutException.class)) {
-        throw new RepositoryException(uri, via + "no response within " + seconds(settings.readTimeout()), false)
-            .hinting(dev.apkimg.Hint.READ_TIMEOUT);
-      }
-      Throwable root = rootCause(e);
-      if (root instanceof UnknownHostException) {
-        throw new RepositoryException(uri, via + "unknown host " + request.uri().getHost(), false);
-      }
-      if (has(e, SSLException.class)) {
-        throw new RepositoryException(uri, via + "TLS failed: " + message(root), false);
-      }
-      if (has(e, ConnectException.class)) {
-        throw new Retry(uri, via + "connection refused", null);
-      }
-      String reason = message(root);
-      if (reason.contains("header parser received no bytes")) {
-        reason = "the server closed the connection without answering";
-      }
-      throw new Retry(uri, via + reason, null);
+      throw RetryPolicy.failure(uri, request, e, settings);
     } catch (IllegalArgumentException e) {
       throw new RepositoryException(uri, "invalid URL: " + e.getMessage(), false);
     }
   }
 
-  private void pause(URI uri, Duration d) throws RepositoryException {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RepositoryException(uri, "interrupted", false);
-    }
-  }
-
-  /** {@code Retry-After} in seconds (an HTTP date is not worth parsing here); null if absent. */
-  private static Duration retryAfter(Optional<String> header) {
-    if (header.isPresent() && header.get().strip().matches("\\d{1,6}")) {
-      return Duration.ofSeconds(Long.parseLong(header.get().strip()));
-    }
-    return null;
-  }
-
-  private static boolean sameOrigin(URI a, URI b) {
-    return origin(a).equals(origin(b));
-  }
-
-  private static String origin(URI u) {
-    String scheme = u.getScheme().toLowerCase(Locale.ROOT);
-    int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
-    return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + ":" + port;
-  }
-
-  private static boolean has(Throwable t, Class<? extends Throwable> type) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static Throwable rootCause(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  private static String message(Throwable t) {
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
-
   /** {@code 30 s}, {@code 0.5 s}. */
   static String seconds(Duration d) {
     return BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + " s";
-  }
-
-  /** A failure worth another attempt; becomes a {@link RepositoryException} when none is left. */
-  private static final class Retry extends Exception {
-    private final URI uri;
-    private final String reason;
-    private final Duration retryAfter;
-
-    Retry(URI uri, String reason, Duration retryAfter) {
-      super(reason, null, false, false);
-      this.uri = uri;
-      this.reason = reason;
-      this.retryAfter = retryAfter;
-    }
-
-    RepositoryException failure(int attempts) {
-      return new RepositoryException(uri, reason + (attempts > 1 ? " (tried " + attempts + " times)" : ""), false, true);
-    }
   }
 }

@@ -1,7 +1,6 @@
 package dev.apkimg.rootfs;
 
 import dev.apkimg.ApkimgException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -39,75 +38,27 @@ public final class AccountFiles {
    * {@link #MAX_NAME_LENGTH} characters, and not all digits (it would read as an id).
    */
   public static String nameProblem(String name) {
-    if (name == null || name.isEmpty()) {
-      return "a name is missing";
-    }
-    if (name.length() > MAX_NAME_LENGTH) {
-      return "'" + printable(name) + "' is longer than " + MAX_NAME_LENGTH + " characters";
-    }
-    if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?")) {
-      return "'" + printable(name) + "' is not a valid name: use letters, digits, '_', '.' and '-',"
-          + " not starting with '.' or '-' (a '$' may end it)";
-    }
-    if (name.matches("[0-9]+")) {
-      return "'" + name + "' is all digits: a name must not read as a uid or gid";
-    }
-    return null;
+    return AccountFieldRules.nameProblem(name);
   }
 
   /** Why {@code path} is no home directory or login shell for etc/passwd, or null. */
   public static String pathProblem(String path) {
-    if (path == null || !path.startsWith("/")) {
-      return "'" + printable(path) + "' is not an absolute path";
-    }
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c == ':' || c == ',' || c < 0x20 || c == 0x7f) {
-        return "'" + printable(path) + "' contains " + (c == ':' || c == ',' ? "'" + c + "'" : "a control character")
-            + ": etc/passwd cannot hold it";
-      }
-    }
-    for (String part : path.split("/")) {
-      if (part.equals("..")) {
-        return "'" + printable(path) + "' contains '..'";
-      }
-    }
-    return null;
+    return AccountFieldRules.pathProblem(path);
   }
 
   /** Why {@code id} is no uid or gid, or null. */
   public static String idProblem(long id) {
-    return id < 0 || id > MAX_ID ? id + " is not from 0 to " + MAX_ID : null;
+    return AccountFieldRules.idProblem(id);
   }
 
   /** Why a GECOS field cannot be written to etc/passwd, or null. */
   static String gecosProblem(String gecos) {
-    for (int i = 0; i < gecos.length(); i++) {
-      char c = gecos.charAt(i);
-      if (c == ':' || c < 0x20 || c == 0x7f) {
-        return "'" + printable(gecos) + "' contains " + (c == ':' ? "':'" : "a control character");
-      }
-    }
-    return null;
+    return AccountFieldRules.gecosProblem(gecos);
   }
 
   /** {@code s} for a one-line message: control characters escaped, at most 64 characters. */
   public static String printable(String s) {
-    if (s == null) {
-      return "";
-    }
-    StringBuilder sb = new StringBuilder();
-    int i = 0;
-    for (; i < s.length() && sb.length() < 64; i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
-      }
-    }
-    return i < s.length() ? sb + "..." : sb.toString();
+    return AccountFieldRules.printable(s);
   }
 
   private static void require(String what, String problem) {
@@ -133,7 +84,8 @@ public final class AccountFiles {
   }
 
   public static AccountFiles read(RootfsTree tree) {
-    return new AccountFiles(lines(tree, PASSWD), lines(tree, GROUP), lines(tree, SHADOW));
+    return new AccountFiles(AccountFileText.lines(tree, PASSWD), AccountFileText.lines(tree, GROUP),
+        AccountFileText.lines(tree, SHADOW));
   }
 
   /**
@@ -259,65 +211,17 @@ public final class AccountFiles {
     if (!changed) {
       return;
     }
-    write(tree, PASSWD, passwd, 0644);
-    write(tree, GROUP, group, 0644);
-    write(tree, SHADOW, shadow, 0640);
-    writeBackup(tree, PASSWD, passwdBackup);
-    writeBackup(tree, GROUP, groupBackup);
-    writeBackup(tree, SHADOW, shadowBackup);
+    AccountFileText.write(tree, PASSWD, passwd, 0644);
+    AccountFileText.write(tree, GROUP, group, 0644);
+    AccountFileText.write(tree, SHADOW, shadow, 0640);
+    AccountFileText.writeBackup(tree, PASSWD, passwdBackup);
+    AccountFileText.writeBackup(tree, GROUP, groupBackup);
+    AccountFileText.writeBackup(tree, SHADOW, shadowBackup);
     changed = false;
   }
 
   private List<String> backup(List<String> lines) {
     return backups && lines != null ? new ArrayList<>(lines) : null;
-  }
-
-  /** {@code FILE-} with the file's owner and mode, as busybox's rename leaves it. */
-  private static void writeBackup(RootfsTree tree, String path, List<String> lines) {
-    if (lines == null) {
-      return;
-    }
-    Optional<RootfsTree.Entry> file = tree.entry(path);
-    StringBuilder sb = new StringBuilder();
-    for (String l : lines) {
-      sb.append(l).append('\n');
-    }
-    tree.writeFile(path + "-", sb.toString().getBytes(StandardCharsets.UTF_8),
-        file.map(RootfsTree.Entry::mode).orElse(0644), file.map(RootfsTree.Entry::uid).orElse(0L),
-        file.map(RootfsTree.Entry::gid).orElse(0L));
-  }
-
-  private static void write(RootfsTree tree, String path, List<String> lines, int newMode) {
-    if (lines == null) {
-      return;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (String l : lines) {
-      sb.append(l).append('\n');
-    }
-    byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-    Optional<RootfsTree.Entry> old = tree.entry(path);
-    if (old.isPresent() && tree.content(path).map(b -> java.util.Arrays.equals(b, bytes)).orElse(false)) {
-      return;
-    }
-    tree.writeFile(path, bytes, old.map(RootfsTree.Entry::mode).orElse(newMode),
-        old.map(RootfsTree.Entry::uid).orElse(0L), old.map(RootfsTree.Entry::gid).orElse(0L));
-  }
-
-  private static List<String> lines(RootfsTree tree, String path) {
-    Optional<RootfsTree.Entry> e = tree.entry(path);
-    if (e.isEmpty() || e.get().type() != RootfsTree.Type.FILE) {
-      return null;
-    }
-    String text = new String(tree.content(path).orElseThrow(), StandardCharsets.UTF_8);
-    List<String> out = new ArrayList<>();
-    for (String l : text.split("\n", -1)) {
-      out.add(l);
-    }
-    if (!out.isEmpty() && out.get(out.size() - 1).isEmpty()) {
-      out.remove(out.size() - 1); // the final newline
-    }
-    return out;
   }
 
   private static Optional<String[]> find(List<String> lines, int field, String value) {

@@ -43,8 +43,6 @@ public final class RootfsTree {
   /** The install scripts of one installed package, for the script interpreter. */
   record PackageScripts(String nameVersion, List<InstallScript> scripts) {}
 
-  private static final int MAX_SYMLINK_HOPS = 40;
-
   private final long timestamp;
   private final Map<String, Entry> base;
   private final Map<String, byte[]> baseContent;
@@ -133,57 +131,6 @@ public final class RootfsTree {
       throw new ApkimgException("the image's root directory cannot be changed here: " + path);
     }
     return p;
-  }
-
-  /**
-   * Where the file system finds {@code path}: symlinks in its folders followed (and in the last
-   * component when {@code followLast}), {@code ..} of a link target taken lexically and never
-   * above the root, as in a chroot. The result has no symlink in its folders, so a change made
-   * there never goes through a link; {@code ""} is the root.
-   */
-  private String canonical(String path, boolean followLast) {
-    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(path.split("/")));
-    List<String> done = new ArrayList<>();
-    int hops = 0;
-    while (!todo.isEmpty()) {
-      String part = todo.removeFirst();
-      if (part.isEmpty() || part.equals(".")) {
-        continue;
-      }
-      if (part.equals("..")) {
-        if (!done.isEmpty()) {
-          done.remove(done.size() - 1);
-        }
-        continue;
-      }
-      String here = done.isEmpty() ? part : String.join("/", done) + "/" + part;
-      Entry e = lookup(here);
-      if (e != null && e.type() == Type.SYMLINK && e.link() != null && (followLast || !todo.isEmpty())) {
-        if (++hops > MAX_SYMLINK_HOPS) {
-          throw new ApkimgException("too many levels of symbolic links at /" + path);
-        }
-        if (e.link().startsWith("/")) {
-          done.clear();
-        }
-        List<String> target = List.of(e.link().split("/"));
-        for (int i = target.size() - 1; i >= 0; i--) {
-          todo.addFirst(target.get(i));
-        }
-        continue;
-      }
-      done.add(part);
-    }
-    return String.join("/", done);
-  }
-
-  /** {@code path} with symlinks in its folders followed: where a new entry of that name goes. */
-  private String canonicalParent(String p) {
-    int slash = p.lastIndexOf('/');
-    if (slash < 0) {
-      return p;
-    }
-    String parent = canonical(p.substring(0, slash), true);
-    return parent.isEmpty() ? p.substring(slash + 1) : parent + "/" + p.substring(slash + 1);
   }
 
   /** Sets the permission bits (setuid, setgid, sticky included) of an existing path. */
@@ -301,20 +248,17 @@ public final class RootfsTree {
   }
 
   static String clean(String path) {
-    if (PackageEntryRules.hasControlCharacter(path)) {
-      throw new ApkimgException("not a clean path inside the image: " + dev.apkimg.tar.TarFormatException.quote(path)
-          + " has a control character");
-    }
-    String p = LayerPaths.normalize(path);
-    for (String part : p.split("/")) {
-      if (part.equals("..") || part.equals(".") || (part.isEmpty() && !p.isEmpty())) {
-        throw new ApkimgException("not a clean path inside the image: " + dev.apkimg.tar.TarFormatException.quote(path));
-      }
-    }
-    if (p.isEmpty()) {
-      throw new ApkimgException("the image's root directory cannot be changed here: " + path);
-    }
-    return p;
+    return TreePaths.clean(path);
+  }
+
+  /** {@link TreePaths#canonical} over this tree. */
+  private String canonical(String path, boolean followLast) {
+    return TreePaths.canonical(path, followLast, this::lookup);
+  }
+
+  /** {@link TreePaths#canonicalParent} over this tree. */
+  private String canonicalParent(String p) {
+    return TreePaths.canonicalParent(p, this::lookup);
   }
 
   private Entry existing(String path) {
