@@ -90,6 +90,11 @@ final class BuildCommand implements Callable<Integer> {
           + " Default: $SOURCE_DATE_EPOCH, else the newest package build date.")
   String sourceDateEpoch; // text: the core checks the range and names the flag
 
+  @Option(names = "--layering", paramLabel = "packages|single",
+      description = "Split the root filesystem into one layer per package (packages) or keep one layer (single)."
+          + " Overrides the profile's layering.strategy. Default: the profile's, else single.")
+  String layering; // text: the core checks it and names the flag
+
   @Mixin RepositoryOptions options;
 
   @Override
@@ -124,6 +129,7 @@ final class BuildCommand implements Callable<Integer> {
     } else {
       request.sourceDateEpoch(System.getenv("SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH");
     }
+    request.layering(layering, "--layering");
     BuildListener listener = options.listener(spec.commandLine().getErr());
     if (toStdout) {
       listener = standardOutputNamed(listener);

@@ -298,4 +298,25 @@ class RootfsFeaturesTest {
     assertThat(image().config().path("created").asText()).isEqualTo("2023-11-14T22:15:00Z"); // newest build date
     assertThat(build(p, "--source-date-epoch", "-5").code()).isEqualTo(1); // one line naming the flag and the range
   }
+
+  @Test
+  void layeringFlagOverridesTheProfileAndSingleIsTheDefaultImage() throws IOException {
+    Path plain = profile("plain.yaml", header + "  packages: [docker]\n");
+    assertThat(build(plain, "--tag", "t:1").code()).isZero();
+    byte[] defaultImage = Files.readAllBytes(tmp.resolve("out.tar"));
+    assertThat(build(plain, "--tag", "t:1", "--layering", "single").code()).isZero();
+    assertThat(Files.readAllBytes(tmp.resolve("out.tar"))).isEqualTo(defaultImage);
+
+    Path layered = profile("layered.yaml", header + "  packages: [docker]\nlayering: {strategy: packages, budget: 5}\n");
+    Output refused = build(layered);
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("layering strategy 'packages' is not supported yet");
+    assertThat(build(layered, "--tag", "t:1", "--layering", "single").code()).isZero(); // the flag wins over the profile
+    assertThat(Files.readAllBytes(tmp.resolve("out.tar"))).isEqualTo(defaultImage);
+
+    Output bad = build(plain, "--layering", "origin");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("--layering: layering strategy 'origin' (apko's) is not supported yet");
+    assertThat(build(plain, "--layering", "nine").err()).contains("--layering: layering strategy must be 'packages' or 'single', not 'nine'");
+  }
 }

@@ -30,6 +30,7 @@ public final class BuildRequest {
   private final boolean useLockfile;
   private final Long sourceDateEpoch;
   private final List<Path> filesRoots;
+  private final dev.apkimg.rootfs.Layering layering;
 
   /**
    * The latest {@link #sourceDateEpoch()}: 9999-12-31T23:59:59Z. Image configs carry the time
@@ -53,6 +54,12 @@ public final class BuildRequest {
     this.useLockfile = b.useLockfile;
     this.sourceDateEpoch = b.sourceDateEpoch;
     this.filesRoots = List.copyOf(b.filesRoots);
+    this.layering = b.layering;
+  }
+
+  /** The layering that overrides the profile's; empty: the profile's, else one layer. */
+  public Optional<dev.apkimg.rootfs.Layering> layering() {
+    return Optional.ofNullable(layering);
   }
 
   /**
@@ -202,6 +209,31 @@ public final class BuildRequest {
     }
 
     private final List<Path> filesRoots = new ArrayList<>();
+    private dev.apkimg.rootfs.Layering layering;
+
+    /** See {@link BuildRequest#layering()}; null for the profile's. */
+    public Builder layering(dev.apkimg.rootfs.Layering layering) {
+      this.layering = layering;
+      return this;
+    }
+
+    /**
+     * The layering strategy as written by the user in {@code origin} (a flag or a parameter,
+     * named in the error): {@code packages} or {@code single}; null or blank for the profile's.
+     * A budget the profile sets is kept; {@code packages} without one takes the default.
+     */
+    public Builder layering(String strategy, String origin) {
+      if (strategy == null || strategy.isBlank()) {
+        this.layering = null;
+        return this;
+      }
+      try {
+        this.layering = dev.apkimg.rootfs.Layering.of(strategy, null);
+      } catch (IllegalArgumentException e) {
+        throw new ApkimgException(origin + ": " + e.getMessage());
+      }
+      return this;
+    }
 
     /** See {@link BuildRequest#filesRoots()}. */
     public Builder filesRoots(List<Path> roots) {

@@ -60,6 +60,21 @@ final class BuildContext {
     listener.on(new BuildEvent.Detail(message));
   }
 
+  /**
+   * The layering this build makes: the request's strategy (a flag) over the profile's, with the
+   * profile's budget when it names one; else one layer.
+   */
+  dev.apkimg.rootfs.Layering layering() {
+    ImageProfile.Layering p = profile.layering();
+    java.util.Optional<dev.apkimg.rootfs.Layering> fromProfile = p == null ? java.util.Optional.empty()
+        : dev.apkimg.rootfs.Layering.ofProfile(p.strategy(), p.budget());
+    if (request.layering().isPresent()) {
+      dev.apkimg.rootfs.Layering r = request.layering().get();
+      return new dev.apkimg.rootfs.Layering(r.strategy(), p != null && p.budget() != null ? p.budget() : r.budget());
+    }
+    return fromProfile.orElse(dev.apkimg.rootfs.Layering.single());
+  }
+
   /** The one architecture a resolve or a single-arch build is for. */
   String chooseArch() {
     if (request.arch().isPresent()) {

@@ -27,6 +27,11 @@ final class RootfsStep {
   private RootfsStep() {}
 
   static void run(BuildContext c, ArchBuild a) {
+    if (c.layering().packages()) {
+      // Recognised and validated, but not written yet: refuse rather than silently make one layer.
+      throw new ApkimgException("layering strategy 'packages' is not supported yet by this version of apkimg:"
+          + " build with --layering single or drop layering from the profile");
+    }
     long newest = 0;
     for (PackageSource s : a.sources) {
       newest = Math.max(newest, s.info().buildTime());

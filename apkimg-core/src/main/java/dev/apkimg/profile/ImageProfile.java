@@ -11,7 +11,7 @@ import java.util.Map;
  * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}, {@code accounts},
  * {@code paths}, {@code include}, {@code annotations}, {@code volumes}, {@code stop-signal},
  * {@code vcs-url}) so that an apko file builds unchanged, as far as the keys supported so far go;
- * plus ours: {@code files}, {@code labels}, {@code ports}. {@link ProfileLoader} merges included
+ * and {@code layering}; plus ours: {@code files}, {@code labels}, {@code ports}. {@link ProfileLoader} merges included
  * profiles, so a loaded profile's {@code include} is always empty.
  */
 public record ImageProfile(
@@ -31,7 +31,9 @@ public record ImageProfile(
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> volumes,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> ports,
     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("stop-signal") String stopSignal,
-    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("vcs-url") String vcsUrl) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("vcs-url") String vcsUrl,
+    // Left out of the checksum when absent, so lockfiles of profiles without it stay valid.
+    @JsonInclude(JsonInclude.Include.NON_NULL) Layering layering) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
@@ -70,7 +72,7 @@ public record ImageProfile(
   public ImageProfile(Contents contents, List<String> archs, Entrypoint entrypoint, String cmd,
       Map<String, String> environment, String workDir) {
     this(contents, archs, entrypoint, cmd, environment, workDir, null, null, null, null, null, null, null, null,
-        null, null);
+        null, null, null);
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -90,6 +92,13 @@ public record ImageProfile(
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * apko's {@code layering}: how the root filesystem is split into layers. {@code strategy} is
+   * {@code packages} (one layer per package, up to {@code budget}) or {@code single}; apko's
+   * {@code origin} is recognised and refused as not supported yet. Null fields: the defaults.
+   */
+  public record Layering(String strategy, Integer budget) {}
 
   /** Where packages come from and which to install. */
   public record Contents(List<String> repositories, List<String> keyring, List<String> packages) {

@@ -42,7 +42,7 @@ final class ProfileBinder {
 
   /** apko keys that later versions of apkimg will support: say so rather than "unknown". */
   private static final Set<String> NOT_YET_SUPPORTED = Set.of(
-      "layering", "os-release");
+      "os-release");
 
   private ProfileBinder() {}
 

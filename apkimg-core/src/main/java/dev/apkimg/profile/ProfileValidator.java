@@ -20,6 +20,13 @@ final class ProfileValidator {
   static void validate(Path file, ImageProfile p, Map<String, List<ItemOrigin>> origins) {
     AccountsValidator.validate(file, p.accounts(), origins);
     validatePaths(p.paths(), origins);
+    if (p.layering() != null) {
+      try {
+        dev.apkimg.rootfs.Layering.ofProfile(p.layering().strategy(), p.layering().budget());
+      } catch (IllegalArgumentException e) {
+        throw new ProfileException(file + ": layering: " + e.getMessage());
+      }
+    }
     Path dir = file.toAbsolutePath().normalize().getParent();
     for (int i = 0; i < p.files().size(); i++) {
       ImageProfile.FileCopy f = p.files().get(i);

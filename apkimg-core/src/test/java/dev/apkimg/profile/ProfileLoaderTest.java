@@ -109,7 +109,7 @@ class ProfileLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"layering", "os-release"})
+  @ValueSource(strings = {"os-release"})
   void apkoKeysNotSupportedYetSaySo(String key) throws IOException {
     Path f = profile("contents:\n  packages: [busybox]\n" + key + ": {}\n");
     assertThatThrownBy(() -> ProfileLoader.load(f))
@@ -117,6 +117,36 @@ class ProfileLoaderTest {
         .hasMessageStartingWith(f + ":3:")
         .hasMessageContaining("'" + key + "'")
         .hasMessageContaining("not supported yet");
+  }
+
+  @Test
+  void layeringWithApkosKeyBindsStrategyAndBudget() throws IOException {
+    Path f = profile("contents:\n  packages: [busybox]\nlayering:\n  strategy: packages\n  budget: 20\n");
+    ImageProfile p = ProfileLoader.load(f);
+    assertThat(p.layering()).isEqualTo(new ImageProfile.Layering("packages", 20));
+    Path none = profile("contents:\n  packages: [busybox]\n");
+    assertThat(ProfileLoader.load(none).layering()).isNull();
+  }
+
+  @Test
+  void layeringOriginIsRefusedAsNotSupportedYet() throws IOException {
+    Path f = profile("contents:\n  packages: [busybox]\nlayering: {strategy: origin, budget: 10}\n");
+    assertThatThrownBy(() -> ProfileLoader.load(f))
+        .isInstanceOf(ProfileException.class)
+        .hasMessageStartingWith(f + ": layering: ")
+        .hasMessageContaining("'origin'")
+        .hasMessageContaining("not supported yet");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{strategy: packages, budget: 0}", "{strategy: packages, budget: 101}",
+      "{strategy: layers}"})
+  void layeringOutOfRangeOrUnknownIsRefused(String value) throws IOException {
+    Path f = profile("contents:\n  packages: [busybox]\nlayering: " + value + "\n");
+    assertThatThrownBy(() -> ProfileLoader.load(f))
+        .isInstanceOf(ProfileException.class)
+        .hasMessageStartingWith(f + ": layering: ")
+        .hasMessageMatching(".*(budget must be from 1 to 100|must be 'packages' or 'single').*");
   }
 
   @Test
