@@ -129,7 +129,7 @@ public final class PlatformImage {
 
   private static PlatformImage read(RootfsImage image, Path jibTar, Path workDir,
       Map<String, String> annotations) throws IOException {
-    LayerBlob ours = image.layer();
+    List<LayerBlob> base = image.layers();
     try (TarFile tar = new TarFile(jibTar)) {
       Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
       for (TarArchiveEntry entry : tar.getEntries()) {
@@ -157,11 +157,12 @@ public final class PlatformImage {
         if (entry == null || entry.getSize() != size) {
           throw unexpected("layer " + digest + " missing or of the wrong size");
         }
-        if (i == 0) {
-          // Our layer: jib must have copied it byte for byte, so it keeps our digest.
+        if (i < base.size()) {
+          // Our layers: jib must have copied them byte for byte, so they keep our digests.
+          LayerBlob ours = base.get(i);
           if (!ours.digest().equals(digest) || ours.size() != size
               || !OCI_LAYER_GZIP.equals(d.path("mediaType").asText())) {
-            throw unexpected("first layer " + d + " is not the given layer " + ours.digest());
+            throw unexpected("layer " + i + " " + d + " is not the given layer " + ours.digest());
           }
           String copied = digestOf(tar, entry, OutputStream.nullOutputStream());
           if (!copied.equals(digest)) {

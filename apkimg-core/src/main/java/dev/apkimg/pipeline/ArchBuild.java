@@ -26,6 +26,8 @@ final class ArchBuild {
   Map<String, byte[]> keys;
   // rootfs
   LayerResult layer;
+  /** With layering by packages: the package layers (and whiteouts) under {@link #layer}; else null. */
+  dev.apkimg.rootfs.PackageLayers packageLayers;
   /** The runtime config with the profile's labels, volumes, ports, stop signal and history. */
   ImageConfig config;
 

@@ -48,13 +48,35 @@ final class ImageStep {
     List<PlatformImage> images = new ArrayList<>();
     for (ArchBuild a : c.builds) {
       try {
-        RootfsImage rootfs = RootfsImage.create(layerBlob(a.layer), a.config, c.work.resolve("image-" + a.arch));
+        RootfsImage rootfs = a.packageLayers == null
+            ? RootfsImage.create(layerBlob(a.layer), a.config, c.work.resolve("image-" + a.arch))
+            : RootfsImage.create(lowerBlobs(a.packageLayers), lowerHistory(a.packageLayers), layerBlob(a.layer),
+                a.config, c.work.resolve("image-" + a.arch));
         images.add(PlatformImage.build(rootfs, rootfs.containerBuilder(), annotations));
       } catch (IOException e) {
         throw new ApkimgException("cannot build the " + a.arch + " image: " + e.getMessage(), e);
       }
     }
     return images;
+  }
+
+  private static List<LayerBlob> lowerBlobs(dev.apkimg.rootfs.PackageLayers p) {
+    List<LayerBlob> blobs = new ArrayList<>();
+    p.packages().forEach(l -> blobs.add(new LayerBlob(l.file(), l.digest(), l.diffId(), l.size())));
+    if (p.whiteouts() != null) {
+      blobs.add(layerBlob(p.whiteouts()));
+    }
+    return blobs;
+  }
+
+  private static List<String> lowerHistory(dev.apkimg.rootfs.PackageLayers p) {
+    List<String> lines = new ArrayList<>();
+    p.packages().forEach(l -> lines.add("apkimg: package " + l.source().info().name() + "-"
+        + l.source().info().version() + " (its data stream, datahash " + l.digest().substring(7) + ")"));
+    if (p.whiteouts() != null) {
+      lines.add("apkimg: remove what the package layers have and the root filesystem does not");
+    }
+    return lines;
   }
 
   static LayerBlob layerBlob(LayerResult layer) {

@@ -27,11 +27,6 @@ final class RootfsStep {
   private RootfsStep() {}
 
   static void run(BuildContext c, ArchBuild a) {
-    if (c.layering().packages()) {
-      // Recognised and validated, but not written yet: refuse rather than silently make one layer.
-      throw new ApkimgException("layering strategy 'packages' is not supported yet by this version of apkimg:"
-          + " build with --layering single or drop layering from the profile");
-    }
     long newest = 0;
     for (PackageSource s : a.sources) {
       newest = Math.max(newest, s.info().buildTime());
@@ -42,6 +37,10 @@ final class RootfsStep {
       RootfsSpec spec = new RootfsSpec(a.arch, c.profile.contents().packages(), a.imageRepositories, a.keys, timestamp,
           mutations.mutations());
       LayerResult layer = new LayerWriter(a.keyring).write(a.sources, spec, c.work.resolve("layer-" + a.arch + ".tar.gz"));
+      if (c.layering().packages()) {
+        a.packageLayers = dev.apkimg.rootfs.PackageLayers.of(a.sources, layer, c.layering().budget(),
+            c.work.resolve("layers-" + a.arch), c.cacheDir, timestamp);
+      }
       reportScripts(c, layer.scripts());
       c.emit(new BuildEvent.LayerWritten(a.arch, layer.entries(), layer.size(), layer.uncompressedSize()));
       a.layer = layer;
