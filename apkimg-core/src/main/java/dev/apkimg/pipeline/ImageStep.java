@@ -50,7 +50,8 @@ final class ImageStep {
       try {
         RootfsImage rootfs = a.packageLayers == null
             ? RootfsImage.create(layerBlob(a.layer), a.config, c.work.resolve("image-" + a.arch))
-            : RootfsImage.create(lowerBlobs(a.packageLayers), lowerHistory(a.packageLayers), layerBlob(a.layer),
+            : RootfsImage.create(lowerBlobs(a.packageLayers), lowerHistory(a.packageLayers),
+                layerBlob(a.packageLayers.top()),
                 a.config, c.work.resolve("image-" + a.arch));
         images.add(PlatformImage.build(rootfs, rootfs.containerBuilder(), annotations));
       } catch (IOException e) {
@@ -63,9 +64,6 @@ final class ImageStep {
   private static List<LayerBlob> lowerBlobs(dev.apkimg.rootfs.PackageLayers p) {
     List<LayerBlob> blobs = new ArrayList<>();
     p.packages().forEach(l -> blobs.add(new LayerBlob(l.file(), l.digest(), l.diffId(), l.size())));
-    if (p.whiteouts() != null) {
-      blobs.add(layerBlob(p.whiteouts()));
-    }
     return blobs;
   }
 
@@ -73,9 +71,6 @@ final class ImageStep {
     List<String> lines = new ArrayList<>();
     p.packages().forEach(l -> lines.add("apkimg: package " + l.source().info().name() + "-"
         + l.source().info().version() + " (its data stream, datahash " + l.digest().substring(7) + ")"));
-    if (p.whiteouts() != null) {
-      lines.add("apkimg: remove what the package layers have and the root filesystem does not");
-    }
     return lines;
   }
 

@@ -31,14 +31,67 @@ import java.util.List;
  * @param digest {@code sha256:HEX} of the gzipped bytes (the package's datahash)
  * @param diffId {@code sha256:HEX} of the uncompressed tar
  * @param size compressed size in bytes
- * @param names the tar's entry names, clean (no {@code ./}, no trailing {@code /}), in tar order
+ * @param entries what each tar entry makes on extraction, in tar order
  */
 public record PackageDataLayer(PackageSource source, Path file, String digest, String diffId, long size,
-    List<String> names) {
-  private static final String CACHE_MAGIC = "apkimg-data-layer-1";
+    List<Node> entries) {
+  private static final String CACHE_MAGIC = "apkimg-data-layer-2";
+  private static final int FIELDS = 10;
 
   public PackageDataLayer {
-    names = List.copyOf(names);
+    entries = List.copyOf(entries);
+  }
+
+  /**
+   * What one tar entry makes: name clean (no {@code ./}, no trailing {@code /}); {@code link} the
+   * symlink or hardlink target ("" for none); {@code sha256} of the content ("" unless regular);
+   * {@code xattrs} a digest of the extended attributes ("" for none).
+   */
+  public record Node(String name, byte type, int mode, long uid, long gid, long mtime, String link, long size,
+      String sha256, String xattrs) {
+    static Node of(TarEntry e, String contentSha256) {
+      String link = e.linkName() == null ? "" : e.type() == TarEntry.HARDLINK ? clean(e.linkName()) : e.linkName();
+      return new Node(clean(e.name()), e.type() == 0 ? TarEntry.REGULAR : e.type(), e.mode(), e.uid(), e.gid(),
+          e.mtime(), link, e.isRegular() ? e.size() : 0, contentSha256, xattrDigest(e));
+    }
+
+    boolean isDirectory() {
+      return type == TarEntry.DIRECTORY;
+    }
+
+    boolean isHardlink() {
+      return type == TarEntry.HARDLINK;
+    }
+  }
+
+  public List<String> names() {
+    return entries.stream().map(Node::name).toList();
+  }
+
+  static String xattrDigest(TarEntry e) {
+    if (e.xattrs().isEmpty()) {
+      return "";
+    }
+    MessageDigest sha = ApkChecksums.sha256();
+    e.xattrs().forEach((k, v) -> {
+      sha.update(k.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(Integer.toString(v.length).getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(v);
+    });
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** The SHA-256 of {@code in}'s remaining bytes, hex. */
+  static String sha256(InputStream in) throws IOException {
+    MessageDigest sha = ApkChecksums.sha256();
+    byte[] buf = new byte[1 << 15];
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      sha.update(buf, 0, n);
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** Extracts {@code source}'s data stream to {@code outDir}, its diff id and names from the cache when there. */
@@ -77,14 +130,14 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
       info = inflate(file);
       writeCache(cached, info);
     }
-    return new PackageDataLayer(source, file, "sha256:" + hex, info.diffId, dataSize, info.names);
+    return new PackageDataLayer(source, file, "sha256:" + hex, info.diffId, dataSize, info.entries);
   }
 
-  private record Cached(String diffId, List<String> names) {}
+  private record Cached(String diffId, List<Node> entries) {}
 
   private static Cached inflate(Path gz) throws IOException {
     MessageDigest sha = ApkChecksums.sha256();
-    List<String> names = new ArrayList<>();
+    List<Node> entries = new ArrayList<>();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(gz), 1 << 16)) {
       GzipMemberReader members = new GzipMemberReader(in);
       while (members.hasNextMember()) {
@@ -107,13 +160,13 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
           TarReader tar = new TarReader(member);
           TarEntry e;
           while ((e = tar.next()) != null) {
-            names.add(clean(e.name()));
+            entries.add(Node.of(e, e.isRegular() ? sha256(tar.content()) : ""));
           }
           member.transferTo(OutputStream.nullOutputStream()); // the tar's padding counts in the diff id
         }
       }
     }
-    return new Cached("sha256:" + HexFormat.of().formatHex(sha.digest()), names);
+    return new Cached("sha256:" + HexFormat.of().formatHex(sha.digest()), entries);
   }
 
   /** A name as layers compare them: no leading {@code ./} or {@code /}, no trailing {@code /}. */
@@ -134,11 +187,17 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
         return null;
       }
       String[] parts = Files.readString(file, StandardCharsets.UTF_8).split("\0", -1);
-      if (parts.length < 3 || !parts[0].equals(CACHE_MAGIC) || !parts[1].matches("sha256:[0-9a-f]{64}")) {
+      if (parts.length < 3 || !parts[0].equals(CACHE_MAGIC) || !parts[1].matches("sha256:[0-9a-f]{64}")
+          || (parts.length - 3) % FIELDS != 0 || !parts[parts.length - 1].equals("end")) {
         return null; // not ours or torn: recompute
       }
-      List<String> names = new ArrayList<>(List.of(parts).subList(2, parts.length - 1));
-      return parts[parts.length - 1].equals("end") ? new Cached(parts[1], names) : null;
+      List<Node> entries = new ArrayList<>();
+      for (int i = 2; i + FIELDS < parts.length; i += FIELDS) {
+        entries.add(new Node(parts[i], (byte) Integer.parseInt(parts[i + 1]), Integer.parseInt(parts[i + 2]),
+            Long.parseLong(parts[i + 3]), Long.parseLong(parts[i + 4]), Long.parseLong(parts[i + 5]), parts[i + 6],
+            Long.parseLong(parts[i + 7]), parts[i + 8], parts[i + 9]));
+      }
+      return new Cached(parts[1], entries);
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -147,7 +206,12 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
   private static void writeCache(Path file, Cached info) throws IOException {
     Files.createDirectories(file.getParent());
     StringBuilder b = new StringBuilder(CACHE_MAGIC).append('\0').append(info.diffId).append('\0');
-    info.names.forEach(n -> b.append(n).append('\0'));
+    for (Node n : info.entries) {
+      for (Object f : List.of(n.name(), (int) n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.link(), n.size(),
+          n.sha256(), n.xattrs())) {
+        b.append(f).append('\0');
+      }
+    }
     b.append("end");
     Path tmp = Files.createTempFile(file.getParent(), ".layer", ".tmp");
     Files.writeString(tmp, b, StandardCharsets.UTF_8);
