@@ -29,12 +29,27 @@ public record BaseImage(String reference, Map<String, String> annotations, List<
    * @param uncompressedSize the uncompressed layer tar, in bytes
    * @param packages what was installed, in install order
    * @param scripts what became of each install script
+   * @param lowerLayers with layering by packages, the package layers under {@code layer} (which is
+   *     then the top layer), bottom first; else empty
+   * @param lowerHistory one history line per lower layer
    */
   public record Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
-      List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts) {
+      List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts, List<LayerBlob> lowerLayers,
+      List<String> lowerHistory) {
     public Platform {
       packages = List.copyOf(packages);
       scripts = List.copyOf(scripts);
+      lowerLayers = List.copyOf(lowerLayers);
+      lowerHistory = List.copyOf(lowerHistory);
+      if (lowerLayers.size() != lowerHistory.size()) {
+        throw new IllegalArgumentException("one history line per lower layer");
+      }
+    }
+
+    /** A platform whose root filesystem is one layer. */
+    public Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
+        List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts) {
+      this(arch, layer, config, uncompressedSize, packages, scripts, List.of(), List.of());
     }
 
     /** The scripts with at least one line not carried out ({@code NAME-VERSION.post-install}). */

@@ -61,13 +61,13 @@ final class ImageStep {
     return images;
   }
 
-  private static List<LayerBlob> lowerBlobs(dev.apkimg.rootfs.PackageLayers p) {
+  static List<LayerBlob> lowerBlobs(dev.apkimg.rootfs.PackageLayers p) {
     List<LayerBlob> blobs = new ArrayList<>();
     p.packages().forEach(l -> blobs.add(new LayerBlob(l.file(), l.digest(), l.diffId(), l.size())));
     return blobs;
   }
 
-  private static List<String> lowerHistory(dev.apkimg.rootfs.PackageLayers p) {
+  static List<String> lowerHistory(dev.apkimg.rootfs.PackageLayers p) {
     List<String> lines = new ArrayList<>();
     p.packages().forEach(l -> lines.add("apkimg: package " + l.source().info().name() + "-"
         + l.source().info().version() + " (its data stream, datahash " + l.digest().substring(7) + ")"));

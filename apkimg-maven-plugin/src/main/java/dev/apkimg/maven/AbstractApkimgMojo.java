@@ -99,6 +99,13 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.allowInsecureRegistries", defaultValue = "false")
   boolean allowInsecureRegistries;
 
+  /**
+   * {@code packages}: one layer per package under the application layers (see the profile's
+   * {@code layering}); {@code single}: one layer. Overrides the profile's strategy.
+   */
+  @Parameter(property = "apkimg.layering")
+  String layering;
+
   @Parameter(property = "apkimg.skip", defaultValue = "false")
   boolean skip;
 
@@ -190,11 +197,14 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
       // <archs> names the architectures; else <arch>, else the profile's, as the CLI builds them.
       List<BaseImage> bases = new ArrayList<>();
       if (wantedArchs.isEmpty()) {
-        bases.add(apkimg.buildBase(base.builder(values.value("apkimg.arch", arch)).build(),
+        bases.add(apkimg.buildBase(base.builder(values.value("apkimg.arch", arch))
+            .layering(values.value("apkimg.layering", layering), "<layering>").build(),
             work.resolve("base"), listener));
       } else {
         for (String apkArch : new LinkedHashSet<>(wantedArchs)) {
-          bases.add(apkimg.buildBase(base.builder(apkArch).build(), work.resolve("base-" + bases.size()), listener));
+          bases.add(apkimg.buildBase(base.builder(apkArch)
+              .layering(values.value("apkimg.layering", layering), "<layering>").build(),
+              work.resolve("base-" + bases.size()), listener));
         }
       }
       AppImages app = AppImages.assemble(bases, settings, mainClass, appLayers.classpath(), layers, work);

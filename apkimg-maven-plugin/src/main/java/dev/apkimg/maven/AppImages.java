@@ -56,14 +56,16 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
     List<BaseImage.Platform> published = new ArrayList<>();
     for (int i = 0; i < platforms.size(); i++) {
       BaseImage.Platform platform = platforms.get(i);
-      RootfsImage rootfs = RootfsImage.create(platform.layer(), configs.get(i), workDir.resolve("image-" + i));
+      RootfsImage rootfs = RootfsImage.create(platform.lowerLayers(), platform.lowerHistory(), platform.layer(),
+          configs.get(i), workDir.resolve("image-" + i));
       JibContainerBuilder builder = rootfs.containerBuilder();
       layers.forEach(layer -> builder.addFileEntriesLayer(layer.layer()));
       PlatformImage image = PlatformImage.build(rootfs, builder, annotations);
       images.add(image);
       // In the metadata, uncompressedSize counts every layer, the application's too.
       published.add(new BaseImage.Platform(platform.arch(), platform.layer(), configs.get(i),
-          uncompressedSize(image), platform.packages(), platform.scripts()));
+          uncompressedSize(image), platform.packages(), platform.scripts(), platform.lowerLayers(),
+          platform.lowerHistory()));
     }
     return new AppImages(images, annotations, published);
   }
