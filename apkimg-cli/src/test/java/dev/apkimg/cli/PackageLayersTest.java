@@ -122,13 +122,25 @@ class PackageLayersTest {
     assertThat(apply(layered)).isEqualTo(apply(single));
   }
 
-  private Path build(Path profile, String layering) {
+  @Test
+  void theMetadataFileNamesTheTopLayerThatIsInTheImage() throws IOException {
+    Path profile = Files.writeString(tmp.resolve("p.yaml"), header);
+    Path metadata = tmp.resolve("meta.json");
+    Path out = build(profile, "packages", "--metadata-file", metadata.toString());
+    List<byte[]> layered = layers(out);
+    JsonNode image = new ObjectMapper().readTree(metadata.toFile()).path("images").get(0);
+    assertThat(image.path("layerDigest").asText()).isEqualTo("sha256:" + TreeSnapshot.sha256(layered.get(5)));
+    assertThat(image.path("compressedSize").asLong()).isGreaterThan(layered.stream().mapToLong(l -> l.length).sum());
+  }
+
+  private Path build(Path profile, String layering, String... extra) {
     Path out = tmp.resolve("out-" + layering + ".tar");
     List<String> args = new ArrayList<>(List.of("build", profile.toString(), "-o", out.toString(),
         "--cache-dir", tmp.resolve("cache").toString(), "--tag", "t:1"));
     if (layering != null) {
       args.addAll(List.of("--layering", layering));
     }
+    args.addAll(List.of(extra));
     Processes.Output o = Processes.apkimg(args);
     assertThat(o.code()).as(o.err()).isZero();
     return out;
