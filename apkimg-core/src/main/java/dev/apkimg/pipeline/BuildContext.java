@@ -66,13 +66,18 @@ final class BuildContext {
    */
   dev.apkimg.rootfs.Layering layering() {
     ImageProfile.Layering p = profile.layering();
-    java.util.Optional<dev.apkimg.rootfs.Layering> fromProfile = p == null ? java.util.Optional.empty()
-        : dev.apkimg.rootfs.Layering.ofProfile(p.strategy(), p.budget());
-    if (request.layering().isPresent()) {
-      dev.apkimg.rootfs.Layering r = request.layering().get();
-      return new dev.apkimg.rootfs.Layering(r.strategy(), p != null && p.budget() != null ? p.budget() : r.budget());
+    try {
+      java.util.Optional<dev.apkimg.rootfs.Layering> fromProfile = p == null ? java.util.Optional.empty()
+          : dev.apkimg.rootfs.Layering.ofProfile(p.strategy(), p.budget());
+      if (request.layering().isPresent()) {
+        dev.apkimg.rootfs.Layering r = request.layering().get();
+        return new dev.apkimg.rootfs.Layering(r.strategy(), p != null && p.budget() != null ? p.budget() : r.budget());
+      }
+      return fromProfile.orElse(dev.apkimg.rootfs.Layering.single());
+    } catch (IllegalArgumentException e) {
+      // A profile made in memory is not validated as a file is: say what is wrong in one line.
+      throw new dev.apkimg.ApkimgException(profileFile + ": layering: " + e.getMessage());
     }
-    return fromProfile.orElse(dev.apkimg.rootfs.Layering.single());
   }
 
   /** The one architecture a resolve or a single-arch build is for. */
