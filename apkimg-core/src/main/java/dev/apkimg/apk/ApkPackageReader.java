@@ -41,7 +41,11 @@ public final class ApkPackageReader {
    */
   public static final long MAX_CONTROL_STREAM = 16L << 20;
 
-  /** A visitor that only reads past the data (for verification). */
+  /**
+   * Verification only: the data stream is hashed, not inflated, so its tar is not looked at
+   * (what vouches for it is its SHA-256 against the signed datahash; its entries are checked
+   * where they are installed).
+   */
   public static final DataVisitor SKIP_DATA = (entry, content) -> { };
 
   private ApkPackageReader() {}
@@ -132,13 +136,21 @@ public final class ApkPackageReader {
       throw new ApkFormatException(source + " has no data stream");
     }
     members.limitCompressed(Long.MAX_VALUE, source + ": its data stream");
-    InputStream data = members.nextMember(sha256::update);
-    TarReader dataTar = new TarReader(data);
-    TarEntry entry;
-    while ((entry = dataTar.next()) != null) {
-      visitor.visit(entry, dataTar.content());
+    long dataSize;
+    if (visitor == SKIP_DATA) {
+      // The data stream is the rest of the file, and its SHA-256 against the signed datahash is
+      // what vouches for it: hash it without inflating (its tar is read where it is used).
+      dataSize = members.drainRaw(sha256::update);
+    } else {
+      InputStream data = members.nextMember(sha256::update);
+      TarReader dataTar = new TarReader(data);
+      TarEntry entry;
+      while ((entry = dataTar.next()) != null) {
+        visitor.visit(entry, dataTar.content());
+      }
+      data.close();
+      dataSize = members.compressedBytes();
     }
-    data.close();
     String dataHash = HexFormat.of().formatHex(sha256.digest());
     if (control.dataHash != null && !control.dataHash.equalsIgnoreCase(dataHash)) {
       throw new ApkFormatException(source + ": data does not match its .PKGINFO datahash (expected "
@@ -148,7 +160,7 @@ public final class ApkPackageReader {
       throw new ApkFormatException(source + " has unexpected data after its data stream");
     }
     PackageInfo info = control.info.withChecksum(q1);
-    return new ApkPackage(info, q1, dataHash, status, control.scripts, control.triggers);
+    return new ApkPackage(info, q1, dataHash, dataSize, status, control.scripts, control.triggers);
   }
 
   private static void readControl(TarArchiveInputStream tar, TarArchiveEntry first, Control control, String source)

@@ -78,6 +78,24 @@ public final class GzipMemberReader implements AutoCloseable {
     this.limitName = what;
   }
 
+  /**
+   * Feeds every remaining byte of the input, uninflated, to {@code sinks} and returns how many
+   * there were (within the {@link #limitCompressed} bound). For the last member, whose compressed
+   * bytes a digest vouches for: hashing them needs no inflating.
+   */
+  public long drainRaw(ByteSink... sinks) throws IOException {
+    if (memberOpen) {
+      throw new IllegalStateException("current gzip member not fully read");
+    }
+    this.sinks = sinks;
+    this.compressedBytes = 0;
+    while (fill()) {
+      consumed(pos, limit - pos);
+      pos = limit;
+    }
+    return compressedBytes;
+  }
+
   /** Compressed size of the member read last (or being read). */
   public long compressedBytes() {
     return compressedBytes;

@@ -20,7 +20,8 @@ final class FetchStep {
         p -> "the index lists " + p.nameVersion() + " but the mirror does not have it");
     List<PackageSource> sources = new ArrayList<>();
     for (int i = 0; i < a.fetched.size(); i++) {
-      sources.add(new PackageSource(packages.get(i).info(), a.fetched.get(i).file()));
+      PackageFetcher.Fetched f = a.fetched.get(i);
+      sources.add(new PackageSource(packages.get(i).info(), f.file(), f.read().dataHash(), f.read().dataSize()));
     }
     a.sources = sources;
     a.imageRepositories = a.repositories.stream().map(Repository::spec).toList();

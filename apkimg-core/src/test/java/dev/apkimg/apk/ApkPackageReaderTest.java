@@ -96,6 +96,29 @@ class ApkPackageReaderTest {
   }
 
   @Test
+  void verifyingWithoutInflatingGivesTheSameDigestAndTheDataStreamsPlace(@TempDir Path tmp) throws Exception {
+    new TestRepository(TestKeys.primary()).add(hello()).write(tmp);
+    byte[] bytes = Files.readAllBytes(tmp.resolve("x86_64/hello-1.2.3-r4.apk"));
+    ApkPackage p = ApkPackageReader.read(new java.io.ByteArrayInputStream(bytes), Keys.trusting(TestKeys.primary()),
+        "hello.apk", ApkPackageReader.SKIP_DATA);
+    assertThat(p.dataHash()).isEqualTo(hello().datahash());
+    // The last dataSize bytes are the data stream: a gzip member that inflates to the package's tar.
+    byte[] data = java.util.Arrays.copyOfRange(bytes, bytes.length - (int) p.dataSize(), bytes.length);
+    assertThat(data[0]).isEqualTo((byte) 0x1f);
+    assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data)))
+        .isEqualTo(p.dataHash());
+  }
+
+  @Test
+  void tamperedDataIsRefusedEvenWhenOnlyVerified(@TempDir Path tmp) throws IOException {
+    new TestRepository(TestKeys.primary()).add(hello()).tamper("hello", TestRepository.Tamper.DATA).write(tmp);
+    byte[] bytes = Files.readAllBytes(tmp.resolve("x86_64/hello-1.2.3-r4.apk"));
+    assertThatThrownBy(() -> ApkPackageReader.read(new java.io.ByteArrayInputStream(bytes),
+        Keys.trusting(TestKeys.primary()), "hello.apk", ApkPackageReader.SKIP_DATA))
+        .isInstanceOf(ApkFormatException.class).hasMessageContaining("datahash");
+  }
+
+  @Test
   void tamperedDataIsAnErrorNamingTheFile(@TempDir Path tmp) throws IOException {
     TestRepository.Written w = new TestRepository(TestKeys.primary()).add(hello())
         .tamper("hello", TestRepository.Tamper.DATA).write(tmp);

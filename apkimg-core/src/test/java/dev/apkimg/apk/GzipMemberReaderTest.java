@@ -71,6 +71,26 @@ class GzipMemberReaderTest {
   }
 
   @Test
+  void theLastMemberCanBeHashedWithoutInflating() throws IOException {
+    byte[][] members = members(contents());
+    GzipMemberReader r = new GzipMemberReader(new Trickle(new ByteArrayInputStream(concat(members))));
+    r.nextMember().close();
+    java.io.ByteArrayOutputStream rest = new java.io.ByteArrayOutputStream();
+    long n = r.drainRaw(rest::write);
+    assertThat(rest.toByteArray()).isEqualTo(concat(members[1], members[2]));
+    assertThat(n).isEqualTo(members[1].length + members[2].length);
+    assertThat(r.hasNextMember()).isFalse();
+  }
+
+  @Test
+  void hashingTheRestIsBoundedByTheCompressedLimit() throws IOException {
+    GzipMemberReader r = new GzipMemberReader(new ByteArrayInputStream(concat(members(contents()))));
+    r.limitCompressed(10, "its data stream");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.drainRaw((b, off, len) -> { }))
+        .isInstanceOf(ApkFormatException.class).hasMessageContaining("its data stream is larger than");
+  }
+
+  @Test
   void closingAMemberEarlySkipsToTheNext() throws IOException {
     byte[][] contents = contents();
     GzipMemberReader r = new GzipMemberReader(new Trickle(new ByteArrayInputStream(concat(members(contents)))));
