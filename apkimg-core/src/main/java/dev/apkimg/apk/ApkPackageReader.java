@@ -58,6 +58,15 @@ public final class ApkPackageReader {
    */
   public static ApkPackage read(InputStream in, KeyLookup keys, String source, DataVisitor visitor)
       throws IOException {
+    return read(in, keys, source, visitor, null);
+  }
+
+  /**
+   * As {@link #read(InputStream, KeyLookup, String, DataVisitor)}; {@code tarBytes}, when not
+   * null, also receives the data stream's uncompressed tar, every byte (for a layer's diff id).
+   */
+  public static ApkPackage read(InputStream in, KeyLookup keys, String source, DataVisitor visitor,
+      GzipMemberReader.ByteSink tarBytes) throws IOException {
     GzipMemberReader members = new GzipMemberReader(in);
     MessageDigest sha1 = digest("SHA-1");
     List<Signed> signatures = new ArrayList<>();
@@ -143,6 +152,9 @@ public final class ApkPackageReader {
       dataSize = members.drainRaw(sha256::update);
     } else {
       InputStream data = members.nextMember(sha256::update);
+      if (tarBytes != null) {
+        data = new ObservedInputStream(data, tarBytes);
+      }
       TarReader dataTar = new TarReader(data);
       TarEntry entry;
       while ((entry = dataTar.next()) != null) {

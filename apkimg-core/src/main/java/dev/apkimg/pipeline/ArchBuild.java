@@ -25,7 +25,10 @@ final class ArchBuild {
   /** The keys the image's etc/apk/keys gets. */
   Map<String, byte[]> keys;
   // rootfs
+  /** The image's root filesystem layer; with layering by packages, the top layer. */
   LayerResult layer;
+  /** Uncompressed bytes of the root filesystem's layers (all of them with layering by packages). */
+  long uncompressedSize;
   /** With layering by packages: the package layers (and whiteouts) under {@link #layer}; else null. */
   dev.apkimg.rootfs.PackageLayers packageLayers;
   /** The runtime config with the profile's labels, volumes, ports, stop signal and history. */

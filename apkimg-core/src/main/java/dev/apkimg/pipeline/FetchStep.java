@@ -21,7 +21,7 @@ final class FetchStep {
     List<PackageSource> sources = new ArrayList<>();
     for (int i = 0; i < a.fetched.size(); i++) {
       PackageFetcher.Fetched f = a.fetched.get(i);
-      sources.add(new PackageSource(packages.get(i).info(), f.file(), f.read().dataHash(), f.read().dataSize()));
+      sources.add(new PackageSource(packages.get(i).info(), f.file(), f.read()));
     }
     a.sources = sources;
     a.imageRepositories = a.repositories.stream().map(Repository::spec).toList();

@@ -51,7 +51,7 @@ final class ImageStep {
         RootfsImage rootfs = a.packageLayers == null
             ? RootfsImage.create(layerBlob(a.layer), a.config, c.work.resolve("image-" + a.arch))
             : RootfsImage.create(lowerBlobs(a.packageLayers), lowerHistory(a.packageLayers),
-                layerBlob(a.packageLayers.top()),
+                layerBlob(a.layer),
                 a.config, c.work.resolve("image-" + a.arch));
         images.add(PlatformImage.build(rootfs, rootfs.containerBuilder(), annotations));
       } catch (IOException e) {
@@ -64,6 +64,7 @@ final class ImageStep {
   static List<LayerBlob> lowerBlobs(dev.apkimg.rootfs.PackageLayers p) {
     List<LayerBlob> blobs = new ArrayList<>();
     p.packages().forEach(l -> blobs.add(new LayerBlob(l.file(), l.digest(), l.diffId(), l.size())));
+    p.sharedLayers().forEach(l -> blobs.add(layerBlob(l)));
     return blobs;
   }
 
@@ -71,6 +72,10 @@ final class ImageStep {
     List<String> lines = new ArrayList<>();
     p.packages().forEach(l -> lines.add("apkimg: package " + l.source().info().name() + "-"
         + l.source().info().version() + " (its data stream, datahash " + l.digest().substring(7) + ")"));
+    if (p.shared() != null) {
+      lines.add("apkimg: packages beyond the layer budget, rebuilt into one layer: "
+          + String.join(" ", p.sharedPackages()));
+    }
     return lines;
   }
 

@@ -95,7 +95,7 @@ final class PinStep {
       } catch (IOException e) {
         throw new ApkimgException("cannot read " + f.file() + ": " + e.getMessage(), e);
       }
-      sources.add(new PackageSource(f.read().info().withSize(size), f.file(), f.read().dataHash(), f.read().dataSize()));
+      sources.add(new PackageSource(f.read().info().withSize(size), f.file(), f.read()));
     }
     a.sources = sources;
     a.imageRepositories = overrides.isEmpty()

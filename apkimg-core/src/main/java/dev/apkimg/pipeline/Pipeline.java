@@ -124,8 +124,8 @@ public final class Pipeline implements Apkimg {
     Map<String, String> annotations = ImageStep.annotations(c.profile, ImageStep.created(c.builds));
     return new BaseImage(c.reference(), annotations, c.builds.stream()
         .map(a -> new BaseImage.Platform(a.arch,
-            ImageStep.layerBlob(a.packageLayers == null ? a.layer : a.packageLayers.top()), a.config,
-            a.layer.uncompressedSize(), ImageStep.installed(a.sources), a.layer.scripts(),
+            ImageStep.layerBlob(a.layer), a.config,
+            a.uncompressedSize, ImageStep.installed(a.sources), a.layer.scripts(),
             a.packageLayers == null ? List.of() : ImageStep.lowerBlobs(a.packageLayers),
             a.packageLayers == null ? List.of() : ImageStep.lowerHistory(a.packageLayers)))
         .toList());

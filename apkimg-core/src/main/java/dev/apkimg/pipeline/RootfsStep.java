@@ -36,13 +36,20 @@ final class RootfsStep {
       ProfileMutations mutations = new ProfileMutations(c.profile, c.profileFile);
       RootfsSpec spec = new RootfsSpec(a.arch, c.profile.contents().packages(), a.imageRepositories, a.keys, timestamp,
           mutations.mutations());
-      LayerResult layer = new LayerWriter(a.keyring).write(a.sources, spec, c.work.resolve("layer-" + a.arch + ".tar.gz"));
+      LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir);
+      LayerResult layer;
       if (c.layering().packages()) {
-        a.packageLayers = dev.apkimg.rootfs.PackageLayers.of(a.sources, layer, c.layering().budget(),
-            c.work.resolve("layers-" + a.arch), c.cacheDir, timestamp);
+        a.packageLayers = writer.writeLayers(a.sources, spec, c.layering().budget(), c.work.resolve("layers-" + a.arch));
+        layer = a.packageLayers.top();
+        a.uncompressedSize = a.packageLayers.uncompressedSize();
+        c.emit(new BuildEvent.LayerWritten(a.arch, a.packageLayers.entries(), a.packageLayers.size(),
+            a.uncompressedSize));
+      } else {
+        layer = writer.write(a.sources, spec, c.work.resolve("layer-" + a.arch + ".tar.gz"));
+        a.uncompressedSize = layer.uncompressedSize();
+        c.emit(new BuildEvent.LayerWritten(a.arch, layer.entries(), layer.size(), layer.uncompressedSize()));
       }
       reportScripts(c, layer.scripts());
-      c.emit(new BuildEvent.LayerWritten(a.arch, layer.entries(), layer.size(), layer.uncompressedSize()));
       a.layer = layer;
       a.config = imageConfig(c.profile, a.arch, Instant.ofEpochSecond(timestamp), mutations.user())
           .withMetadata(c.profile.labels(), c.profile.volumes(), c.profile.ports(), c.profile.stopSignal(),

@@ -10,10 +10,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The layer's second pass: writes the entries in their fixed order (what apk creates first, then
@@ -40,64 +42,127 @@ final class LayerEntryWriter {
     this.clamp = spec.timestamp();
   }
 
+  /**
+   * Where the entries go: a layer's tar, or a pass that only looks at them. {@code content} is
+   * null for entries without bytes and, in a pass that does not read packages, for a package's
+   * file ({@code from}, whose {@link PackageEntry#sha256} says what its bytes are).
+   */
+  @FunctionalInterface
+  interface Sink {
+    void entry(TarEntry header, InputStream content, PackageEntry from) throws IOException;
+  }
+
   /** Writes every entry to {@code tar}; returns how many. */
   int write(TarWriter tar) throws IOException {
-    int[] count = {0};
+    return emit((h, content, from) -> tar.write(h, content), path -> true, true);
+  }
+
+  /**
+   * Writes the entries whose path {@code include} accepts, each exactly as {@link #write} would;
+   * a package none of whose included entries has bytes is not read at all.
+   */
+  int write(TarWriter tar, Predicate<String> include) throws IOException {
+    return emit((h, content, from) -> tar.write(h, content), include, true);
+  }
+
+  /** Every entry {@link #write} would write, in order, without reading any package. */
+  int plan(Sink sink) throws IOException {
+    return emit(sink, path -> true, false);
+  }
+
+  /** The package (install index) whose entry is the final one at {@code path}, or -1. */
+  int owner(String path) {
+    PackageEntry w = plan.winners.get(path);
+    return w == null ? -1 : w.pkg;
+  }
+
+  private int emit(Sink sink, Predicate<String> include, boolean readPackages) throws IOException {
+    int count = 0;
+    // Which entries are written is decided for the whole layer, whatever is included, so that a
+    // filtered pass writes each entry exactly as the whole layer has it.
     Set<String> written = new HashSet<>();
     for (GeneratedEntry g : ApkCreatedEntries.initdb(plan)) {
       PackageEntry shipped = plan.winners.get(g.path());
       if ((shipped == null || (shipped.isDir() && g.type() == TarEntry.DIRECTORY)) && tree.change(g.path()) == null) {
-        writeGenerated(tar, g);
         written.add(g.path());
-        count[0]++;
+        if (include.test(g.path())) {
+          writeGenerated(sink, g);
+          count++;
+        }
       }
     }
     for (int i = 0; i < packages.size(); i++) {
-      PackageSource src = packages.get(i);
-      int pkg = i;
-      List<PackageEntry> nodes = plan.perPackage.get(i);
-      int[] ordinal = {0};
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
-        ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-          String path = LayerPaths.normalize(entry.name());
-          if (path.isEmpty()) {
-            return;
-          }
-          PackageEntry n = nodes.get(ordinal[0]++);
-          PackageEntry winner = plan.winners.get(path);
-          if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(path))
-              || replacedByMutation(path)) {
-            return;
-          }
-          tar.write(applyMutation(path, header(n)), content);
-          written.add(path);
-          count[0]++;
-        });
-      }
+      count += emitPackage(sink, include, readPackages, i, written);
     }
 
     // What apk's install scripts and database add, in a fixed order.
     for (GeneratedEntry g : generated.values()) {
       for (String parent : LayerPaths.parents(g.path())) {
-        if (!plan.winners.containsKey(parent) && written.add(parent)) {
-          writeGenerated(tar, GeneratedEntry.dir(parent, GeneratedEntry.DEFAULT_DIR_MODE));
-          count[0]++;
+        if (!plan.winners.containsKey(parent) && written.add(parent) && include.test(parent)) {
+          writeGenerated(sink, GeneratedEntry.dir(parent, GeneratedEntry.DEFAULT_DIR_MODE));
+          count++;
         }
       }
-      if (tree.change(g.path()) == null && written.add(g.path())) {
-        writeGenerated(tar, g);
-        count[0]++;
+      if (tree.change(g.path()) == null && written.add(g.path()) && include.test(g.path())) {
+        writeGenerated(sink, g);
+        count++;
       }
     }
-    count[0] += writeMutations(written, tar);
-    return count[0];
+    count += writeMutations(written, sink, include);
+    return count;
   }
 
-  private void writeGenerated(TarWriter tar, GeneratedEntry g) throws IOException {
+  /** One package's winning entries, streamed from the package file only when some have bytes. */
+  private int emitPackage(Sink sink, Predicate<String> include, boolean readPackages, int pkg, Set<String> written)
+      throws IOException {
+    List<PackageEntry> nodes = plan.perPackage.get(pkg);
+    BitSet wanted = new BitSet(nodes.size());
+    boolean needsBytes = false;
+    for (PackageEntry n : nodes) {
+      if (n.path.isEmpty()) {
+        continue;
+      }
+      PackageEntry winner = plan.winners.get(n.path);
+      if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(n.path))
+          || replacedByMutation(n.path)) {
+        continue;
+      }
+      written.add(n.path);
+      if (include.test(n.path)) {
+        wanted.set(n.ordinal);
+        needsBytes |= n.type == TarEntry.REGULAR && n.size > 0;
+      }
+    }
+    if (wanted.isEmpty()) {
+      return 0;
+    }
+    if (!readPackages || !needsBytes) {
+      for (int o = wanted.nextSetBit(0); o >= 0; o = wanted.nextSetBit(o + 1)) {
+        PackageEntry n = nodes.get(o);
+        boolean file = n.type == TarEntry.REGULAR;
+        sink.entry(applyMutation(n.path, header(n)), file && readPackages ? InputStream.nullInputStream() : null, n);
+      }
+      return wanted.cardinality();
+    }
+    PackageSource src = packages.get(pkg);
+    int[] ordinal = {0};
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
+      ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
+        int o = ordinal[0]++;
+        if (wanted.get(o)) {
+          PackageEntry n = nodes.get(o);
+          sink.entry(applyMutation(n.path, header(n)), content, n);
+        }
+      });
+    }
+    return wanted.cardinality();
+  }
+
+  private void writeGenerated(Sink sink, GeneratedEntry g) throws IOException {
     String name = g.type() == TarEntry.DIRECTORY ? g.path() + "/" : g.path();
     long size = g.content() == null ? 0 : g.content().length;
     TarEntry e = new TarEntry(name, g.type(), g.mode(), 0, 0, size, clamp, g.link(), g.major(), g.minor(), null, null);
-    tar.write(e, g.content() == null ? null : new ByteArrayInputStream(g.content()));
+    sink.entry(e, g.content() == null ? null : new ByteArrayInputStream(g.content()), null);
   }
 
   /** A shipped entry whose bytes a mutation replaced is written with the mutations, not here. */
@@ -117,11 +182,11 @@ final class LayerEntryWriter {
   }
 
   /** New and replaced entries, in path order (hardlinks last), at the clamp time. */
-  private int writeMutations(Set<String> written, TarWriter tar) throws IOException {
+  private int writeMutations(Set<String> written, Sink sink, Predicate<String> include) throws IOException {
     int count = 0;
     for (RootfsTree.Change c : tree.changesInOrder()) {
       RootfsTree.Entry e = c.entry();
-      if (!written.add(e.path())) {
+      if (!written.add(e.path()) || !include.test(e.path())) {
         continue;
       }
       byte type = PlannedTree.tarType(e.type());
@@ -134,11 +199,11 @@ final class LayerEntryWriter {
       int minor = g != null && device ? g.minor() : 0;
       String name = e.isDirectory() ? e.path() + "/" : e.path();
       if (type != TarEntry.REGULAR) {
-        tar.write(new TarEntry(name, type, e.mode(), e.uid(), e.gid(), 0, clamp, e.link(), major, minor, null, null),
-            null);
+        sink.entry(new TarEntry(name, type, e.mode(), e.uid(), e.gid(), 0, clamp, e.link(), major, minor, null, null),
+            null, null);
       } else if (c.hostFile() != null) {
         try (InputStream in = Files.newInputStream(c.hostFile())) {
-          tar.write(TarEntry.file(name, e.mode(), e.uid(), e.gid(), c.hostSize(), clamp), in);
+          sink.entry(TarEntry.file(name, e.mode(), e.uid(), e.gid(), c.hostSize(), clamp), in, null);
         } catch (IOException ex) {
           throw new ApkimgException("cannot copy " + c.hostFile() + " into the image (did it change while the image "
               + "was being built?): " + ex.getMessage(), ex);
@@ -148,7 +213,8 @@ final class LayerEntryWriter {
         if (bytes == null) {
           throw new IllegalStateException("no bytes for changed file " + e.path());
         }
-        tar.write(TarEntry.file(name, e.mode(), e.uid(), e.gid(), bytes.length, clamp), new ByteArrayInputStream(bytes));
+        sink.entry(TarEntry.file(name, e.mode(), e.uid(), e.gid(), bytes.length, clamp), new ByteArrayInputStream(bytes),
+            null);
       }
       count++;
     }

@@ -30,13 +30,42 @@ import java.util.TreeMap;
  */
 public final class LayerWriter {
   private final KeyLookup keys;
+  private final Path cacheDir;
 
+  /** A writer that scans every package (no cache). */
   public LayerWriter(KeyLookup keys) {
+    this(keys, null);
+  }
+
+  /**
+   * A writer that keeps each package's scan in {@code cacheDir} ({@link ScanCache}), so a warm
+   * build plans the layer without inflating the packages; null for none.
+   */
+  public LayerWriter(KeyLookup keys, Path cacheDir) {
     this.keys = keys;
+    this.cacheDir = cacheDir;
   }
 
   /** Writes the layer to {@code output} (atomically: nothing is left there on failure). */
   public LayerResult write(List<PackageSource> packages, RootfsSpec spec, Path output) throws IOException {
+    Planned p = plan(packages, spec);
+    return LayerOutput.write(output, p.entries::write, p.tree.reports());
+  }
+
+  /**
+   * The same root filesystem as {@link #write}, as layers: each package's data stream verbatim
+   * (at most {@code budget} of them), one rebuilt layer for the packages above the budget, and a
+   * top layer of what differs, all written to {@code workDir} ({@link PackageLayers}).
+   */
+  public PackageLayers writeLayers(List<PackageSource> packages, RootfsSpec spec, int budget, Path workDir)
+      throws IOException {
+    Planned p = plan(packages, spec);
+    return PackageLayers.of(packages, p.scans, p.entries, p.tree.reports(), budget, workDir, spec.timestamp());
+  }
+
+  private record Planned(List<PackageScanner.PackageScan> scans, RootfsTree tree, LayerEntryWriter entries) {}
+
+  private Planned plan(List<PackageSource> packages, RootfsSpec spec) throws IOException {
     List<RootfsMutation> mutations = new ArrayList<>();
     mutations.add(new InstallScriptEffects());
     mutations.addAll(spec.mutations());
@@ -44,7 +73,8 @@ public final class LayerWriter {
     mutations.forEach(m -> captures.addAll(m.reads()));
     // Reading (inflating, verifying) is independent per package: do it in parallel, then decide
     // ownership in install order, so the result does not depend on timing.
-    LayerPlan plan = LayerPlan.of(packages, new PackageScanner(keys, captures).scanAll(packages));
+    List<PackageScanner.PackageScan> scans = new PackageScanner(keys, captures, cacheDir).scanAll(packages);
+    LayerPlan plan = LayerPlan.of(packages, scans);
     Map<String, GeneratedEntry> generated = new TreeMap<>();
     ApkDatabaseFiles.add(plan, packages, spec, generated);
     ApkCreatedEntries.addBusyboxLinks(plan, generated);
@@ -53,7 +83,6 @@ public final class LayerWriter {
     for (RootfsMutation m : mutations) {
       m.apply(tree);
     }
-    LayerEntryWriter entries = new LayerEntryWriter(keys, plan, packages, spec, tree, generated);
-    return LayerOutput.write(output, entries::write, tree.reports());
+    return new Planned(scans, tree, new LayerEntryWriter(keys, plan, packages, spec, tree, generated));
   }
 }

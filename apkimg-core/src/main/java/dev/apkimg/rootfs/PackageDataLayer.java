@@ -2,7 +2,6 @@ package dev.apkimg.rootfs;
 
 import dev.apkimg.apk.GzipMemberReader;
 import dev.apkimg.tar.TarEntry;
-import dev.apkimg.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,28 +15,25 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
  * A package's data stream (the last gzip member of its .apk) as an OCI layer, byte for byte: its
  * digest is the SHA-256 of those bytes, which the signed {@code .PKGINFO} records as
- * {@code datahash}, so nothing is recompressed. The diff id and the entry names need one
- * decompression; they are kept in {@code cacheDir/layers/HEX} keyed by the digest, so a warm
- * build decompresses nothing.
+ * {@code datahash}, so nothing is recompressed. The diff id and the entries come from the
+ * package's scan ({@link PackageScanner}, kept in the cache by {@link ScanCache}), so a warm
+ * build inflates nothing for it.
  *
  * @param file the gzipped tar, copied out of the package into the work directory
  * @param digest {@code sha256:HEX} of the gzipped bytes (the package's datahash)
  * @param diffId {@code sha256:HEX} of the uncompressed tar
  * @param size compressed size in bytes
+ * @param tarSize uncompressed size in bytes
  * @param entries what each tar entry makes on extraction, in tar order
  */
 public record PackageDataLayer(PackageSource source, Path file, String digest, String diffId, long size,
-    List<Node> entries) {
-  private static final String CACHE_MAGIC = "apkimg-data-layer-2";
-  private static final int FIELDS = 10;
-
+    long tarSize, List<Node> entries) {
   public PackageDataLayer {
     entries = List.copyOf(entries);
   }
@@ -52,7 +48,11 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
     static Node of(TarEntry e, String contentSha256) {
       String link = e.linkName() == null ? "" : e.type() == TarEntry.HARDLINK ? clean(e.linkName()) : e.linkName();
       return new Node(clean(e.name()), e.type() == 0 ? TarEntry.REGULAR : e.type(), e.mode(), e.uid(), e.gid(),
-          e.mtime(), link, e.isRegular() ? e.size() : 0, contentSha256, xattrDigest(e));
+          e.mtime(), link, e.isRegular() ? e.size() : 0, e.isRegular() ? contentSha256 : "", xattrDigest(e));
+    }
+
+    static Node of(PackageEntry n) {
+      return of(n.header(), n.sha256);
     }
 
     boolean isDirectory() {
@@ -94,15 +94,17 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
     return HexFormat.of().formatHex(sha.digest());
   }
 
-  /** Extracts {@code source}'s data stream to {@code outDir}, its diff id and names from the cache when there. */
-  public static PackageDataLayer extract(PackageSource source, Path outDir, Path cacheDir) throws IOException {
+  /** The data stream's compressed size: known from verification, else found by reading the members. */
+  static long dataSize(PackageSource source) throws IOException {
+    if (source.dataSize() > 0) {
+      return source.dataSize();
+    }
     long fileSize = Files.size(source.file());
-    long dataSize;
-    // Finding where the last member starts inflates the small signature and control members
-    // only; the data member is inflated only when its digest is not in the cache.
+    long dataSize = -1;
+    // Finding where the last member starts inflates every member: only for a source that was not
+    // verified in this build (a library caller's own file).
     try (InputStream in = new BufferedInputStream(Files.newInputStream(source.file()), 1 << 16)) {
       GzipMemberReader members = new GzipMemberReader(in);
-      dataSize = -1;
       while (members.hasNextMember()) {
         try (InputStream member = members.nextMember()) {
           member.transferTo(OutputStream.nullOutputStream());
@@ -113,6 +115,14 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
     if (dataSize <= 0 || dataSize > fileSize) {
       throw new IOException(source.file() + ": no data stream found in package " + source.info().name());
     }
+    return dataSize;
+  }
+
+  /** Copies {@code source}'s data stream to {@code outDir}; its diff id and entries are {@code scan}'s. */
+  static PackageDataLayer extract(PackageSource source, PackageScanner.PackageScan scan, Path outDir)
+      throws IOException {
+    long fileSize = Files.size(source.file());
+    long dataSize = dataSize(source);
     Files.createDirectories(outDir);
     Path tmp = Files.createTempFile(outDir, ".data", ".tmp");
     MessageDigest sha = ApkChecksums.sha256();
@@ -122,51 +132,15 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
       Channels.newInputStream(ch).transferTo(out);
     }
     String hex = HexFormat.of().formatHex(sha.digest());
+    if (!hex.equalsIgnoreCase(scan.meta().dataHash())) {
+      Files.deleteIfExists(tmp);
+      throw new IOException(source.file() + " changed while the image was built (its data stream's SHA-256 is "
+          + hex + ", verified as " + scan.meta().dataHash() + ")");
+    }
     Path file = outDir.resolve(hex + ".tar.gz");
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    Path cached = cacheDir.resolve("layers").resolve(hex);
-    Cached info = readCache(cached);
-    if (info == null) {
-      info = inflate(file);
-      writeCache(cached, info);
-    }
-    return new PackageDataLayer(source, file, "sha256:" + hex, info.diffId, dataSize, info.entries);
-  }
-
-  private record Cached(String diffId, List<Node> entries) {}
-
-  private static Cached inflate(Path gz) throws IOException {
-    MessageDigest sha = ApkChecksums.sha256();
-    List<Node> entries = new ArrayList<>();
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(gz), 1 << 16)) {
-      GzipMemberReader members = new GzipMemberReader(in);
-      while (members.hasNextMember()) {
-        try (InputStream member = new java.security.DigestInputStream(members.nextMember(), sha) {
-          @Override
-          public long skip(long n) throws IOException {
-            // DigestInputStream does not digest what is skipped: read it, the diff id needs every byte.
-            long done = 0;
-            byte[] buf = new byte[8192];
-            while (done < n) {
-              int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-              if (r < 0) {
-                break;
-              }
-              done += r;
-            }
-            return done;
-          }
-        }) {
-          TarReader tar = new TarReader(member);
-          TarEntry e;
-          while ((e = tar.next()) != null) {
-            entries.add(Node.of(e, e.isRegular() ? sha256(tar.content()) : ""));
-          }
-          member.transferTo(OutputStream.nullOutputStream()); // the tar's padding counts in the diff id
-        }
-      }
-    }
-    return new Cached("sha256:" + HexFormat.of().formatHex(sha.digest()), entries);
+    return new PackageDataLayer(source, file, "sha256:" + hex, scan.diffId(), dataSize, scan.tarSize(),
+        scan.entries().stream().map(Node::of).toList());
   }
 
   /** A name as layers compare them: no leading {@code ./} or {@code /}, no trailing {@code /}. */
@@ -179,42 +153,5 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
       n = n.substring(0, n.length() - 1);
     }
     return n;
-  }
-
-  private static Cached readCache(Path file) {
-    try {
-      if (!Files.isRegularFile(file)) {
-        return null;
-      }
-      String[] parts = Files.readString(file, StandardCharsets.UTF_8).split("\0", -1);
-      if (parts.length < 3 || !parts[0].equals(CACHE_MAGIC) || !parts[1].matches("sha256:[0-9a-f]{64}")
-          || (parts.length - 3) % FIELDS != 0 || !parts[parts.length - 1].equals("end")) {
-        return null; // not ours or torn: recompute
-      }
-      List<Node> entries = new ArrayList<>();
-      for (int i = 2; i + FIELDS < parts.length; i += FIELDS) {
-        entries.add(new Node(parts[i], (byte) Integer.parseInt(parts[i + 1]), Integer.parseInt(parts[i + 2]),
-            Long.parseLong(parts[i + 3]), Long.parseLong(parts[i + 4]), Long.parseLong(parts[i + 5]), parts[i + 6],
-            Long.parseLong(parts[i + 7]), parts[i + 8], parts[i + 9]));
-      }
-      return new Cached(parts[1], entries);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static void writeCache(Path file, Cached info) throws IOException {
-    Files.createDirectories(file.getParent());
-    StringBuilder b = new StringBuilder(CACHE_MAGIC).append('\0').append(info.diffId).append('\0');
-    for (Node n : info.entries) {
-      for (Object f : List.of(n.name(), (int) n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.link(), n.size(),
-          n.sha256(), n.xattrs())) {
-        b.append(f).append('\0');
-      }
-    }
-    b.append("end");
-    Path tmp = Files.createTempFile(file.getParent(), ".layer", ".tmp");
-    Files.writeString(tmp, b, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -16,6 +16,8 @@ final class PackageEntry {
   final int pkg;
   /** The entry's index in the package's data stream. */
   final int ordinal;
+  /** The entry's name as the package has it (for messages and checks). */
+  final String name;
   final String path;
   final byte type;
   final int mode;
@@ -29,10 +31,13 @@ final class PackageEntry {
   final SortedMap<String, byte[]> xattrs;
   /** apk's checksum of the content ({@code Z:} in the database), set while scanning; may stay null. */
   String checksum;
+  /** SHA-256 (hex) of a regular file's bytes, "" for other types; set while scanning. */
+  String sha256 = "";
 
   PackageEntry(int pkg, int ordinal, TarEntry e, String path) {
     this.pkg = pkg;
     this.ordinal = ordinal;
+    this.name = e.name();
     this.path = path;
     this.type = e.type();
     this.mode = e.mode();
@@ -44,6 +49,11 @@ final class PackageEntry {
     this.devMajor = e.devMajor();
     this.devMinor = e.devMinor();
     this.xattrs = e.xattrs();
+  }
+
+  /** The entry's header as the package has it (without its other PAX records). */
+  TarEntry header() {
+    return new TarEntry(name, type, mode, uid, gid, size, mtime, link, devMajor, devMinor, xattrs, null);
   }
 
   boolean isDir() {
