@@ -3,6 +3,7 @@ package dev.apkimg.image;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,10 +85,27 @@ final class ImageArchives {
     if (content instanceof byte[] bytes) {
       RootfsImage.putBytes(tar, name, bytes);
     } else {
+      // A layer's bytes reach the archive only here (jib carried a stand-in): check that they are
+      // the digest the manifest names as they are copied (a caller's LayerBlob may be wrong).
       Path path = (Path) content;
       tar.putArchiveEntry(RootfsImage.fileEntry(name, Files.size(path)));
-      Files.copy(path, tar);
+      java.security.MessageDigest sha = PlatformImage.sha256();
+      try (InputStream in = Files.newInputStream(path)) {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          sha.update(buf, 0, n);
+          tar.write(buf, 0, n);
+        }
+      }
       tar.closeArchiveEntry();
+      String actual = "sha256:" + java.util.HexFormat.of().formatHex(sha.digest());
+      String expected = name.startsWith("blobs/sha256/") ? "sha256:" + name.substring("blobs/sha256/".length())
+          : "sha256:" + name.substring(0, name.indexOf('.'));
+      if (!actual.equals(expected)) {
+        throw new IOException("layer " + path + " has digest " + actual + ", not " + expected
+            + " as its LayerBlob says");
+      }
     }
   }
 

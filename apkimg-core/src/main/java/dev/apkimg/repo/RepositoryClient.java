@@ -99,7 +99,8 @@ public final class RepositoryClient {
     }
   }
 
-  private final HttpClient http;
+  /** Made on the first HTTP request: a build from local folders never loads the HTTP stack (or TLS). */
+  private volatile HttpClient http;
   private final Settings settings;
 
   public RepositoryClient() {
@@ -112,10 +113,23 @@ public final class RepositoryClient {
 
   public RepositoryClient(Settings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.http = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER) // followed here, with the rules above
-        .connectTimeout(settings.connectTimeout())
-        .build();
+  }
+
+  private HttpClient http() {
+    HttpClient h = http;
+    if (h == null) {
+      synchronized (this) {
+        h = http;
+        if (h == null) {
+          h = HttpClient.newBuilder()
+              .followRedirects(HttpClient.Redirect.NEVER) // followed here, with the rules above
+              .connectTimeout(settings.connectTimeout())
+              .build();
+          http = h;
+        }
+      }
+    }
+    return h;
   }
 
   public Settings settings() {
@@ -227,7 +241,7 @@ public final class RepositoryClient {
   private HttpResponse<InputStream> send(URI uri, HttpRequest request, HttpResponse.BodyHandler<InputStream> handler)
       throws RepositoryException, RetryPolicy.Retry {
     try {
-      return http.send(request, handler);
+      return http().send(request, handler);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RepositoryException(uri, "interrupted", false);

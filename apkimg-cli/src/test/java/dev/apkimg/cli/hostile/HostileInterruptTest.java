@@ -74,8 +74,9 @@ class HostileInterruptTest {
       ChildApkimg child = new ChildApkimg(Files.createDirectories(tmp.resolve("child")));
       ChildApkimg.Started started = child.start("build", profile.toString(), "-o", b.image().toString(),
           "--cache-dir", b.cache().toString(), "-q", "-k", b.keyFile().toString());
-      // The package is in the cache and the layer file is being written in the work folder.
-      awaitTrue(() -> find(b.out(), "layer-x86_64.tar.gz").size() == 1, started);
+      // The package is in the cache and the layer is being written (its temporary file exists:
+      // waiting for the finished layer instead raced with the end of the build on a busy machine).
+      awaitTrue(() -> !find(b.out(), ".layer").isEmpty(), started);
       started.signal("INT");
       ChildApkimg.Result r = started.waitFor(30);
 
