@@ -240,7 +240,10 @@ final class RegistryPush {
           // 201: mounted; 202: the registry would not, and jib uploads to the session it opened.
           counted(client.pushBlob(d, blob, source.get(), n -> {}), true, size);
           return;
-        } catch (RegistryException e) {
+        } catch (RegistryException | IOException e) {
+          if (e instanceof InterruptedIOException) {
+            throw (InterruptedIOException) e;
+          }
           // A registry that answers a mount with an error (not the 202 the spec asks for) gets the upload.
           RootfsImage.log(LogEvent.debug("mount of " + digest + " from " + source.get() + " refused: " + oneLine(e)));
         }
