@@ -99,20 +99,12 @@ final class RegistryPush {
       image.layers().forEach(l -> blobs.add(l.digest()));
       blobs.add(image.configDigest());
     }
-    EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
-    // A token registry grants a mount only with pull access to its source, asked for with the push scope.
-    RegistryClient client = RegistryClient.factory(events, registry, repository,
-            record.commonSource(blobs, repository).orElse(null),
-            new FailoverHttpClient(insecure, insecure, RootfsImage::log))
-        .setCredential(found.map(RegistryCredentials.Found::credential).orElse(null))
-        .setUserAgent("apkimg")
-        .newRegistryClient();
     String tag = target.getTag().orElse("latest");
     try {
-      // Token registries answer the push scope here; basic-auth ones (htpasswd) say "Basic".
-      if (!client.doPushBearerAuth() && found.isPresent()) {
-        client.configureBasicAuth();
-      }
+      // A token registry grants a mount only with pull access to its source, asked for with the
+      // push scope (jib asks again for the push scope alone if the token server refuses that).
+      RegistryClient client = authenticated(registry, repository,
+          record.commonSource(blobs, repository).orElse(null), found, insecure);
       BlobCounter counter = new BlobCounter(repository, record);
       for (PlatformImage image : images) {
         for (PlatformImage.Layer layer : image.layers()) {
@@ -142,6 +134,22 @@ final class RegistryPush {
           + (insecure ? "" : "; a registry on plain HTTP must be allowed explicitly"),
           insecure ? null : Hint.ALLOW_INSECURE_REGISTRY, e);
     }
+  }
+
+  /** A client for pushes to {@code repository}, its authorization settled (and pulls from {@code source}, if any). */
+  private static RegistryClient authenticated(String registry, String repository, String source,
+      Optional<RegistryCredentials.Found> found, boolean insecure) throws IOException, RegistryException {
+    EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
+    RegistryClient client = RegistryClient.factory(events, registry, repository, source,
+            new FailoverHttpClient(insecure, insecure, RootfsImage::log))
+        .setCredential(found.map(RegistryCredentials.Found::credential).orElse(null))
+        .setUserAgent("apkimg")
+        .newRegistryClient();
+    // Token registries answer the push scope here; basic-auth ones (htpasswd) say "Basic".
+    if (!client.doPushBearerAuth() && found.isPresent()) {
+      client.configureBasicAuth();
+    }
+    return client;
   }
 
   /**

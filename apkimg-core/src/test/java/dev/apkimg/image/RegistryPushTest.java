@@ -141,6 +141,22 @@ class RegistryPushTest {
   }
 
   @Test
+  void aTokenRegistryIsAskedForPullsFromTheMountSourceAndAPushStillWorksWhenItRefuses() throws Exception {
+    push(base, "team/base:1");
+    registry.tokenAuth = true;
+    registry.requests.clear();
+
+    PushReport report = push(plus, "team/plus:1");
+
+    List<String> tokens = registry.requests.stream().filter(r -> r.startsWith("GET /token")).toList();
+    assertThat(tokens).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(tokens.get(0)).contains("team/base:pull");
+    assertThat(tokens.get(tokens.size() - 1)).doesNotContain("team/base");
+    assertThat(report.uploaded() + report.mounted()).isEqualTo(5);
+    assertThat(registry.repositories.get("team/plus")).containsAll(blobs(plus));
+  }
+
+  @Test
   void aRecordNamingRepositoriesThatAreNotNamesIsNotUsed() throws Exception {
     Path file = cache.resolve("pushed").resolve(PushedBlobs.fileName(registry.name));
     Files.createDirectories(file.getParent());
@@ -245,6 +261,8 @@ class RegistryPushTest {
     final Map<String, Set<String>> repositories = new ConcurrentHashMap<>();
     final Map<String, ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
     volatile int mountAnswer = 201;
+    /** Bearer tokens from {@code /token}, which refuses a scope that asks for pulls from another repository. */
+    volatile boolean tokenAuth;
     private static final Pattern BLOB = Pattern.compile("/v2/(.+)/blobs/(sha256:[0-9a-f]{64})");
     private static final Pattern UPLOADS = Pattern.compile("/v2/(.+)/blobs/uploads/([0-9a-f-]*)");
     private static final Pattern MANIFEST = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
@@ -335,7 +353,22 @@ class RegistryPushTest {
       requests.add(method + " " + path + (query.isEmpty() ? "" : "?" + query));
       byte[] body = ex.getRequestBody().readAllBytes();
       Matcher m;
-      if (path.equals("/v2/") || path.equals("/v2")) {
+      if (tokenAuth && path.equals("/token")) {
+        // Refuses any scope but the push scope of the repository pushed to, as a strict token server may.
+        boolean onlyPush = query.contains("scope=repository:") && !query.contains(":pull&")
+            && query.indexOf("scope=") == query.lastIndexOf("scope=");
+        byte[] token = "{\"token\":\"t0ken\"}".getBytes(StandardCharsets.UTF_8);
+        if (onlyPush) {
+          ex.getResponseHeaders().set("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, token.length);
+          ex.getResponseBody().write(token);
+        } else {
+          ex.sendResponseHeaders(403, -1);
+        }
+      } else if (tokenAuth && !"Bearer t0ken".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"http://" + name + "/token\",service=\"test\"");
+        ex.sendResponseHeaders(401, -1);
+      } else if (path.equals("/v2/") || path.equals("/v2")) {
         ex.sendResponseHeaders(200, -1);
       } else if ((m = BLOB.matcher(path)).matches() && method.equals("HEAD")) {
         if (repositories.getOrDefault(m.group(1), Set.of()).contains(m.group(2))) {
