@@ -1,6 +1,7 @@
 package dev.apkimg.api;
 
 import dev.apkimg.Hint;
+import dev.apkimg.image.PushReport;
 import java.util.List;
 
 /**
@@ -93,8 +94,15 @@ public sealed interface BuildEvent {
     }
   }
 
-  /** The image was pushed to {@code reference}. */
-  record Pushed(String reference, String digest) implements BuildEvent {
+  /**
+   * The image was pushed to {@code reference}; {@code blobs}, when not null, says how many blobs
+   * were uploaded (and their bytes), already there, or mounted from another repository.
+   */
+  record Pushed(String reference, String digest, PushReport blobs) implements BuildEvent {
+    public Pushed(String reference, String digest) {
+      this(reference, digest, null);
+    }
+
     @Override
     public Level level() {
       return Level.INFO;
@@ -102,7 +110,7 @@ public sealed interface BuildEvent {
 
     @Override
     public String message() {
-      return "pushed " + reference + " (" + digest + ")";
+      return "pushed " + reference + " (" + digest + ")" + (blobs == null ? "" : ": " + blobs.summary());
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.apkimg.api;
 
+import dev.apkimg.image.PushReport;
 import dev.apkimg.rootfs.ScriptReport;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.List;
  * @param pushed the references pushed to
  * @param loaded whether the image was loaded into the Docker daemon
  * @param images one per architecture, in the order built
+ * @param pushes per reference pushed to, the blobs uploaded, reused and mounted
  */
 public record BuildResult(
     String digest,
@@ -23,11 +25,19 @@ public record BuildResult(
     Path output,
     List<String> pushed,
     boolean loaded,
-    List<ArchImage> images) {
+    List<ArchImage> images,
+    List<PushReport> pushes) {
 
   public BuildResult {
     pushed = List.copyOf(pushed);
     images = List.copyOf(images);
+    pushes = List.copyOf(pushes);
+  }
+
+  /** Without push reports, as before they were counted. */
+  public BuildResult(String digest, String mediaType, String imageReference, Path output, List<String> pushed,
+      boolean loaded, List<ArchImage> images) {
+    this(digest, mediaType, imageReference, output, pushed, loaded, images, List.of());
   }
 
   /**

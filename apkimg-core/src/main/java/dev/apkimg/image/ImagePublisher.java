@@ -26,6 +26,11 @@ public final class ImagePublisher {
   public interface Progress {
     void pushed(String reference, String digest);
 
+    /** The image was pushed; {@code blobs} says what was uploaded, reused and mounted. */
+    default void pushed(String reference, String digest, PushReport blobs) {
+      pushed(reference, digest);
+    }
+
     void loaded(String tag, String platform);
   }
 
@@ -36,9 +41,11 @@ public final class ImagePublisher {
    *
    * @param tag the image name recorded in archives and in the daemon, exactly as given
    * @param indexAnnotations annotations of the image index (several platforms)
+   * @param cacheDir where the record of blobs pushed to each registry is kept (cross-repository
+   *     mounts), or {@code null} for none
    */
   public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
-      ImageOutputs outputs, OutputFiles files, Progress progress) {
+      ImageOutputs outputs, Path cacheDir, OutputFiles files, Progress progress) {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("no image to publish");
     }
@@ -47,6 +54,7 @@ public final class ImagePublisher {
     String mediaType = index != null ? OCI_INDEX : PlatformImage.OCI_MANIFEST;
 
     List<String> pushed = new ArrayList<>();
+    List<PushReport> pushes = new ArrayList<>();
     try {
       if (outputs.archive() != null) {
         Path target = outputs.archive().toAbsolutePath();
@@ -59,9 +67,10 @@ public final class ImagePublisher {
         }
       }
       for (String reference : outputs.push()) {
-        RegistryPush.push(images, index, reference, outputs);
+        PushReport report = RegistryPush.push(images, index, reference, outputs, cacheDir);
         pushed.add(reference);
-        progress.pushed(reference, digest);
+        pushes.add(report);
+        progress.pushed(reference, digest, report);
       }
       boolean loaded = false;
       if (outputs.daemon()) {
@@ -71,7 +80,7 @@ public final class ImagePublisher {
         progress.loaded(tag, image.platform());
       }
       return new PublishResult(digest, mediaType, images, tag, outputs.archive() == null
-          ? null : outputs.archive().toAbsolutePath(), pushed, loaded);
+          ? null : outputs.archive().toAbsolutePath(), pushed, pushes, loaded);
     } catch (IOException e) {
       throw new ApkimgException(e.getMessage(), e);
     }

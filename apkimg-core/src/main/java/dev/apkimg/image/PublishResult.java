@@ -13,6 +13,7 @@ import java.util.List;
  * @param tag the name recorded in the archive and the daemon
  * @param archive the archive written, or {@code null}
  * @param pushed the references pushed to, as given
+ * @param pushes per reference pushed to, what was uploaded, reused and mounted
  * @param loaded whether the image was loaded into the Docker daemon
  */
 public record PublishResult(
@@ -22,9 +23,17 @@ public record PublishResult(
     String tag,
     Path archive,
     List<String> pushed,
+    List<PushReport> pushes,
     boolean loaded) {
   public PublishResult {
     platforms = List.copyOf(platforms);
     pushed = List.copyOf(pushed);
+    pushes = List.copyOf(pushes);
+  }
+
+  /** Without push reports, as before they were counted. */
+  public PublishResult(String digest, String mediaType, List<PlatformImage> platforms, String tag, Path archive,
+      List<String> pushed, boolean loaded) {
+    this(digest, mediaType, platforms, tag, archive, pushed, List.of(), loaded);
   }
 }

@@ -22,9 +22,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.security.DigestException;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -66,8 +70,14 @@ final class RegistryPush {
     }
   }
 
-  static void push(List<PlatformImage> images, byte[] index, String reference,
-      ImageOutputs outputs) throws IOException {
+  /**
+   * Pushes to {@code reference}: each blob the repository lacks is mounted from another
+   * repository of the registry that {@code cacheDir}'s record says has it, else uploaded.
+   *
+   * @param cacheDir where the record of pushed blobs is kept, or {@code null} for none
+   */
+  static PushReport push(List<PlatformImage> images, byte[] index, String reference,
+      ImageOutputs outputs, Path cacheDir) throws IOException {
     ImageReference target;
     try {
       target = ImageReference.parse(reference);
@@ -82,30 +92,35 @@ final class RegistryPush {
     String who = found.map(f -> " as " + f).orElse(" without credentials");
     boolean insecure = outputs.allowInsecureRegistries();
     checkReachable(registry, reference, insecure);
-    EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
-    RegistryClient client = RegistryClient.factory(events, registry, target.getRepository(),
-            new FailoverHttpClient(insecure, insecure, RootfsImage::log))
-        .setCredential(found.map(RegistryCredentials.Found::credential).orElse(null))
-        .setUserAgent("apkimg")
-        .newRegistryClient();
+    String repository = target.getRepository();
+    PushedBlobs record = PushedBlobs.load(cacheDir, registry);
+    Set<String> blobs = new LinkedHashSet<>();
+    for (PlatformImage image : images) {
+      image.layers().forEach(l -> blobs.add(l.digest()));
+      blobs.add(image.configDigest());
+    }
     String tag = target.getTag().orElse("latest");
     try {
-      // Token registries answer the push scope here; basic-auth ones (htpasswd) say "Basic".
-      if (!client.doPushBearerAuth() && found.isPresent()) {
-        client.configureBasicAuth();
-      }
+      // A token registry grants a mount only with pull access to its source, asked for with the
+      // push scope (jib asks again for the push scope alone if the token server refuses that).
+      RegistryClient client = authenticated(registry, repository,
+          record.commonSource(blobs, repository).orElse(null), found, insecure);
+      BlobCounter counter = new BlobCounter(repository, record);
       for (PlatformImage image : images) {
         for (PlatformImage.Layer layer : image.layers()) {
-          pushBlob(client, layer.digest(), Blobs.from(layer.file()));
+          counter.push(client, layer.digest(), layer.size(), Blobs.from(layer.file()));
         }
         byte[] config = image.configJson();
-        pushBlob(client, image.configDigest(), Blobs.from(out -> out.write(config), true));
+        counter.push(client, image.configDigest(), config.length, Blobs.from(out -> out.write(config), true));
         pushManifest(client, image.manifest(), PlatformImage.OCI_MANIFEST,
             index == null ? tag : image.manifestDigest(), image.manifestDigest());
       }
       if (index != null) {
         pushManifest(client, index, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(index));
       }
+      record.record(repository, blobs);
+      record.save();
+      return counter.report(reference);
     } catch (RegistryUnauthorizedException e) {
       throw new ApkimgException("registry " + registry + " refused the push to "
           + target.getRepository() + who + " (unauthorized): check the user name and password");
@@ -119,6 +134,22 @@ final class RegistryPush {
           + (insecure ? "" : "; a registry on plain HTTP must be allowed explicitly"),
           insecure ? null : Hint.ALLOW_INSECURE_REGISTRY, e);
     }
+  }
+
+  /** A client for pushes to {@code repository}, its authorization settled (and pulls from {@code source}, if any). */
+  private static RegistryClient authenticated(String registry, String repository, String source,
+      Optional<RegistryCredentials.Found> found, boolean insecure) throws IOException, RegistryException {
+    EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
+    RegistryClient client = RegistryClient.factory(events, registry, repository, source,
+            new FailoverHttpClient(insecure, insecure, RootfsImage::log))
+        .setCredential(found.map(RegistryCredentials.Found::credential).orElse(null))
+        .setUserAgent("apkimg")
+        .newRegistryClient();
+    // Token registries answer the push scope here; basic-auth ones (htpasswd) say "Basic".
+    if (!client.doPushBearerAuth() && found.isPresent()) {
+      client.configureBasicAuth();
+    }
+    return client;
   }
 
   /**
@@ -184,11 +215,64 @@ final class RegistryPush {
     }
   }
 
-  private static void pushBlob(RegistryClient client, String digest, Blob blob)
-      throws IOException, RegistryException {
-    DescriptorDigest d = descriptorDigest(digest);
-    if (client.checkBlob(d).isEmpty()) {
-      client.pushBlob(d, blob, null, n -> {});
+  /**
+   * Pushes the blobs of one push, each once, and counts what became of them: already in the
+   * repository (a HEAD answers), mounted from another repository, or uploaded.
+   */
+  static final class BlobCounter {
+    private final String repository;
+    private final PushedBlobs record;
+    private final Set<String> done = new HashSet<>();
+    private int uploaded;
+    private long uploadedBytes;
+    private int reused;
+    private int mounted;
+
+    BlobCounter(String repository, PushedBlobs record) {
+      this.repository = repository;
+      this.record = record;
+    }
+
+    void push(RegistryClient client, String digest, long size, Blob blob) throws IOException, RegistryException {
+      if (!done.add(digest)) {
+        return;
+      }
+      DescriptorDigest d = descriptorDigest(digest);
+      if (client.checkBlob(d).isPresent()) {
+        reused++;
+        return;
+      }
+      Optional<String> source = record.sourceFor(digest, repository);
+      if (source.isPresent()) {
+        try {
+          // 201: mounted; 202: the registry would not, and jib uploads to the session it opened.
+          counted(client.pushBlob(d, blob, source.get(), n -> {}), true, size);
+          return;
+        } catch (RegistryException | IOException e) {
+          if (e instanceof InterruptedIOException) {
+            throw (InterruptedIOException) e;
+          }
+          // A registry that answers a mount with an error (not the 202 the spec asks for) gets the upload.
+          RootfsImage.log(LogEvent.debug("mount of " + digest + " from " + source.get() + " refused: " + oneLine(e)));
+        }
+      }
+      counted(client.pushBlob(d, blob, null, n -> {}), false, size);
+    }
+
+    /** {@code skipped}: jib found the blob there after all (a mount, or a registry that had it). */
+    private void counted(boolean skipped, boolean mount, long size) {
+      if (!skipped) {
+        uploaded++;
+        uploadedBytes += size;
+      } else if (mount) {
+        mounted++;
+      } else {
+        reused++;
+      }
+    }
+
+    PushReport report(String reference) {
+      return new PushReport(reference, uploaded, uploadedBytes, reused, mounted);
     }
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.OutputFiles;
 import dev.apkimg.api.BuildResult;
+import dev.apkimg.image.PushReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,13 @@ final class BuildMetadata {
     root.put("tag", result.imageReference());
     ArrayNode tags = root.putArray("pushed");
     result.pushed().forEach(tags::add);
+    ArrayNode pushes = root.putArray("pushes");
+    for (PushReport push : result.pushes()) {
+      ObjectNode p = pushes.addObject();
+      p.put("reference", push.reference());
+      p.putObject("blobs").put("uploaded", push.uploaded()).put("uploadedBytes", push.uploadedBytes())
+          .put("reused", push.reused()).put("mounted", push.mounted());
+    }
     if (result.output() != null) {
       root.put("archive", result.output().toString());
     }

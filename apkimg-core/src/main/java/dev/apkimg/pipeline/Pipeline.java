@@ -9,6 +9,7 @@ import dev.apkimg.api.BuildRequest;
 import dev.apkimg.api.BuildResult;
 import dev.apkimg.api.LockResult;
 import dev.apkimg.api.ResolveResult;
+import dev.apkimg.fetch.PackageCache;
 import dev.apkimg.image.PlatformImage;
 import dev.apkimg.repo.Repository;
 import dev.apkimg.repo.RepositoryClient;
@@ -83,7 +84,7 @@ public final class Pipeline implements Apkimg {
     try {
       BaseImage base = base(c);
       List<PlatformImage> images = ImageStep.images(c, base.annotations());
-      return PublishStep.publish(base, images, request.outputs(), listener);
+      return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener);
     } finally {
       // Best effort: leftover temporary files are not worth failing a finished build for.
       TemporaryFiles.delete(c.work);
@@ -104,7 +105,8 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
-    return PublishStep.publish(base, images, request.outputs(), listener);
+    return PublishStep.publish(base, images, request.outputs(),
+        request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener);
   }
 
   /** Steps 1 to 4 for every architecture: each one's layer and configuration. */

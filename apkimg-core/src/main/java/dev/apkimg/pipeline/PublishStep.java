@@ -10,6 +10,7 @@ import dev.apkimg.api.Outputs;
 import dev.apkimg.image.ImagePublisher;
 import dev.apkimg.image.PlatformImage;
 import dev.apkimg.image.PublishResult;
+import dev.apkimg.image.PushReport;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ import java.util.List;
 final class PublishStep {
   private PublishStep() {}
 
-  static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, BuildListener listener) {
+  /** {@code cacheDir}: where the record of pushed blobs is kept, for cross-repository mounts ({@code null}: none). */
+  static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, Path cacheDir,
+      BuildListener listener) {
     if (images.size() != base.platforms().size()) {
       throw new IllegalArgumentException(images.size() + " images for " + base.platforms().size() + " platforms");
     }
@@ -32,11 +35,16 @@ final class PublishStep {
     }
     String reference = base.reference();
     try (OutputFiles files = new OutputFiles()) {
-      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), outputs, files,
+      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), outputs, cacheDir, files,
           new ImagePublisher.Progress() {
             @Override
             public void pushed(String ref, String digest) {
               listener.on(new BuildEvent.Pushed(ref, digest));
+            }
+
+            @Override
+            public void pushed(String ref, String digest, PushReport blobs) {
+              listener.on(new BuildEvent.Pushed(ref, digest, blobs));
             }
 
             @Override
@@ -54,7 +62,7 @@ final class PublishStep {
       }
       BuildResult result = new BuildResult(published.digest(), published.mediaType(), reference,
           outputs.archive() == null ? null : Path.of(outputs.archiveName()), published.pushed(), published.loaded(),
-          archImages);
+          archImages, published.pushes());
       if (outputs.metadataFile() != null) {
         BuildMetadata.stageMetadata(result, outputs.metadataFile(), files);
       }

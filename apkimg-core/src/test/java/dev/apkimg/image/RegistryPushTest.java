@@ -1,0 +1,461 @@
+package dev.apkimg.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.apkimg.api.Outputs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What a push sends and how it is counted, against a small registry on loopback that keeps blobs
+ * per repository as the distribution spec has it (a blob pushed to one repository is not in
+ * another until it is uploaded or mounted there), checks every upload's digest, and logs every
+ * request: blobs a repository has are reused, blobs another repository has are mounted from it
+ * when the cache's record says so, everything else is uploaded, and a refused mount is uploaded.
+ */
+class RegistryPushTest {
+  @TempDir Path tmp;
+
+  private Registry registry;
+  private Path cache;
+  private PlatformImage base;
+  private PlatformImage plus;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    registry = new Registry();
+    cache = tmp.resolve("cache");
+    Path p1 = layer("p1", "musl");
+    Path p2 = layer("p2", "busybox");
+    Path p3 = layer("p3", "alpine-keys");
+    base = image(List.of(p1, p2), layer("top1", "apk db of base"));
+    plus = image(List.of(p1, p2, p3), layer("top2", "apk db of plus"));
+  }
+
+  @AfterEach
+  void stop() {
+    registry.stop();
+  }
+
+  @Test
+  void firstPushUploadsEveryBlobAndTheSecondToTheSameRepositoryReusesThem() throws Exception {
+    PushReport first = push(base, "img/base:1");
+    assertThat(first).isEqualTo(new PushReport(ref("img/base:1"), 4, blobBytes(base), 0, 0));
+    assertThat(registry.uploads()).hasSize(4);
+
+    registry.requests.clear();
+    PushReport again = push(base, "img/base:2");
+    assertThat(again).isEqualTo(new PushReport(ref("img/base:2"), 0, 0, 4, 0));
+    assertThat(registry.uploads()).isEmpty();
+
+    registry.requests.clear();
+    PushReport second = push(plus, "img/base:plus");
+    // p3, the top layer and the configuration are new; p1 and p2 are there.
+    long newBytes = plus.layers().get(2).size() + plus.layers().get(3).size() + plus.configJson().length;
+    assertThat(second).isEqualTo(new PushReport(ref("img/base:plus"), 3, newBytes, 2, 0));
+    assertThat(registry.uploads()).hasSize(3);
+    assertThat(second.summary()).isEqualTo("3 blobs uploaded (" + newBytes + " bytes), 2 already there, "
+        + "0 mounted from another repository");
+  }
+
+  @Test
+  void anotherRepositoryOfTheRegistryMountsTheSharedBlobsFromTheFirst() throws Exception {
+    push(base, "team/base:1");
+    registry.requests.clear();
+
+    PushReport report = push(plus, "team/plus:1");
+
+    long newBytes = plus.layers().get(2).size() + plus.layers().get(3).size() + plus.configJson().length;
+    assertThat(report).isEqualTo(new PushReport(ref("team/plus:1"), 3, newBytes, 0, 2));
+    assertThat(registry.uploads()).hasSize(3);
+    assertThat(registry.mounts()).containsExactlyInAnyOrder(
+        "mount=" + plus.layers().get(0).digest() + "&from=team/base",
+        "mount=" + plus.layers().get(1).digest() + "&from=team/base");
+    assertThat(registry.repositories.get("team/plus")).contains(plus.layers().get(0).digest());
+    // The record: one file named by the registry's hash, in a fixed form.
+    try (Stream<Path> files = Files.list(cache.resolve("pushed"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).toList())
+          .containsExactly(PushedBlobs.fileName(registry.name));
+    }
+  }
+
+  @Test
+  void withoutACacheNothingIsMountedAndEverythingTheRepositoryLacksIsUploaded() throws Exception {
+    RegistryPush.push(List.of(base), null, ref("solo/base:1"), outputs(), null);
+    PushReport report = RegistryPush.push(List.of(plus), null, ref("solo/plus:1"), outputs(), null);
+    assertThat(report.uploaded()).isEqualTo(5);
+    assertThat(report.mounted()).isZero();
+    assertThat(registry.mounts()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {202, 403, 404})
+  void aMountTheRegistryRefusesIsUploaded(int answer) throws Exception {
+    push(base, "team/base:1");
+    registry.mountAnswer = answer;
+    registry.requests.clear();
+
+    PushReport report = push(plus, "team/plus:1");
+
+    assertThat(report.uploaded()).isEqualTo(5);
+    assertThat(report.mounted()).isZero();
+    assertThat(registry.mounts()).hasSize(2);
+    assertThat(registry.uploads()).hasSize(5);
+    assertThat(registry.repositories.get("team/plus")).containsAll(blobs(plus));
+  }
+
+  @Test
+  void aTokenRegistryIsAskedForPullsFromTheMountSourceAndAPushStillWorksWhenItRefuses() throws Exception {
+    push(base, "team/base:1");
+    registry.tokenAuth = true;
+    registry.requests.clear();
+
+    PushReport report = push(plus, "team/plus:1");
+
+    List<String> tokens = registry.requests.stream().filter(r -> r.startsWith("GET /token")).toList();
+    assertThat(tokens).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(tokens.get(0)).contains("team/base:pull");
+    assertThat(tokens.get(tokens.size() - 1)).doesNotContain("team/base");
+    assertThat(report.uploaded() + report.mounted()).isEqualTo(5);
+    assertThat(registry.repositories.get("team/plus")).containsAll(blobs(plus));
+  }
+
+  @Test
+  void aRecordNamingRepositoriesThatAreNotNamesIsNotUsed() throws Exception {
+    Path file = cache.resolve("pushed").resolve(PushedBlobs.fileName(registry.name));
+    Files.createDirectories(file.getParent());
+    String p1 = base.layers().get(0).digest();
+    String p2 = base.layers().get(1).digest();
+    Files.writeString(file, PushedBlobs.MAGIC + "\nregistry " + registry.name + "\n"
+        + p1 + " ../../etc\n" + p2 + " Team/Base\n" + base.configDigest() + " team/base?x=1\n"
+        + base.layers().get(2).digest() + " hostile/one\n");
+
+    PushReport report = push(base, "hostile/one:1");
+
+    // No mount from a name that is not a repository's, none from the target itself.
+    assertThat(registry.mounts()).isEmpty();
+    assertThat(report.uploaded()).isEqualTo(4);
+    assertThat(Files.readString(file)).doesNotContain("../", "Team/Base", "?x=1");
+  }
+
+  @Test
+  void aForgedRecordCostsAnUploadAtMost() throws Exception {
+    push(base, "team/base:1");
+    // Claims team/base holds plus's new blobs: the registry says no (202), they are uploaded.
+    Path file = cache.resolve("pushed").resolve(PushedBlobs.fileName(registry.name));
+    StringBuilder forged = new StringBuilder(Files.readString(file));
+    for (String digest : blobs(plus)) {
+      forged.append(digest).append(" team/base\n");
+    }
+    Files.writeString(file, forged);
+    registry.requests.clear();
+
+    PushReport report = push(plus, "team/plus:1");
+
+    assertThat(report.mounted()).isEqualTo(2);
+    assertThat(report.uploaded()).isEqualTo(3);
+    assertThat(registry.mounts()).hasSize(5);
+    assertThat(registry.repositories.get("team/plus")).containsAll(blobs(plus));
+  }
+
+  // ---- helpers
+
+  private PushReport push(PlatformImage image, String repositoryAndTag) throws IOException {
+    return RegistryPush.push(List.of(image), null, ref(repositoryAndTag), outputs(), cache);
+  }
+
+  private String ref(String repositoryAndTag) {
+    return registry.name + "/" + repositoryAndTag;
+  }
+
+  private Outputs outputs() {
+    return Outputs.builder().allowInsecureRegistries(true)
+        .credentials(RegistryCredentials.of(Map.of(), tmp.resolve("home"))).build();
+  }
+
+  private static long blobBytes(PlatformImage image) {
+    return image.layers().stream().mapToLong(PlatformImage.Layer::size).sum() + image.configJson().length;
+  }
+
+  private static Set<String> blobs(PlatformImage image) {
+    Set<String> r = new HashSet<>();
+    image.layers().forEach(l -> r.add(l.digest()));
+    r.add(image.configDigest());
+    return r;
+  }
+
+  private Path layer(String name, String content) throws IOException {
+    Path file = tmp.resolve(name + ".tar.gz");
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
+        new GzipCompressorOutputStream(Files.newOutputStream(file)))) {
+      byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+      TarArchiveEntry e = new TarArchiveEntry("etc/" + name);
+      e.setSize(bytes.length);
+      e.setMode(0100644);
+      tar.putArchiveEntry(e);
+      tar.write(bytes);
+      tar.closeArchiveEntry();
+    }
+    return file;
+  }
+
+  private PlatformImage image(List<Path> lower, Path top) throws IOException {
+    List<LayerBlob> blobs = new ArrayList<>();
+    List<String> history = new ArrayList<>();
+    for (Path l : lower) {
+      blobs.add(LayerBlob.of(l));
+      history.add("package " + l.getFileName());
+    }
+    ImageConfig config = new ImageConfig("linux", "amd64", null, List.of("/bin/sh"), List.of(), Map.of(), "/",
+        Instant.parse("2024-05-01T12:00:00Z"));
+    RootfsImage rootfs = RootfsImage.create(blobs, history, LayerBlob.of(top), config,
+        Files.createTempDirectory(tmp, "work"));
+    return PlatformImage.build(rootfs, rootfs.containerBuilder(), Map.of());
+  }
+
+  /**
+   * Enough of the distribution API for a push, on 127.0.0.1: blobs are linked per repository,
+   * uploads are checked against their digest, mounts are answered with {@link #mountAnswer}
+   * (201: mounted when the source repository has the blob, else 202 as the spec says).
+   */
+  static final class Registry {
+    final HttpServer server;
+    final String name;
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final Map<String, Set<String>> repositories = new ConcurrentHashMap<>();
+    final Map<String, ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
+    volatile int mountAnswer = 201;
+    /** Bearer tokens from {@code /token}, which refuses a scope that asks for pulls from another repository. */
+    volatile boolean tokenAuth;
+    private static final Pattern BLOB = Pattern.compile("/v2/(.+)/blobs/(sha256:[0-9a-f]{64})");
+    private static final Pattern UPLOADS = Pattern.compile("/v2/(.+)/blobs/uploads/([0-9a-f-]*)");
+    private static final Pattern MANIFEST = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
+
+    private final ServerSocket front;
+
+    Registry() throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.setExecutor(Executors.newFixedThreadPool(4));
+      server.createContext("/", this::handle);
+      server.start();
+      front = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread accept = new Thread(this::accept, "registry-front");
+      accept.setDaemon(true);
+      accept.start();
+      name = "127.0.0.1:" + front.getLocalPort();
+    }
+
+    void stop() {
+      server.stop(0);
+      try {
+        front.close();
+      } catch (IOException e) {
+        // closing a test server
+      }
+    }
+
+    /**
+     * jib tries TLS first on an insecure registry and falls back to plain HTTP when the handshake
+     * fails; the JDK's HttpServer would wait for a request line, so a TLS hello is hung up on
+     * here, as a plain-HTTP registry's server does, and everything else goes to the HttpServer.
+     */
+    private void accept() {
+      while (!front.isClosed()) {
+        try {
+          Socket client = front.accept();
+          Thread t = new Thread(() -> relay(client), "registry-relay");
+          t.setDaemon(true);
+          t.start();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    private void relay(Socket client) {
+      try (client; Socket backend = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
+        InputStream in = client.getInputStream();
+        int first = in.read();
+        if (first < 0 || first == 0x16) {
+          return;
+        }
+        backend.getOutputStream().write(first);
+        Thread up = new Thread(() -> copy(in, backend), "registry-up");
+        up.setDaemon(true);
+        up.start();
+        backend.getInputStream().transferTo(client.getOutputStream());
+      } catch (IOException e) {
+        // a connection ends
+      }
+    }
+
+    private static void copy(InputStream in, Socket to) {
+      try {
+        in.transferTo(to.getOutputStream());
+        to.shutdownOutput();
+      } catch (IOException e) {
+        // a connection ends
+      }
+    }
+
+    /** The blob uploads completed ({@code PUT ...?digest=}). */
+    List<String> uploads() {
+      return requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=")).toList();
+    }
+
+    /** The mounts asked for, as {@code mount=DIGEST&from=REPO}. */
+    List<String> mounts() {
+      return requests.stream().filter(r -> r.startsWith("POST ") && r.contains("mount="))
+          .map(r -> r.substring(r.indexOf('?') + 1)).toList();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+      String method = ex.getRequestMethod();
+      String path = ex.getRequestURI().getRawPath();
+      String query = ex.getRequestURI().getRawQuery() == null ? ""
+          : URLDecoder.decode(ex.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
+      requests.add(method + " " + path + (query.isEmpty() ? "" : "?" + query));
+      byte[] body = ex.getRequestBody().readAllBytes();
+      Matcher m;
+      if (tokenAuth && path.equals("/token")) {
+        // Refuses any scope but the push scope of the repository pushed to, as a strict token server may.
+        boolean onlyPush = query.contains("scope=repository:") && !query.contains(":pull&")
+            && query.indexOf("scope=") == query.lastIndexOf("scope=");
+        byte[] token = "{\"token\":\"t0ken\"}".getBytes(StandardCharsets.UTF_8);
+        if (onlyPush) {
+          ex.getResponseHeaders().set("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, token.length);
+          ex.getResponseBody().write(token);
+        } else {
+          ex.sendResponseHeaders(403, -1);
+        }
+      } else if (tokenAuth && !"Bearer t0ken".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"http://" + name + "/token\",service=\"test\"");
+        ex.sendResponseHeaders(401, -1);
+      } else if (path.equals("/v2/") || path.equals("/v2")) {
+        ex.sendResponseHeaders(200, -1);
+      } else if ((m = BLOB.matcher(path)).matches() && method.equals("HEAD")) {
+        if (repositories.getOrDefault(m.group(1), Set.of()).contains(m.group(2))) {
+          ex.getResponseHeaders().set("Content-Length", "1");
+          ex.sendResponseHeaders(200, -1);
+        } else {
+          ex.sendResponseHeaders(404, -1);
+        }
+      } else if ((m = UPLOADS.matcher(path)).matches()) {
+        upload(ex, method, m.group(1), m.group(2), params(query), body);
+      } else if ((m = MANIFEST.matcher(path)).matches() && method.equals("PUT")) {
+        ex.getResponseHeaders().set("Docker-Content-Digest", sha256(body));
+        ex.sendResponseHeaders(201, -1);
+      } else {
+        ex.sendResponseHeaders(405, -1);
+      }
+      ex.close();
+    }
+
+    private void upload(HttpExchange ex, String method, String repository, String session,
+        Map<String, String> params, byte[] body) throws IOException {
+      if (method.equals("POST")) {
+        String mount = params.get("mount");
+        if (mount != null) {
+          boolean there = repositories.getOrDefault(params.get("from"), Set.of()).contains(mount);
+          if (mountAnswer == 201 && there) {
+            link(repository, mount);
+            ex.sendResponseHeaders(201, -1);
+            return;
+          }
+          if (mountAnswer != 201 && mountAnswer != 202) {
+            byte[] error = "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"no mounts here\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(mountAnswer, error.length);
+            ex.getResponseBody().write(error);
+            return;
+          }
+        }
+        String id = UUID.randomUUID().toString();
+        sessions.put(id, new ByteArrayOutputStream());
+        location(ex, repository, id, 202);
+      } else if (method.equals("PATCH") && sessions.containsKey(session)) {
+        sessions.get(session).write(body);
+        location(ex, repository, session, 202);
+      } else if (method.equals("PUT") && sessions.containsKey(session)) {
+        ByteArrayOutputStream data = sessions.remove(session);
+        data.write(body);
+        String digest = params.get("digest");
+        if (digest == null || !digest.equals(sha256(data.toByteArray()))) {
+          ex.sendResponseHeaders(400, -1);
+          return;
+        }
+        link(repository, digest);
+        ex.sendResponseHeaders(201, -1);
+      } else {
+        ex.sendResponseHeaders(404, -1);
+      }
+    }
+
+    private void link(String repository, String digest) {
+      repositories.computeIfAbsent(repository, r -> ConcurrentHashMap.newKeySet()).add(digest);
+    }
+
+    private void location(HttpExchange ex, String repository, String id, int status) throws IOException {
+      ex.getResponseHeaders().set("Location", "http://" + name + "/v2/" + repository + "/blobs/uploads/" + id);
+      ex.getResponseHeaders().set("Range", "0-0");
+      ex.sendResponseHeaders(status, -1);
+    }
+
+    private static Map<String, String> params(String query) {
+      Map<String, String> r = new HashMap<>();
+      for (String p : query.split("&")) {
+        int eq = p.indexOf('=');
+        if (eq > 0) {
+          r.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+      }
+      return r;
+    }
+
+    private static String sha256(byte[] bytes) {
+      try {
+        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
