@@ -29,7 +29,15 @@ public final class ParallelGzipOutputStream extends OutputStream {
   private final ExecutorService pool;
   private final int level;
   private final int maxInFlight;
-  private final ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
+  private final ArrayDeque<Future<Deflated>> pending = new ArrayDeque<>();
+  /**
+   * Blocks and output buffers already written, for reuse: at most {@code maxInFlight} of each
+   * exist, so the stream allocates a few MiB once instead of two buffers per MiB of input
+   * (which made the JVM grow its heap, and the process, far past what it holds).
+   */
+  private final ArrayDeque<byte[]> freeBlocks = new ArrayDeque<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> freeOutputs =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final CRC32 crc = new CRC32();
   private byte[] block = new byte[BLOCK_SIZE];
   private int fill;
@@ -75,19 +83,23 @@ public final class ParallelGzipOutputStream extends OutputStream {
   }
 
   private void submit(boolean last) throws IOException {
-    byte[] data = fill == block.length ? block : Arrays.copyOf(block, fill);
+    byte[] data = block;
     byte[] dictionary = previousTail;
     int length = fill;
     previousTail = Arrays.copyOfRange(data, Math.max(0, length - DICTIONARY), length);
     pending.add(pool.submit(() -> deflate(data, length, dictionary, last)));
-    block = new byte[BLOCK_SIZE];
+    byte[] reused = freeBlocks.poll();
+    block = reused != null ? reused : new byte[BLOCK_SIZE];
     fill = 0;
     while (pending.size() >= maxInFlight) {
       drainOne();
     }
   }
 
-  private byte[] deflate(byte[] data, int length, byte[] dictionary, boolean last) {
+  /** A compressed block: {@code length} bytes of {@code output}; {@code input} may be reused. */
+  private record Deflated(byte[] input, byte[] output, int length) {}
+
+  private Deflated deflate(byte[] data, int length, byte[] dictionary, boolean last) {
     Deflater deflater = new Deflater(level, true);
     try {
       if (dictionary.length > 0) {
@@ -97,14 +109,17 @@ public final class ParallelGzipOutputStream extends OutputStream {
       if (last) {
         deflater.finish();
       }
-      byte[] buf = new byte[length + length / 8 + 1024];
+      byte[] buf = freeOutputs.poll();
+      if (buf == null || buf.length < length + length / 8 + 1024) {
+        buf = new byte[BLOCK_SIZE + BLOCK_SIZE / 8 + 1024];
+      }
       int n = 0;
       while (true) {
         n += deflater.deflate(buf, n, buf.length - n, last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH);
         // zlib's rule: a sync flush is complete when it did not fill the buffer.
         boolean done = last ? deflater.finished() : n < buf.length;
         if (done) {
-          return Arrays.copyOf(buf, n);
+          return new Deflated(data, buf, n);
         }
         if (n == buf.length) {
           buf = Arrays.copyOf(buf, buf.length * 2);
@@ -116,9 +131,16 @@ public final class ParallelGzipOutputStream extends OutputStream {
   }
 
   private void drainOne() throws IOException {
-    Future<byte[]> f = pending.poll();
+    Future<Deflated> f = pending.poll();
     try {
-      out.write(f.get());
+      Deflated d = f.get();
+      out.write(d.output(), 0, d.length());
+      if (d.input().length == BLOCK_SIZE) {
+        freeBlocks.add(d.input());
+      }
+      if (d.output().length == BLOCK_SIZE + BLOCK_SIZE / 8 + 1024) {
+        freeOutputs.add(d.output());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("compression interrupted");
