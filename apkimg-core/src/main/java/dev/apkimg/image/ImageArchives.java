@@ -43,7 +43,7 @@ final class ImageArchives {
     Map<String, Object> blobs = new LinkedHashMap<>();
     for (PlatformImage image : images) {
       for (PlatformImage.Layer layer : image.layers()) {
-        blobs.putIfAbsent(layer.digest(), layer.file());
+        blobs.putIfAbsent(layer.digest(), layer);
       }
       blobs.putIfAbsent(image.configDigest(), image.configJson());
       blobs.putIfAbsent(image.manifestDigest(), image.manifest());
@@ -75,7 +75,7 @@ final class ImageArchives {
       RootfsImage.putBytes(tar, "manifest.json", ImagePublisher.json(PlatformImage.JSON.createArrayNode().add(entry)));
       RootfsImage.putBytes(tar, config, image.configJson());
       for (PlatformImage.Layer layer : image.layers()) {
-        putBlob(tar, hex(layer.digest()) + ".tar.gz", layer.file());
+        putBlob(tar, hex(layer.digest()) + ".tar.gz", layer);
       }
     }
   }
@@ -87,16 +87,22 @@ final class ImageArchives {
     } else {
       // A layer's bytes reach the archive only here (jib carried a stand-in): check that they are
       // the digest the manifest names as they are copied (a caller's LayerBlob may be wrong).
-      Path path = (Path) content;
-      tar.putArchiveEntry(RootfsImage.fileEntry(name, Files.size(path)));
+      PlatformImage.Layer layer = (PlatformImage.Layer) content;
+      Path path = layer.file();
+      tar.putArchiveEntry(RootfsImage.fileEntry(name, layer.size()));
       java.security.MessageDigest sha = PlatformImage.sha256();
-      try (InputStream in = Files.newInputStream(path)) {
+      long copied = 0;
+      try (InputStream in = layer.open()) {
         byte[] buf = new byte[1 << 16];
         int n;
         while ((n = in.read(buf)) > 0) {
           sha.update(buf, 0, n);
           tar.write(buf, 0, n);
+          copied += n;
         }
+      }
+      if (copied != layer.size()) {
+        throw new IOException("layer " + path + " has " + copied + " bytes, not " + layer.size());
       }
       tar.closeArchiveEntry();
       String actual = "sha256:" + java.util.HexFormat.of().formatHex(sha.digest());

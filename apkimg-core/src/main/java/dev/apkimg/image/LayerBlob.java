@@ -16,12 +16,14 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 /**
  * A gzipped layer tar on disk with its descriptor values.
  *
- * @param file the {@code .tar.gz} file
+ * @param file the file that holds the gzipped tar: a {@code .tar.gz}, or an .apk whose data stream
+ *     is the layer
  * @param digest {@code sha256:<hex>} of the gzipped bytes (the blob digest)
  * @param diffId {@code sha256:<hex>} of the uncompressed tar (the rootfs diff id)
- * @param size the size of the gzipped file in bytes
+ * @param size the size of the gzipped bytes
+ * @param offset where in {@code file} they start (0 for a {@code .tar.gz})
  */
-public record LayerBlob(Path file, String digest, String diffId, long size) {
+public record LayerBlob(Path file, String digest, String diffId, long size, long offset) {
 
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
 
@@ -32,6 +34,57 @@ public record LayerBlob(Path file, String digest, String diffId, long size) {
     if (size < 0) {
       throw new IllegalArgumentException("size must not be negative: " + size);
     }
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must not be negative: " + offset);
+    }
+  }
+
+  /** A whole {@code .tar.gz} file. */
+  public LayerBlob(Path file, String digest, String diffId, long size) {
+    this(file, digest, diffId, size, 0);
+  }
+
+  /** Opens the blob's bytes (exactly {@link #size()} of them, unless the file is shorter). */
+  public InputStream open() throws IOException {
+    return openRange(file, offset, size);
+  }
+
+  static InputStream openRange(Path file, long offset, long size) throws IOException {
+    java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+    try {
+      ch.position(offset);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    InputStream in = java.nio.channels.Channels.newInputStream(ch);
+    return new java.io.FilterInputStream(in) {
+      private long left = size;
+
+      @Override
+      public int read() throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int b = super.read();
+        if (b >= 0) {
+          left--;
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int n = super.read(b, off, (int) Math.min(len, left));
+        if (n > 0) {
+          left -= n;
+        }
+        return n;
+      }
+    };
   }
 
   /** Reads {@code gzFile} once, computing its digest, diff id and size. */

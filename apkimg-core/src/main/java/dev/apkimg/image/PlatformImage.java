@@ -43,7 +43,17 @@ public final class PlatformImage {
   private static final long MAX_JSON_SIZE = 4L << 20;
 
   /** A layer blob on disk. */
-  public record Layer(String mediaType, String digest, long size, Path file) {}
+  /** A layer blob: {@code size} bytes of {@code file} from {@code offset}. */
+  public record Layer(String mediaType, String digest, long size, Path file, long offset) {
+    public Layer(String mediaType, String digest, long size, Path file) {
+      this(mediaType, digest, size, file, 0);
+    }
+
+    /** Opens the blob's bytes. */
+    public java.io.InputStream open() throws IOException {
+      return LayerBlob.openRange(file, offset, size);
+    }
+  }
 
   private final ImageConfig config;
   private final byte[] configJson;
@@ -168,7 +178,7 @@ public final class PlatformImage {
           }
           ((ObjectNode) d).put("digest", ours.digest());
           ((ObjectNode) d).put("size", ours.size());
-          layers.add(new Layer(OCI_LAYER_GZIP, ours.digest(), ours.size(), ours.file()));
+          layers.add(new Layer(OCI_LAYER_GZIP, ours.digest(), ours.size(), ours.file(), ours.offset()));
         } else {
           Path file = workDir.resolve(digest.substring("sha256:".length()));
           try (OutputStream out = Files.newOutputStream(file)) {

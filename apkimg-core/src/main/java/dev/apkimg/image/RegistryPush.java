@@ -108,7 +108,11 @@ final class RegistryPush {
       BlobCounter counter = new BlobCounter(repository, record);
       for (PlatformImage image : images) {
         for (PlatformImage.Layer layer : image.layers()) {
-          counter.push(client, layer.digest(), layer.size(), Blobs.from(layer.file()));
+          counter.push(client, layer.digest(), layer.size(), Blobs.from(out -> {
+            try (java.io.InputStream in = layer.open()) {
+              in.transferTo(out);
+            }
+          }, true));
         }
         byte[] config = image.configJson();
         counter.push(client, image.configDigest(), config.length, Blobs.from(out -> out.write(config), true));

@@ -192,8 +192,8 @@ public final class RootfsImage {
     if (!Files.isRegularFile(layer.file())) {
       throw new NoSuchFileException(layer.file().toString(), null, "layer file not found");
     }
-    long actual = Files.size(layer.file());
-    if (actual != layer.size()) {
+    long actual = Files.size(layer.file()) - layer.offset();
+    if (layer.offset() == 0 ? actual != layer.size() : actual < layer.size()) {
       throw new IOException(
           "layer " + layer.file() + " is " + actual + " bytes, its LayerBlob says " + layer.size());
     }

@@ -63,7 +63,7 @@ final class ImageStep {
 
   static List<LayerBlob> lowerBlobs(dev.apkimg.rootfs.PackageLayers p) {
     List<LayerBlob> blobs = new ArrayList<>();
-    p.packages().forEach(l -> blobs.add(new LayerBlob(l.file(), l.digest(), l.diffId(), l.size())));
+    p.packages().forEach(l -> blobs.add(new LayerBlob(l.file(), l.digest(), l.diffId(), l.size(), l.offset())));
     p.sharedLayers().forEach(l -> blobs.add(layerBlob(l)));
     return blobs;
   }

@@ -11,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -25,15 +24,16 @@ import java.util.List;
  * package's scan ({@link PackageScanner}, kept in the cache by {@link ScanCache}), so a warm
  * build inflates nothing for it.
  *
- * @param file the gzipped tar, copied out of the package into the work directory
+ * @param file the package file, whose last {@code size} bytes (from {@code offset}) are the layer:
+ *     the layer is never copied out of the package cache before it goes into an image
  * @param digest {@code sha256:HEX} of the gzipped bytes (the package's datahash)
  * @param diffId {@code sha256:HEX} of the uncompressed tar
  * @param size compressed size in bytes
  * @param tarSize uncompressed size in bytes
  * @param entries what each tar entry makes on extraction, in tar order
  */
-public record PackageDataLayer(PackageSource source, Path file, String digest, String diffId, long size,
-    long tarSize, List<Node> entries) {
+public record PackageDataLayer(PackageSource source, Path file, long offset, String digest, String diffId,
+    long size, long tarSize, List<Node> entries) {
   public PackageDataLayer {
     entries = List.copyOf(entries);
   }
@@ -118,29 +118,30 @@ public record PackageDataLayer(PackageSource source, Path file, String digest, S
     return dataSize;
   }
 
-  /** Copies {@code source}'s data stream to {@code outDir}; its diff id and entries are {@code scan}'s. */
-  static PackageDataLayer extract(PackageSource source, PackageScanner.PackageScan scan, Path outDir)
-      throws IOException {
+  /**
+   * {@code source}'s data stream as a layer where it lies in the package file; its diff id and
+   * entries are {@code scan}'s. Its digest is the one verified when the package was fetched (a
+   * source not verified in this build is hashed here); what copies the bytes into an image or
+   * registry checks them against it again.
+   */
+  static PackageDataLayer of(PackageSource source, PackageScanner.PackageScan scan) throws IOException {
     long fileSize = Files.size(source.file());
     long dataSize = dataSize(source);
-    Files.createDirectories(outDir);
-    Path tmp = Files.createTempFile(outDir, ".data", ".tmp");
-    MessageDigest sha = ApkChecksums.sha256();
-    try (FileChannel ch = FileChannel.open(source.file(), StandardOpenOption.READ);
-         OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-      ch.position(fileSize - dataSize);
-      Channels.newInputStream(ch).transferTo(out);
+    String hex = source.dataSha256();
+    if (hex == null) {
+      MessageDigest sha = ApkChecksums.sha256();
+      try (FileChannel ch = FileChannel.open(source.file(), StandardOpenOption.READ)) {
+        ch.position(fileSize - dataSize);
+        Channels.newInputStream(ch).transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), sha));
+      }
+      hex = HexFormat.of().formatHex(sha.digest());
     }
-    String hex = HexFormat.of().formatHex(sha.digest());
     if (!hex.equalsIgnoreCase(scan.meta().dataHash())) {
-      Files.deleteIfExists(tmp);
       throw new IOException(source.file() + " changed while the image was built (its data stream's SHA-256 is "
-          + hex + ", verified as " + scan.meta().dataHash() + ")");
+          + hex + ", read as " + scan.meta().dataHash() + ")");
     }
-    Path file = outDir.resolve(hex + ".tar.gz");
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    return new PackageDataLayer(source, file, "sha256:" + hex, scan.diffId(), dataSize, scan.tarSize(),
-        scan.entries().stream().map(Node::of).toList());
+    return new PackageDataLayer(source, source.file(), fileSize - dataSize, "sha256:" + hex.toLowerCase(),
+        scan.diffId(), dataSize, scan.tarSize(), scan.entries().stream().map(Node::of).toList());
   }
 
   /** A name as layers compare them: no leading {@code ./} or {@code /}, no trailing {@code /}. */

@@ -78,7 +78,7 @@ public record PackageLayers(List<PackageDataLayer> packages, LayerResult shared,
     List<PackageDataLayer> layers = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       if (kept.contains(i)) {
-        layers.add(PackageDataLayer.extract(sources.get(i), scans.get(i), workDir.resolve("package-layers")));
+        layers.add(PackageDataLayer.of(sources.get(i), scans.get(i)));
       }
     }
 

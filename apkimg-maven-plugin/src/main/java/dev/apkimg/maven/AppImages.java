@@ -64,7 +64,8 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
       images.add(image);
       // In the metadata, uncompressedSize counts every layer, the application's too.
       published.add(new BaseImage.Platform(platform.arch(), platform.layer(), configs.get(i),
-          uncompressedSize(image), platform.packages(), platform.scripts(), platform.lowerLayers(),
+          platform.uncompressedSize() + appUncompressedSize(image, platform.lowerLayers().size() + 1),
+          platform.packages(), platform.scripts(), platform.lowerLayers(),
           platform.lowerHistory()));
     }
     return new AppImages(images, annotations, published);
@@ -110,11 +111,15 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
     return times.stream().max(Instant::compareTo).orElseThrow();
   }
 
-  /** The layers' tar bytes, read back: jib compressed the application's layers. */
-  private static long uncompressedSize(PlatformImage image) throws IOException {
+  /**
+   * The application layers' tar bytes, read back (jib compressed them); the base's are known, and
+   * reading them back would inflate every package layer on every build.
+   */
+  private static long appUncompressedSize(PlatformImage image, int baseLayers) throws IOException {
     long total = 0;
-    for (PlatformImage.Layer layer : image.layers()) {
-      try (InputStream in = new GZIPInputStream(Files.newInputStream(layer.file()), 1 << 16)) {
+    List<PlatformImage.Layer> all = image.layers();
+    for (PlatformImage.Layer layer : all.subList(Math.min(baseLayers, all.size()), all.size())) {
+      try (InputStream in = new GZIPInputStream(layer.open(), 1 << 16)) {
         total += in.transferTo(OutputStream.nullOutputStream());
       }
     }
