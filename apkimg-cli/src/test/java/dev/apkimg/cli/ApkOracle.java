@@ -115,9 +115,14 @@ final class ApkOracle {
 
   /** apk-tools' root filesystem for {@code world}, installed into {@code work}/apk-root, as a tree. */
   TreeSnapshot install(List<String> world, Path work) throws Exception {
+    return install(fixtures.resolve("mirror/v3.20/main"), keys, world, work);
+  }
+
+  /** As {@link #install(List, Path)}, from the repository folder {@code repo} trusting the keys in {@code keysDir}. */
+  TreeSnapshot install(Path repo, Path keysDir, List<String> world, Path work) throws Exception {
     Path root = work.resolve("apk-root");
     List<String> install = new ArrayList<>(List.of(script.toString(), "install",
-        fixtures.resolve("mirror/v3.20/main").toString(), "x86_64", keys.toString(), root.toString()));
+        repo.toString(), "x86_64", keysDir.toString(), root.toString()));
     install.addAll(world);
     exec(work, install.toArray(String[]::new)).assertSuccess();
     return snapshot(root, work);

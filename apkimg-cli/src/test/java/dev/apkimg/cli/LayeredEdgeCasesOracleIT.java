@@ -1,0 +1,217 @@
+package dev.apkimg.cli;
+
+import static dev.apkimg.cli.Processes.exec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.testing.Prerequisites;
+import dev.apkimg.testing.TestKeys;
+import dev.apkimg.testing.TestPackage;
+import dev.apkimg.testing.TestRepository;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Issue #11: the paths whose final state the stacked package layers do not give, on packages made
+ * for the purpose and installed by the real apk-tools as the reference: a file that a package
+ * {@code replaces} keeps although a later package's layer has it ({@code replaces} the other way
+ * round), a file a later package does overwrite, a folder two packages ship with different modes
+ * and owners, a hardlink, a setuid file, a sticky folder, a file of uid 1000 and a file capability
+ * (security.capability). Layered by packages (and with a budget of 1), the image unpacked by
+ * {@code umoci unpack} and exported by Docker must be apk-tools' tree, as {@link RootfsOracleIT}
+ * compares; the single-layer image is the control.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LayeredEdgeCasesOracleIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long DATE = 1_700_000_000L;
+  /** VFS_CAP_REVISION_2, effective, permitted CAP_NET_BIND_SERVICE: what {@code setcap cap_net_bind_service=ep} writes. */
+  private static final byte[] NET_BIND_SERVICE = {1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  private static final byte[] TOOL = "#!/bin/sh\necho edge\n".getBytes(StandardCharsets.UTF_8);
+
+  enum Layout {
+    SINGLE(""),
+    PACKAGES("layering: {strategy: packages}\n"),
+    PACKAGES_BUDGET_1("layering: {strategy: packages, budget: 1}\n");
+
+    final String profileText;
+
+    Layout(String profileText) {
+      this.profileText = profileText;
+    }
+  }
+
+  record Built(Path oci, Path dockerArchive, String tag) {}
+
+  @TempDir static Path tmp;
+
+  private ApkOracle oracle;
+  private Path repo;
+  private Path key;
+  private TreeSnapshot apk;
+  private final Map<Layout, Built> built = new EnumMap<>(Layout.class);
+  private final String repository = "apkimg-it/edge-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+  private final List<String> loadedTags = new ArrayList<>();
+  private final List<String> containers = new ArrayList<>();
+
+  /** In install order: each depends on the one before. */
+  static List<TestPackage> packages() {
+    TestPackage base = TestPackage.builder("edge-base", "1.0-r0").builddate(DATE)
+        .replaces("edge-late") // so apk keeps base's srv/kept when edge-late, installed later, ships one too
+        .dir("srv").dir("srv/shared")
+        .file("srv/kept", "edge-base's, kept\n")
+        .file("srv/overwritten", "edge-base's, overwritten by edge-over\n")
+        .file("srv/owned", "uid 1000\n".getBytes(StandardCharsets.UTF_8), 0640, 1000, 1000)
+        .dir("usr").dir("usr/bin")
+        .file("usr/bin/tool", TOOL, 0755)
+        .hardlink("usr/bin/tool-link", "usr/bin/tool")
+        .file("usr/bin/suid", TOOL, 04755)
+        .file("usr/bin/cap", TOOL, 0755).xattr("usr/bin/cap", "security.capability", NET_BIND_SERVICE)
+        .dir("var").dir("var/drop", 01777)
+        .dir("etc").symlink("etc/edge", "/srv")
+        .build();
+    TestPackage late = TestPackage.builder("edge-late", "1.0-r0").builddate(DATE + 100)
+        .depends("edge-base")
+        .dir("srv").dir("srv/shared", 0700, 1000, 1000)
+        .file("srv/kept", "edge-late's, not installed: edge-base replaces edge-late\n")
+        .build();
+    TestPackage over = TestPackage.builder("edge-over", "1.0-r0").builddate(DATE + 200)
+        .depends("edge-late")
+        .replaces("edge-base")
+        .dir("srv")
+        .file("srv/overwritten", "edge-over's\n")
+        .build();
+    TestPackage app = TestPackage.builder("edge-app", "1.0-r0").builddate(DATE + 300)
+        .depends("edge-over")
+        .dir("srv").file("srv/app.conf", "answer=42\n")
+        .build();
+    return List.of(base, late, over, app);
+  }
+
+  @BeforeAll
+  void setUp() throws Exception {
+    oracle = ApkOracle.create(tmp);
+    Prerequisites.requireCommand("skopeo");
+    Prerequisites.requireCommand("umoci");
+    TestRepository repository = new TestRepository(TestKeys.primary());
+    packages().forEach(repository::add);
+    repo = tmp.resolve("repo");
+    repository.write(repo);
+    Path keys = repository.writeKeys(Files.createDirectories(tmp.resolve("edge-keys"))).getParent();
+    key = TestKeys.primary().writePublicKey(Files.createDirectories(tmp.resolve("edge-key")));
+    apk = oracle.install(repo, keys, List.of("edge-app"), Files.createDirectories(tmp.resolve("oracle")));
+    // What the packages are for: apk-tools' own tree says which file won.
+    assertThat(new String(apk.contents().get("srv/kept"), StandardCharsets.UTF_8)).startsWith("edge-base's");
+    assertThat(new String(apk.contents().get("srv/overwritten"), StandardCharsets.UTF_8)).startsWith("edge-over's");
+    assertThat(apk.nodes().get("srv/shared").uid()).as("srv/shared: edge-base's folder, not edge-late's").isZero();
+    assertThat(apk.nodes().get("usr/bin/cap").xattrs()).containsKey("security.capability");
+    assertThat(apk.nodes().get("usr/bin/tool-link").hardlinks()).contains("usr/bin/tool");
+  }
+
+  @AfterAll
+  void tearDown() throws Exception {
+    Path docker = Prerequisites.findCommand("docker").orElse(null);
+    if (docker != null) { // best effort: a failed test may not have made them
+      for (String container : containers) {
+        exec(tmp, docker.toString(), "rm", "--force", container);
+      }
+      for (String tag : loadedTags) {
+        exec(tmp, docker.toString(), "image", "rm", "--force", tag);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void umociUnpackEqualsApkToolsTree(Layout layout) throws Exception {
+    Built image = build(layout);
+    JsonNode inspect = JSON.readTree(exec(tmp, "skopeo", "inspect", "oci-archive:" + image.oci()).assertSuccess().out());
+    assertThat(inspect.path("Layers")).as("layers of the " + layout + " image").hasSize(switch (layout) {
+      case SINGLE -> 1;
+      case PACKAGES -> packages().size() + 1;
+      case PACKAGES_BUDGET_1 -> 1 + 1;
+    });
+    Path work = Files.createTempDirectory(tmp, "umoci-" + layout);
+    Path ociLayout = work.resolve("oci");
+    Path bundle = work.resolve("bundle");
+    exec(work, "skopeo", "copy", "-q", "oci-archive:" + image.oci(), "oci:" + ociLayout + ":latest").assertSuccess();
+    exec(work, "umoci", "unpack", "--image", ociLayout + ":latest", bundle.toString()).assertSuccess();
+    assertSameAsApk("umoci unpack of " + layout, ApkOracle.snapshot(bundle.resolve("rootfs"), work), List.of());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void dockerExportEqualsApkToolsTree(Layout layout) throws Exception {
+    Path docker = Prerequisites.requireDockerDaemon();
+    Built image = build(layout);
+    if (!loadedTags.contains(image.tag())) {
+      loadedTags.add(image.tag());
+      exec(tmp, docker.toString(), "load", "-i", image.dockerArchive().toString()).assertSuccess();
+    }
+    Path work = Files.createTempDirectory(tmp, "export-" + layout);
+    // The image has no shell and no command: create never runs one, it only makes the container's tree.
+    String container = exec(work, docker.toString(), "create", "--network", "none", image.tag(), "/none")
+        .assertSuccess().out().strip();
+    containers.add(container);
+    Path exported = work.resolve("export.tar");
+    exec(work, docker.toString(), "export", "-o", exported.toString(), container).assertSuccess();
+    TreeSnapshot ours;
+    try (InputStream in = Files.newInputStream(exported)) {
+      ours = TreeSnapshot.of(TarStream.read(in));
+    }
+    assertSameAsApk("docker export of " + layout, ours, LayeredImageOracleIT.DOCKER_EXPORT);
+  }
+
+  private void assertSameAsApk(String label, TreeSnapshot ours, List<ApkOracle.Exemption> more) throws Exception {
+    List<String> differences = ApkOracle.differences("LayeredEdgeCasesOracleIT " + label, apk, ours, more);
+    assertThat(differences)
+        .withFailMessage(() -> differences.size() + " difference(s) between apk-tools' tree and the " + label
+            + " (path: field apk=... ours=...):\n  " + String.join("\n  ", differences))
+        .isEmpty();
+  }
+
+  private Built build(Layout layout) throws Exception {
+    Built b = built.get(layout);
+    if (b != null) {
+      return b;
+    }
+    Path dir = Files.createDirectories(tmp.resolve("build-" + layout));
+    Path profile = dir.resolve("edge.yaml");
+    Files.writeString(profile, """
+        contents:
+          repositories:
+            - %s
+          packages: [edge-app]
+        archs: [x86_64]
+        """.formatted(repo) + layout.profileText);
+    String tag = repository + ":" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    Path oci = dir.resolve("oci.tar");
+    Path dockerArchive = dir.resolve("docker.tar");
+    List<String> common = List.of("-k", key.toString(), "--cache-dir", tmp.resolve("cache").toString(),
+        "--tag", tag, "-q");
+    List<String> ociBuild = new ArrayList<>(List.of("build", profile.toString(), "-o", oci.toString()));
+    ociBuild.addAll(common);
+    Processes.apkimg(ociBuild).assertSuccess();
+    List<String> dockerBuild = new ArrayList<>(List.of("build", profile.toString(), "-o", dockerArchive.toString(),
+        "--format", "docker"));
+    dockerBuild.addAll(common);
+    Processes.apkimg(dockerBuild).assertSuccess();
+    b = new Built(oci, dockerArchive, tag);
+    built.put(layout, b);
+    return b;
+  }
+}
