@@ -120,12 +120,16 @@ final class ApkOracle {
 
   /** As {@link #install(List, Path)}, from the repository folder {@code repo} trusting the keys in {@code keysDir}. */
   TreeSnapshot install(Path repo, Path keysDir, List<String> world, Path work) throws Exception {
-    Path root = work.resolve("apk-root");
+    run(repo, keysDir, world, work).assertSuccess();
+    return snapshot(work.resolve("apk-root"), work);
+  }
+
+  /** What apk-tools prints and exits with when it installs {@code world} into {@code work}/apk-root. */
+  Processes.Output run(Path repo, Path keysDir, List<String> world, Path work) throws Exception {
     List<String> install = new ArrayList<>(List.of(script.toString(), "install",
-        repo.toString(), "x86_64", keysDir.toString(), root.toString()));
+        repo.toString(), "x86_64", keysDir.toString(), work.resolve("apk-root").toString()));
     install.addAll(world);
-    exec(work, install.toArray(String[]::new)).assertSuccess();
-    return snapshot(root, work);
+    return exec(work, install.toArray(String[]::new));
   }
 
   /** The tree at {@code root} as GNU tar records it: every xattr namespace, numeric owners, hardlinks, devices. */
