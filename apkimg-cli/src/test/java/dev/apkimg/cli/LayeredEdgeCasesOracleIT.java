@@ -236,6 +236,52 @@ class LayeredEdgeCasesOracleIT {
   }
 
   /**
+   * A profile {@code permissions} entry on the name a hardlink group's other names link to
+   * (usr/bin/tool) changes the inode, so every name, as {@code chmod}/{@code chown} on a file
+   * system. Checked in all layouts, unpacked by umoci.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void profilePermissionsOnTheLinkTargetApplyToEveryNameOfTheHardlinkGroup(Layout layout) throws Exception {
+    assertPermissionsApplyToEveryName("usr/bin/tool", layout);
+  }
+
+  /**
+   * KNOWN BUG, found by this class, not fixed (rootfs is the lead's): a profile {@code permissions}
+   * entry on another name of a hardlink group ({@code {type: permissions, path: /usr/bin/tool-link,
+   * permissions: 0o700, uid: 1000, gid: 1000}}, tool-link being a hardlink to usr/bin/tool) is
+   * written on the layer's hardlink entry only ({@code hrwx------ 1000/1000 usr/bin/tool-link link
+   * to usr/bin/tool}); extraction (GNU tar, umoci, Docker) takes a hardlink's metadata from its
+   * target, so the change is lost: both names stay 0755 0:0. Single layer and package layers
+   * alike (the top layer copies the single layer's entries). Expected: the inode, so both names,
+   * 0700 1000:1000.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  @Disabled("KNOWN BUG in rootfs (the lead's): profile permissions on a hardlink entry are lost on extraction."
+      + " See the method's comment.")
+  void profilePermissionsOnAnotherNameApplyToEveryNameOfTheHardlinkGroup(Layout layout) throws Exception {
+    assertPermissionsApplyToEveryName("usr/bin/tool-link", layout);
+  }
+
+  private void assertPermissionsApplyToEveryName(String path, Layout layout) throws Exception {
+    String name = "chmod-" + path.replace('/', '-') + "-" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    Built image = build(name, """
+        paths:
+          - {type: permissions, path: /%s, permissions: 0o700, uid: 1000, gid: 1000}
+        """.formatted(path) + layout.profileText);
+    Path work = Files.createTempDirectory(tmp, name);
+    TreeSnapshot tree = ApkOracle.snapshot(umociUnpack(image, work), work);
+    for (String each : List.of("usr/bin/tool", "usr/bin/tool-link")) {
+      TreeSnapshot.Node n = tree.nodes().get(each);
+      assertThat(n.mode()).as(each + " mode").isEqualTo(0700);
+      assertThat(n.uid()).as(each + " uid").isEqualTo(1000);
+      assertThat(n.gid()).as(each + " gid").isEqualTo(1000);
+      assertThat(n.hardlinks()).as(each + " hardlinks").containsExactly("usr/bin/tool", "usr/bin/tool-link");
+    }
+  }
+
+  /**
    * KNOWN BUG, found by this class, not fixed (rootfs is the lead's): with
    * {@code {type: symlink, path: /usr/bin/tool, source: /usr/bin/suid}} (or {@code type:
    * empty-file}) over the target of a hardlink group, the single layer still writes
