@@ -315,6 +315,49 @@ class LayeredEdgeCasesOracleIT {
   }
 
   /**
+   * KNOWN BUG, found by this class, not fixed (rootfs is the lead's), in every layout: hl-base ships
+   * usr/bin/tool and usr/bin/tool-link, a hardlink to it; hl-over, installed later and {@code
+   * replaces: hl-base}, ships its own usr/bin/tool. apk-tools writes the new usr/bin/tool as a new
+   * file, so usr/bin/tool-link keeps hl-base's content, alone, and lib/apk/db/installed records
+   * that content's checksum for it. apkimg: the single layer writes usr/bin/tool-link as a hardlink
+   * to usr/bin/tool before the new usr/bin/tool, so {@code umoci unpack} fails ("unpack entry:
+   * usr/bin/tool-link: link: no such file or directory", GNU tar likewise); with package layers it
+   * unpacks, but usr/bin/tool-link is hl-over's content (the top layer makes it a hardlink to the
+   * new file; with budget 1 it happens to keep the old content); in every layout the database's
+   * Z: line of usr/bin/tool-link differs from apk's.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  @Disabled("KNOWN BUG in rootfs (the lead's): a later package's file over a hardlink target breaks the other"
+      + " name (dangling or wrong content, wrong database checksum). See the method's comment.")
+  void aLaterPackagesFileOverAHardlinkTargetLeavesTheOtherNameWithTheOldContent(Layout layout) throws Exception {
+    TestRepository repository = new TestRepository(TestKeys.primary());
+    repository.add(
+        TestPackage.builder("hl-base", "1.0-r0").builddate(DATE)
+            .dir("usr").dir("usr/bin").file("usr/bin/tool", TOOL, 0755).hardlink("usr/bin/tool-link", "usr/bin/tool")
+            .build(),
+        TestPackage.builder("hl-over", "1.0-r0").builddate(DATE).depends("hl-base").replaces("hl-base")
+            .dir("usr").dir("usr/bin").file("usr/bin/tool", "#!/bin/sh\necho hl-over\n".getBytes(StandardCharsets.UTF_8), 0755)
+            .build());
+    Path dir = Files.createDirectories(tmp.resolve("hl-" + layout));
+    Path hlRepo = dir.resolve("repo");
+    repository.write(hlRepo);
+    Path keys = repository.writeKeys(Files.createDirectories(dir.resolve("keys"))).getParent();
+    TreeSnapshot reference = oracle.install(hlRepo, keys, List.of("hl-over"), dir);
+    assertThat(new String(reference.contents().get("usr/bin/tool-link"), StandardCharsets.UTF_8)).contains("echo edge");
+    assertThat(reference.nodes().get("usr/bin/tool-link").hardlinks()).isEmpty();
+
+    Built image = build("hl-" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-'), hlRepo, "hl-over",
+        layout.profileText);
+    List<String> umoci = ApkOracle.differences("LayeredEdgeCasesOracleIT hardlink " + layout, reference,
+        ApkOracle.snapshot(umociUnpack(image, dir.resolve("umoci")), dir), List.of());
+    assertThat(umoci).as("umoci unpack vs apk-tools").isEmpty();
+    List<String> docker = ApkOracle.differences("LayeredEdgeCasesOracleIT hardlink " + layout, reference,
+        dockerExport(Prerequisites.requireDockerDaemon(), image, dir), LayeredImageOracleIT.DOCKER_EXPORT);
+    assertThat(docker).as("docker export vs apk-tools").isEmpty();
+  }
+
+  /**
    * KNOWN DIFFERENCE from apk-tools, found by this class, not fixed (rootfs is the lead's): a
    * package whose hardlink names a file that apk does not install because another package
    * {@code replaces} it. apk-tools 2.14.4 installs the rest, leaves the link out and fails
@@ -379,15 +422,20 @@ class LayeredEdgeCasesOracleIT {
 
   /** The edge packages' image, with {@code profileText} added to the profile, as an OCI and a docker archive. */
   private Built build(String name, String profileText) throws Exception {
+    return build(name, repo, "edge-app", profileText);
+  }
+
+  /** The image of {@code world} from the repository folder {@code from} (signed by TestKeys.primary()). */
+  private Built build(String name, Path from, String world, String profileText) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("build-" + name));
     Path profile = dir.resolve("edge.yaml");
     Files.writeString(profile, """
         contents:
           repositories:
             - %s
-          packages: [edge-app]
+          packages: [%s]
         archs: [x86_64]
-        """.formatted(repo) + profileText);
+        """.formatted(from, world) + profileText);
     String tag = repository + ":" + name;
     Path oci = dir.resolve("oci.tar");
     Path dockerArchive = dir.resolve("docker.tar");
