@@ -83,7 +83,7 @@ class TreeSnapshotTest {
 
   @Test
   void maskedLineExemptionCoversOnlyTheMaskedField() {
-    RootfsOracleIT.Exemption e = new RootfsOracleIT.Exemption("etc/shadow", Set.of("content"),
+    ApkOracle.Exemption e = new ApkOracle.Exemption("etc/shadow", Set.of("content"),
         Pattern.compile("[^:]+:!:(\\d+):0:99999:7:::"), "test");
     byte[] apk = "root:*::0:::::\nklogd:!:20784:0:99999:7:::\n".getBytes(StandardCharsets.UTF_8);
     byte[] sameButDay = "root:*::0:::::\nklogd:!:19969:0:99999:7:::\n".getBytes(StandardCharsets.UTF_8);

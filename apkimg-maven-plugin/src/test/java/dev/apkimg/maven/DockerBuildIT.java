@@ -34,7 +34,8 @@ class DockerBuildIT {
   private Path docker;
   private SampleBuilds samples;
   private final String image = "apkimg-it/docker-build-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ":1.0";
-  private boolean loaded;
+  private final String layeredImage = image.replace(":1.0", ":layered");
+  private final List<String> loaded = new ArrayList<>();
 
   /** One line of the container's listing: a jar, a classpath folder, or a file in one. */
   record Found(String kind, String sha256, String path) {}
@@ -48,8 +49,8 @@ class DockerBuildIT {
   @AfterAll
   void tearDown() throws Exception {
     try {
-      if (loaded) {
-        SampleBuilds.exec(List.of(docker.toString(), "image", "rm", "--force", image), 60);
+      for (String tag : loaded) {
+        SampleBuilds.exec(List.of(docker.toString(), "image", "rm", "--force", tag), 60);
       }
     } finally {
       if (samples != null) {
@@ -60,7 +61,7 @@ class DockerBuildIT {
 
   @Test
   void dockerBuildLoadsAnImageWhoseEntrypointFindsTheAppsClassesAndJars() throws Exception {
-    loaded = true; // from here on, a failure may leave the image behind: remove it at the end
+    loaded.add(image); // from here on, a failure may leave the image behind: remove it at the end
     SampleBuilds.Run build = samples.mvn("app", "package", "apkimg:dockerBuild", "-Dapkimg.to.image=" + image);
     assertThat(build.exit()).as(build.output()).isZero();
 
@@ -125,6 +126,56 @@ class DockerBuildIT {
   }
 
   /**
+   * {@code -Dapkimg.layering=packages}: Docker loads one layer per installed package, the base's top
+   * layer and the same application layers as the single-layer build's, and a container of it holds
+   * the same files as one of the single-layer image (listed and hashed by the image's own busybox).
+   */
+  @Test
+  void dockerBuildWithPackageLayersRunsTheSameFilesAsTheSingleLayerImage() throws Exception {
+    loaded.add(image);
+    SampleBuilds.Run single = samples.mvn("app", "package", "apkimg:dockerBuild", "-Dapkimg.to.image=" + image);
+    assertThat(single.exit()).as(single.output()).isZero();
+    loaded.add(layeredImage);
+    SampleBuilds.Run layered = samples.mvn("app", "package", "apkimg:dockerBuild", "-Dapkimg.to.image=" + layeredImage,
+        "-Dapkimg.layering=packages");
+    assertThat(layered.exit()).as(layered.output()).isZero();
+    int packages = JSON.readTree(samples.project("app").resolve("target/apkimg-image.json").toFile())
+        .path("images").path(0).path("packages").size();
+    assertThat(packages).as("packages of the base").isGreaterThan(2);
+
+    List<String> singleLayers = texts(JSON.readTree(docker("image", "inspect", image)).get(0).path("RootFS").path("Layers"));
+    List<String> layers = texts(JSON.readTree(docker("image", "inspect", layeredImage)).get(0).path("RootFS").path("Layers"));
+    int appLayers = singleLayers.size() - 1;
+    assertThat(appLayers).as("application layers of the single-layer image").isPositive();
+    assertThat(layers).as("Docker's layers (diff IDs): packages, the base's top layer, the application's")
+        .hasSize(packages + 1 + appLayers).doesNotHaveDuplicates();
+    assertThat(layers.subList(packages + 1, layers.size())).isEqualTo(singleLayers.subList(1, singleLayers.size()));
+
+    // Every path below / but what Docker mounts into each container (/proc, /sys, /dev and the
+    // files of /etc it writes): type, mode, owner, link count, symlink target, and each file's
+    // SHA-256, by the image's own busybox. Folder sizes are left out: they depend on how the storage
+    // driver made the folder, not on the image.
+    String list = """
+        set -f
+        mounted='! -path /proc ! -path /sys ! -path /dev ! -path /etc/hosts ! -path /etc/hostname
+          ! -path /etc/resolv.conf ! -path /.dockerenv'
+        find / -xdev $mounted -exec stat -c '%n %F %a %u:%g %h %N' {} + | sort
+        find / -xdev -type f $mounted -exec sha256sum {} + | sort -k 2
+        """;
+    String singleFiles = shellIn(image, list).output();
+    String layeredFiles = shellIn(layeredImage, list).output();
+    assertThat(singleFiles).contains("/bin/busybox", "/app/classes/it/app/Main.class");
+    List<String> onlySingle = new ArrayList<>(singleFiles.lines().toList());
+    List<String> onlyLayered = new ArrayList<>(layeredFiles.lines().toList());
+    onlySingle.removeAll(layeredFiles.lines().toList());
+    onlyLayered.removeAll(singleFiles.lines().toList());
+    assertThat(onlyLayered).as("lines only in the layered image's listing; only in the single-layer one's: "
+        + onlySingle).isEmpty();
+    assertThat(onlySingle).as("lines only in the single-layer image's listing").isEmpty();
+    assertThat(shellIn(layeredImage, "echo ok").output()).isEqualTo("ok\n");
+  }
+
+  /**
    * Lists each classpath entry inside a container: a {@code DIR/*} wildcard gives the jars in DIR,
    * a folder gives itself and every file below it, a file gives itself; each file with its SHA-256.
    */
@@ -181,8 +232,12 @@ class DockerBuildIT {
 
   /** {@code /bin/sh -c SCRIPT sh ARGS...} in a container of the image, with no network; must succeed. */
   private SampleBuilds.Run shell(String script, String... args) throws Exception {
+    return shellIn(image, script, args);
+  }
+
+  private SampleBuilds.Run shellIn(String tag, String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(docker.toString(), "run", "--rm", "--network", "none",
-        "--entrypoint", "/bin/sh", image, "-c", script, "sh"));
+        "--entrypoint", "/bin/sh", tag, "-c", script, "sh"));
     command.addAll(List.of(args));
     SampleBuilds.Run run = SampleBuilds.exec(command, 120);
     assertThat(run.exit()).as(String.join(" ", command) + "\n" + run.output()).isZero();

@@ -361,6 +361,104 @@ class MavenPluginIT {
     }
   }
 
+  @Test
+  @Order(9)
+  void layeringPackagesPutsEachPackageInALayerByItsDatahashUnderTheSameAppLayers() throws Exception {
+    // The same project twice: as it is (one base layer), and with <layering>packages</layering> in its pom.
+    Path layeredProject = work.resolve("app-layered");
+    try (Stream<Path> files = Files.walk(work.resolve("app"))) {
+      for (Path source : files.sorted().collect(Collectors.toList())) {
+        Path relative = work.resolve("app").relativize(source);
+        if (relative.startsWith("target")) {
+          continue;
+        }
+        Path target = layeredProject.resolve(relative.toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
+    Path pom = layeredProject.resolve("pom.xml");
+    String withLayering = Files.readString(pom).replace("<profile>base.yaml</profile>",
+        "<profile>base.yaml</profile>\n          <layering>packages</layering>");
+    assertThat(withLayering).as("the sample pom names its profile").contains("<layering>packages</layering>");
+    Files.writeString(pom, withLayering);
+
+    Run single = mvn("app", "package", "apkimg:buildTar");
+    assertThat(single.exit()).as(single.output()).isZero();
+    Run layered = mvn("app-layered", "package", "apkimg:buildTar");
+    assertThat(layered.exit()).as(layered.output()).isZero();
+    Path singleTar = work.resolve("app/target/apkimg.tar");
+    Path layeredTar = layeredProject.resolve("target/apkimg.tar");
+
+    // The installed packages' datahashes, read from the fixture mirror's signed .apk files.
+    JsonNode metadata = JSON.readTree(layeredProject.resolve("target/apkimg-image.json").toFile());
+    List<String> datahashes = new ArrayList<>();
+    for (JsonNode p : metadata.path("images").path(0).path("packages")) {
+      Path apk = fixtures.resolve("mirror/v3.20/main/x86_64/" + p.path("name").asText() + "-"
+          + p.path("version").asText() + ".apk");
+      try (InputStream in = Files.newInputStream(apk)) {
+        datahashes.add("sha256:" + dev.apkimg.apk.ApkPackageReader.read(in, name -> java.util.Optional.empty(),
+            apk.toString(), (e, c) -> { }).dataHash());
+      }
+    }
+    assertThat(datahashes).as("packages of the base").hasSizeGreaterThan(2);
+    List<String> singleLayers = layerDigests(singleTar);
+    List<String> layers = layerDigests(layeredTar);
+    int packages = datahashes.size();
+    int appLayers = singleLayers.size() - 1;
+    // Bottom up: one layer per package, its digest the package's datahash; the top layer of the
+    // base (what apk and the profile write); then the application's layers, the single build's.
+    assertThat(layers).hasSize(packages + 1 + appLayers);
+    assertThat(layers.subList(0, packages)).containsExactlyInAnyOrderElementsOf(datahashes);
+    assertThat(layers.get(packages)).isNotIn(datahashes).isNotEqualTo(singleLayers.get(0));
+    assertThat(layers.subList(packages + 1, layers.size())).isEqualTo(singleLayers.subList(1, singleLayers.size()));
+    assertThat(layerContents(layeredTar).get(layers.size() - 1)).contains("opt/tools/run.sh");
+
+    // Unpacked, the two images are the same tree: base and application.
+    Prerequisites.requireRoot(); // umoci keeps owners only as root
+    java.util.Map<String, String> a = unpackedTree(singleTar, "single");
+    java.util.Map<String, String> b = unpackedTree(layeredTar, "layered");
+    java.util.TreeSet<String> paths = new java.util.TreeSet<>(a.keySet());
+    paths.addAll(b.keySet());
+    List<String> differences = paths.stream().filter(p -> !java.util.Objects.equals(a.get(p), b.get(p)))
+        .map(p -> p + ": single=" + a.get(p) + " layered=" + b.get(p)).collect(Collectors.toList());
+    assertThat(differences).as("paths whose unpacked state differs (type mode uid:gid link size sha256)").isEmpty();
+  }
+
+  /**
+   * {@code umoci unpack} of the OCI tar, then each path of its rootfs (GNU tar's walk, sorted by
+   * name, numeric owners) as "type mode uid:gid link size sha256"; hardlinks name their first path.
+   * Times are left out: umoci sets a folder's time when it extracts into it.
+   */
+  private java.util.Map<String, String> unpackedTree(Path tar, String name) throws Exception {
+    Prerequisites.requireCommand("umoci");
+    Path dir = Files.createDirectories(work.resolve("unpacked-" + name));
+    skopeo("copy", "-q", "oci-archive:" + tar, "oci:" + dir.resolve("oci") + ":latest");
+    Run unpack = exec(List.of(Prerequisites.requireCommand("umoci").toString(), "unpack", "--image",
+        dir.resolve("oci") + ":latest", dir.resolve("bundle").toString()));
+    assertThat(unpack.exit()).as(unpack.output()).isZero();
+    Path archive = dir.resolve("rootfs.tar");
+    Run archived = exec(List.of("tar", "--numeric-owner", "--sort=name", "--format=posix", "-C",
+        dir.resolve("bundle/rootfs").toString(), "-cf", archive.toString(), "."));
+    assertThat(archived.exit()).as(archived.output()).isZero();
+    java.util.Map<String, String> tree = new java.util.TreeMap<>();
+    try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(archive))) {
+      java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+      for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+        String hash = e.isFile() && !e.isLink() ? java.util.HexFormat.of().formatHex(sha256.digest(in.readAllBytes())) : "-";
+        tree.put(e.getName(), (e.isDirectory() ? "dir" : e.isSymbolicLink() ? "symlink" : e.isLink() ? "hardlink"
+            : e.isFile() ? "file" : "special") + String.format(" %04o %d:%d ", e.getMode() & 07777, e.getLongUserId(),
+            e.getLongGroupId()) + e.getLinkName() + " " + e.getSize() + " " + hash
+            + (e.isCharacterDevice() || e.isBlockDevice() ? " dev " + e.getDevMajor() + ":" + e.getDevMinor() : ""));
+      }
+    }
+    assertThat(tree).as("unpacked " + name).containsKeys("./bin/busybox", "./app/classes/it/app/Main.class");
+    return tree;
+  }
+
   private void assertFailsWith(Run run, String message) {
     assertThat(run.exit()).as(run.output()).isNotZero();
     List<String> errors = run.output().lines().filter(l -> l.startsWith("[ERROR] Failed to execute goal"))
