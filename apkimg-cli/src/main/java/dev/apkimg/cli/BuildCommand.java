@@ -90,6 +90,11 @@ final class BuildCommand implements Callable<Integer> {
           + " Default: $SOURCE_DATE_EPOCH, else the newest package build date.")
   String sourceDateEpoch; // text: the core checks the range and names the flag
 
+  @Option(names = "--no-layer-cache",
+      description = "Compress the one-layer root filesystem afresh even when the cache holds one with the same"
+          + " content (the cache keeps the last 8; for benchmarks and checks).")
+  boolean noLayerCache;
+
   @Option(names = "--layering", paramLabel = "packages|single",
       description = "Split the root filesystem into one layer per package (packages) or keep one layer (single)."
           + " Overrides the profile's layering.strategy. Default: the profile's, else single.")
@@ -130,6 +135,7 @@ final class BuildCommand implements Callable<Integer> {
       request.sourceDateEpoch(System.getenv("SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH");
     }
     request.layering(layering, "--layering");
+    request.reuseLayers(!noLayerCache);
     BuildListener listener = options.listener(spec.commandLine().getErr());
     if (toStdout) {
       listener = standardOutputNamed(listener);

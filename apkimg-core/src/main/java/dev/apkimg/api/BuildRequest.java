@@ -31,6 +31,7 @@ public final class BuildRequest {
   private final Long sourceDateEpoch;
   private final List<Path> filesRoots;
   private final dev.apkimg.rootfs.Layering layering;
+  private final boolean reuseLayers;
 
   /**
    * The latest {@link #sourceDateEpoch()}: 9999-12-31T23:59:59Z. Image configs carry the time
@@ -55,6 +56,15 @@ public final class BuildRequest {
     this.sourceDateEpoch = b.sourceDateEpoch;
     this.filesRoots = List.copyOf(b.filesRoots);
     this.layering = b.layering;
+    this.reuseLayers = b.reuseLayers;
+  }
+
+  /**
+   * Whether a one-layer root filesystem with the same planned content as one in the cache is
+   * taken from there (the default) rather than compressed again.
+   */
+  public boolean reuseLayers() {
+    return reuseLayers;
   }
 
   /** The layering that overrides the profile's; empty: the profile's, else one layer. */
@@ -210,6 +220,13 @@ public final class BuildRequest {
 
     private final List<Path> filesRoots = new ArrayList<>();
     private dev.apkimg.rootfs.Layering layering;
+    private boolean reuseLayers = true;
+
+    /** See {@link BuildRequest#reuseLayers()}; default true. */
+    public Builder reuseLayers(boolean reuse) {
+      this.reuseLayers = reuse;
+      return this;
+    }
 
     /** See {@link BuildRequest#layering()}; null for the profile's. */
     public Builder layering(dev.apkimg.rootfs.Layering layering) {

@@ -36,7 +36,7 @@ final class RootfsStep {
       ProfileMutations mutations = new ProfileMutations(c.profile, c.profileFile);
       RootfsSpec spec = new RootfsSpec(a.arch, c.profile.contents().packages(), a.imageRepositories, a.keys, timestamp,
           mutations.mutations());
-      LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir);
+      LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir).reusingLayers(c.request.reuseLayers());
       LayerResult layer;
       if (c.layering().packages()) {
         a.packageLayers = writer.writeLayers(a.sources, spec, c.layering().budget(), c.work.resolve("layers-" + a.arch));

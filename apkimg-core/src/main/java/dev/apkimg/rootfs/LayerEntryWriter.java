@@ -70,6 +70,44 @@ final class LayerEntryWriter {
     return emit(sink, path -> true, false);
   }
 
+  /**
+   * The SHA-256 (hex) of everything that decides the layer's bytes: every entry's header and the
+   * digest of its content, in order, and the writer's format ({@link LayerReuse#FORMAT}). Reads
+   * no package (a package file's content digest is its scan's).
+   */
+  String contentDigest() throws IOException {
+    java.security.MessageDigest d = ApkChecksums.sha256();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(
+        new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), d));
+    out.writeUTF(LayerReuse.FORMAT);
+    plan((h, content, from) -> {
+      out.writeUTF(h.name());
+      out.writeByte(h.type());
+      out.writeInt(h.mode());
+      out.writeLong(h.uid());
+      out.writeLong(h.gid());
+      out.writeLong(h.size());
+      out.writeLong(h.mtime());
+      out.writeUTF(h.linkName() == null ? "" : h.linkName());
+      out.writeInt(h.devMajor());
+      out.writeInt(h.devMinor());
+      out.writeInt(h.xattrs().size());
+      for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
+        out.writeUTF(x.getKey());
+        out.writeInt(x.getValue().length);
+        out.write(x.getValue());
+      }
+      out.writeInt(h.pax().size());
+      for (Map.Entry<String, String> x : new java.util.TreeMap<>(h.pax()).entrySet()) {
+        out.writeUTF(x.getKey());
+        out.writeUTF(x.getValue());
+      }
+      out.writeUTF(from != null ? from.sha256 : content == null ? "" : PackageDataLayer.sha256(content));
+    });
+    out.flush();
+    return java.util.HexFormat.of().formatHex(d.digest());
+  }
+
   /** The package (install index) whose entry is the final one at {@code path}, or -1. */
   int owner(String path) {
     PackageEntry w = plan.winners.get(path);

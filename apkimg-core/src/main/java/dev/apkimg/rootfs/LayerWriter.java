@@ -31,6 +31,7 @@ import java.util.TreeMap;
 public final class LayerWriter {
   private final KeyLookup keys;
   private final Path cacheDir;
+  private final boolean reuseLayers;
 
   /** A writer that scans every package (no cache). */
   public LayerWriter(KeyLookup keys) {
@@ -42,14 +43,38 @@ public final class LayerWriter {
    * build plans the layer without inflating the packages; null for none.
    */
   public LayerWriter(KeyLookup keys, Path cacheDir) {
+    this(keys, cacheDir, true);
+  }
+
+  private LayerWriter(KeyLookup keys, Path cacheDir, boolean reuseLayers) {
     this.keys = keys;
     this.cacheDir = cacheDir;
+    this.reuseLayers = reuseLayers;
+  }
+
+  /**
+   * This writer, taking a one-layer root filesystem from the cache ({@link LayerReuse}) when one
+   * with the same planned content is there, or (false) always writing it.
+   */
+  public LayerWriter reusingLayers(boolean reuse) {
+    return new LayerWriter(keys, cacheDir, reuse);
   }
 
   /** Writes the layer to {@code output} (atomically: nothing is left there on failure). */
   public LayerResult write(List<PackageSource> packages, RootfsSpec spec, Path output) throws IOException {
     Planned p = plan(packages, spec);
-    return LayerOutput.write(output, p.entries::write, p.tree.reports());
+    if (cacheDir == null || !reuseLayers) {
+      return LayerOutput.write(output, p.entries::write, p.tree.reports());
+    }
+    LayerReuse reuse = new LayerReuse(cacheDir);
+    String key = p.entries.contentDigest();
+    LayerResult cached = reuse.find(key, output, p.tree.reports());
+    if (cached != null) {
+      return cached;
+    }
+    LayerResult written = LayerOutput.write(output, p.entries::write, p.tree.reports());
+    reuse.store(key, written);
+    return written;
   }
 
   /**

@@ -60,7 +60,9 @@ class LayerWriterCacheTest {
     try (var s = Files.list(cache.resolve("layers"))) {
       assertThat(s.count()).isEqualTo(3);
     }
-    LayerResult warm = new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("warm.tar.gz"));
+    // Written afresh (not taken from the layer cache), from the cached scans.
+    LayerResult warm = new LayerWriter(Layers.KEYS, cache).reusingLayers(false)
+        .write(sources, spec(), tmp.resolve("warm.tar.gz"));
     assertThat(Files.readAllBytes(warm.file())).isEqualTo(Files.readAllBytes(cold.file()));
     assertThat(warm.diffId()).isEqualTo(cold.diffId());
   }
@@ -105,7 +107,8 @@ class LayerWriterCacheTest {
     for (PackageSource s : sources) {
       assertThat(ScanCache.read(cache, s.dataSha256())).isNull();
     }
-    LayerResult again = new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("again.tar.gz"));
+    LayerResult again = new LayerWriter(Layers.KEYS, cache).reusingLayers(false)
+        .write(sources, spec(), tmp.resolve("again.tar.gz"));
     assertThat(Files.readAllBytes(again.file())).isEqualTo(Files.readAllBytes(cold.file()));
     for (PackageSource s : sources) {
       assertThat(ScanCache.read(cache, s.dataSha256())).as("rewritten whole").isNotNull();
@@ -129,5 +132,61 @@ class LayerWriterCacheTest {
     assertThatThrownBy(() -> new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("evil.tar.gz")))
         .hasMessageContaining("tool-1-r0").hasMessageContaining("unsafe entry");
     assertThat(tmp.resolve("evil.tar.gz")).doesNotExist();
+  }
+
+  @Test
+  void anUnchangedPlanTakesTheLayerFromTheCacheWithoutReadingThePackages() throws IOException {
+    List<PackageSource> sources = verified(tmp);
+    Path cache = tmp.resolve("cache");
+    LayerResult first = new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("first.tar.gz"));
+    for (PackageSource s : sources) {
+      try (RandomAccessFile f = new RandomAccessFile(s.file().toFile(), "rw")) {
+        f.write(new byte[64]); // reading any package now fails
+      }
+    }
+    assertThatThrownBy(() -> new LayerWriter(Layers.KEYS, cache).reusingLayers(false)
+        .write(sources, spec(), tmp.resolve("fresh.tar.gz"))).as("writing afresh reads the packages")
+        .isInstanceOf(Exception.class);
+    LayerResult again = new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("again.tar.gz"));
+    assertThat(Files.readAllBytes(again.file())).isEqualTo(Files.readAllBytes(first.file()));
+    assertThat(again.digest()).isEqualTo(first.digest());
+    assertThat(again.diffId()).isEqualTo(first.diffId());
+    assertThat(again.entries()).isEqualTo(first.entries());
+    assertThat(again.uncompressedSize()).isEqualTo(first.uncompressedSize());
+  }
+
+  @Test
+  void aChangedPlanOrADamagedCachedLayerIsWrittenAfresh() throws IOException {
+    List<PackageSource> sources = verified(tmp);
+    Path cache = tmp.resolve("cache");
+    LayerResult first = new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("first.tar.gz"));
+    RootfsSpec later = new RootfsSpec("x86_64", List.of("app"), List.of("/srv/repo"), Map.of(), 1_800_000_001L,
+        List.of());
+    LayerResult other = new LayerWriter(Layers.KEYS, cache).write(sources, later, tmp.resolve("other.tar.gz"));
+    assertThat(other.digest()).as("one second later is another layer").isNotEqualTo(first.digest());
+    // One flipped bit in every cached layer: none is used, and the layer comes out right.
+    try (var s = Files.list(cache.resolve("rootfs"))) {
+      for (Path f : s.filter(p -> p.toString().endsWith(".tar.gz")).toList()) {
+        byte[] b = Files.readAllBytes(f);
+        b[b.length / 2] ^= 1;
+        Files.write(f, b);
+      }
+    }
+    LayerResult again = new LayerWriter(Layers.KEYS, cache).write(sources, spec(), tmp.resolve("again.tar.gz"));
+    assertThat(Files.readAllBytes(again.file())).isEqualTo(Files.readAllBytes(first.file()));
+  }
+
+  @Test
+  void theCacheKeepsTheEightLayersUsedLast() throws IOException {
+    List<PackageSource> sources = verified(tmp);
+    Path cache = tmp.resolve("cache");
+    for (int i = 0; i < 10; i++) {
+      RootfsSpec s = new RootfsSpec("x86_64", List.of("app"), List.of("/srv/repo"), Map.of(), 1_800_000_000L + i,
+          List.of());
+      new LayerWriter(Layers.KEYS, cache).write(sources, s, tmp.resolve("l" + i + ".tar.gz"));
+    }
+    try (var s = Files.list(cache.resolve("rootfs"))) {
+      assertThat(s.filter(p -> p.toString().endsWith(".tar.gz")).count()).isEqualTo(LayerReuse.KEEP);
+    }
   }
 }
