@@ -68,6 +68,30 @@ class HostileCacheTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(value = Damage.class, names = {"TRUNCATED", "GARBAGE", "EMPTY"})
+  void damagedScanAndLayerRecordsAreNotUsedAndTheImageIsRight(Damage damage) throws IOException {
+    try (HostileBuild b = new HostileBuild(tmp)) {
+      Path profile = b.profile(b.serve(good()), "busybox");
+      b.assertGoodBuildSucceeds(profile);
+      byte[] image = Files.readAllBytes(b.image());
+      List<Path> records;
+      try (Stream<Path> s = Files.walk(b.cache())) {
+        records = s.filter(Files::isRegularFile).filter(p -> p.startsWith(b.cache().resolve("layers"))
+            || p.startsWith(b.cache().resolve("rootfs"))).toList();
+      }
+      assertThat(records).as("a scan record and a layer (with its meta file)").hasSize(3);
+      for (Path r : records) {
+        damage(r, damage);
+      }
+
+      HostileBuild.Result r = b.assertGoodBuildSucceeds(profile);
+      assertThat(r.err()).as("derived records are rewritten without a word").isEmpty();
+      assertThat(Files.readAllBytes(b.image())).isEqualTo(image);
+      assertThat(ImageReader.read(b.image()).get("usr/share/busybox.txt").text()).isEqualTo("busybox content\n");
+    }
+  }
+
   @Test
   void aLockedBuildVerifiesTheCacheToo() throws IOException {
     try (HostileBuild b = new HostileBuild(tmp)) {
