@@ -25,7 +25,9 @@ import java.util.TreeSet;
  *
  * <p>Paths are relative ({@code etc/passwd}); a leading {@code /} is accepted and dropped.
  * Symlinks in a path's folders are followed within the image, as the file system would, so a
- * change is recorded (and written to the layer) where it lands, never through a link.
+ * change is recorded (and written to the layer) where it lands, never through a link. A file and
+ * its hardlinks are one inode, as on a file system: a mode or owner change applies to every name,
+ * and replacing one name leaves the others the inode (then one of them is the regular file).
  */
 public final class RootfsTree {
   public enum Type { DIRECTORY, FILE, SYMLINK, HARDLINK, CHAR_DEVICE, BLOCK_DEVICE, FIFO }
@@ -51,6 +53,8 @@ public final class RootfsTree {
   private final Map<String, byte[]> baseContent;
   private final List<PackageScripts> scripts;
   private final boolean busyboxLinks;
+  private static final TreeSet<String> NO_LINKS = new TreeSet<>();
+
   private final TreeMap<String, Change> changes = new TreeMap<>();
   /**
    * The hardlinks that link to each path, kept up to date with every change: the names of one
@@ -364,7 +368,7 @@ public final class RootfsTree {
     List<String> names = new ArrayList<>(List.of(file));
     Set<String> in = new HashSet<>(names);
     for (int i = 0; i < names.size(); i++) {
-      for (String l : linksTo.getOrDefault(names.get(i), EMPTY)) {
+      for (String l : linksTo.getOrDefault(names.get(i), NO_LINKS)) {
         if (in.add(l)) {
           names.add(l);
         }
@@ -372,8 +376,6 @@ public final class RootfsTree {
     }
     return names;
   }
-
-  private static final TreeSet<String> EMPTY = new TreeSet<>();
 
   /** The entries of every name of {@code e}'s inode ({@code e} alone unless a file or hardlink). */
   private List<Entry> sameInode(Entry e) {
