@@ -396,9 +396,9 @@ public final class RootfsTree {
    * Takes {@code p} out of its hardlink group before something else is put there, as a file
    * system does: the other names keep the inode. Hardlinks to a hardlink at {@code p} then link
    * to its file. When {@code p} is the group's file, another name becomes the file, with the same
-   * bytes, mode and owner, and the rest link to it: a hardlink the package shipped (the layer
-   * writes it with the package's bytes, at the place of the file in the package), else one whose
-   * bytes the tree holds.
+   * bytes, mode and owner, and the rest link to it: the first by path of the hardlinks the package
+   * shipped (the layer writes it with the package's bytes, at the place of the file in the
+   * package), else, when the tree holds the bytes, the first by path.
    */
   private void detach(String p) {
     Entry old = lookup(p);

@@ -180,6 +180,31 @@ class LayerWriterHardlinkTest {
         .isInstanceOf(ApkimgException.class).hasMessageContaining("cannot replace /usr/bin/tool: /usr/bin/copy");
   }
 
+  @Test
+  void aProfileHardlinkKeepsTheBytesOfAReplacedFileWhoseBytesAreHeld() throws Exception {
+    RootfsMutation m = new RootfsMutation() {
+      @Override
+      public java.util.Set<String> reads() {
+        return java.util.Set.of("usr/bin/tool");
+      }
+
+      @Override
+      public void apply(RootfsTree tree) {
+        tree.hardlink("usr/bin/copy", "usr/bin/tool");
+        tree.symlink("usr/bin/tool", "/bin/sh", 0, 0);
+        assertThat(tree.content("usr/bin/copy")).hasValue(OLD);
+      }
+    };
+    TestPackage plain = TestPackage.builder("plain", "1.0-r0").dir("usr").dir("usr/bin").file("usr/bin/tool", OLD, 0755)
+        .build();
+    Map<String, Layers.Item> layer = Layers.read(Layers.write(tmp, List.of(m), plain).file());
+    Map<String, Inode> tree = extract(layer);
+
+    assertThat(layer.get("usr/bin/tool").entry().isSymbolicLink()).isTrue();
+    assertThat(tree.get("usr/bin/copy").content).isEqualTo(OLD);
+    assertThat(tree.get("usr/bin/copy").mode).isEqualTo(0755);
+  }
+
   private static RootfsSpec spec(List<RootfsMutation> mutations) {
     return new RootfsSpec("x86_64", List.of("hl-over"), List.of("/srv/repo"), Map.of(), Layers.TIMESTAMP, mutations);
   }
