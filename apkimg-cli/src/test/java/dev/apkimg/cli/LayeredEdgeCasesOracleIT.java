@@ -464,7 +464,8 @@ class LayeredEdgeCasesOracleIT {
       assertThat(build.code()).as("apkimg --layering " + layering + "; " + build).isEqualTo(1);
       assertThat(build.err().lines()).as("apkimg's error").singleElement().asString()
           .contains("edge-late-1.0-r0").contains("/srv/kept-link is a hardlink to /srv/kept")
-          .contains("edge-base-1.0-r0 replaces it").contains("apk-tools refuses this too");
+          .contains("edge-base-1.0-r0 replaces edge-late and keeps its own /srv/kept")
+          .contains("apk-tools refuses this too");
     }
   }
 

@@ -80,10 +80,11 @@ final class LayerPlan {
     PackageEntry target = own.get(path); // the scan checked: a file or hardlink earlier in the package
     PackageEntry w = winners.get(path);
     if (target == null || w == null || w.pkg != n.pkg) {
-      String pkg = packages.get(n.pkg).info().nameVersion();
-      throw new ApkimgException("package " + pkg + ": /" + n.path + " is a hardlink to /" + path + ", which "
-          + packages.get(n.pkg).info().name() + " does not install"
-          + (w == null ? "" : " because " + packages.get(w.pkg).info().nameVersion() + " replaces it and keeps its own")
+      String name = packages.get(n.pkg).info().name();
+      throw new ApkimgException("package " + packages.get(n.pkg).info().nameVersion() + ": /" + n.path
+          + " is a hardlink to /" + path + ", which " + name + " does not install"
+          + (w == null ? "" : ": " + packages.get(w.pkg).info().nameVersion() + " replaces " + name
+              + " and keeps its own /" + path)
           + "; apk-tools refuses this too (\"no hard link target in archive\"): these packages cannot be installed"
           + " together");
     }

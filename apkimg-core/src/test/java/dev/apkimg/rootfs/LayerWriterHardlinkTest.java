@@ -73,7 +73,8 @@ class LayerWriterHardlinkTest {
   void aHardlinkWhoseOwnTargetLostItsPathLinksToTheGroupsFile() throws Exception {
     // tool-more names tool-link (a link to a link, as tar may write), which hl-over replaces.
     TestPackage chain = TestPackage.builder("hl-base", "1.0-r0").builddate(Layers.TIMESTAMP)
-        .rawData(new RawDataTar().dir("usr").dir("usr/bin").file("usr/bin/tool", new String(OLD, StandardCharsets.UTF_8))
+        .rawData(new RawDataTar().dir("usr").dir("usr/bin")
+            .file("usr/bin/tool", new String(OLD, StandardCharsets.UTF_8))
             .hardlink("usr/bin/tool-link", "usr/bin/tool").hardlink("usr/bin/tool-more", "usr/bin/tool-link"))
         .build();
     TestPackage overLink = TestPackage.builder("hl-over", "1.0-r0").builddate(Layers.TIMESTAMP).replaces("hl-base")
@@ -153,7 +154,8 @@ class LayerWriterHardlinkTest {
     assertThatThrownBy(() -> Layers.write(tmp, List.of(), keeper, late))
         .isInstanceOf(ApkimgException.class)
         .hasMessageContaining("edge-late-1.0-r0").hasMessageContaining("/srv/kept-link is a hardlink to /srv/kept")
-        .hasMessageContaining("edge-base-1.0-r0 replaces it").hasMessageNotContaining("\n");
+        .hasMessageContaining("edge-base-1.0-r0 replaces edge-late and keeps its own /srv/kept")
+        .hasMessageNotContaining("\n");
   }
 
   @Test
@@ -234,7 +236,8 @@ class LayerWriterHardlinkTest {
       String name = e.getName().endsWith("/") ? e.getName().substring(0, e.getName().length() - 1) : e.getName();
       if (e.isLink()) {
         Inode target = tree.get(e.getLinkName());
-        assertThat(target).as(name + " links to " + e.getLinkName() + ", which is no file written before it").isNotNull();
+        assertThat(target).as(name + " links to " + e.getLinkName() + ", which is no file written before it")
+            .isNotNull();
         tree.put(name, target);
       } else if (e.isFile()) {
         tree.put(name, new Inode(i.content(), i.mode(), i.owner()));
