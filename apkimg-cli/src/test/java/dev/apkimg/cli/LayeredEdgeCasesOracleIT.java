@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,7 +225,7 @@ class LayeredEdgeCasesOracleIT {
    * to: edge-base ships usr/bin/tool and usr/bin/tool-link, a hardlink to it, and the profile
    * makes usr/bin/tool a symlink. As on a file system, tool-link keeps the inode: a regular file
    * with the old content and mode. Package layers give that (the link's target is in edge-base's
-   * layer below the top layer); the single layer does not, see {@link
+   * layer below the top layer); the single layer too, see {@link
    * #singleLayerProfilePathOverTheTargetOfAHardlinkLeavesTheOtherNameAFile}.
    */
   @ParameterizedTest
@@ -247,19 +246,14 @@ class LayeredEdgeCasesOracleIT {
   }
 
   /**
-   * KNOWN BUG, found by this class, not fixed (rootfs is the lead's): a profile {@code permissions}
-   * entry on another name of a hardlink group ({@code {type: permissions, path: /usr/bin/tool-link,
-   * permissions: 0o700, uid: 1000, gid: 1000}}, tool-link being a hardlink to usr/bin/tool) is
-   * written on the layer's hardlink entry only ({@code hrwx------ 1000/1000 usr/bin/tool-link link
-   * to usr/bin/tool}); extraction (GNU tar, umoci, Docker) takes a hardlink's metadata from its
-   * target, so the change is lost: both names stay 0755 0:0. Single layer and package layers
-   * alike (the top layer copies the single layer's entries). Expected: the inode, so both names,
-   * 0700 1000:1000.
+   * A profile {@code permissions} entry on another name of a hardlink group ({@code {type:
+   * permissions, path: /usr/bin/tool-link, permissions: 0o700, uid: 1000, gid: 1000}}, tool-link
+   * being a hardlink to usr/bin/tool) changes the inode, so every name: extraction (GNU tar, umoci,
+   * Docker) takes a hardlink's metadata from its target, so the layer must put the change on the
+   * group's file entry (it did on the hardlink entry only, and the change was lost). Every layout.
    */
   @ParameterizedTest
   @EnumSource(Layout.class)
-  @Disabled("KNOWN BUG in rootfs (the lead's): profile permissions on a hardlink entry are lost on extraction."
-      + " See the method's comment.")
   void profilePermissionsOnAnotherNameApplyToEveryNameOfTheHardlinkGroup(Layout layout) throws Exception {
     assertPermissionsApplyToEveryName("usr/bin/tool-link", layout);
   }
@@ -282,17 +276,13 @@ class LayeredEdgeCasesOracleIT {
   }
 
   /**
-   * KNOWN BUG, found by this class, not fixed (rootfs is the lead's): with
-   * {@code {type: symlink, path: /usr/bin/tool, source: /usr/bin/suid}} (or {@code type:
-   * empty-file}) over the target of a hardlink group, the single layer still writes
-   * usr/bin/tool-link as a hardlink to usr/bin/tool, and the new usr/bin/tool after it, so the
-   * link names nothing yet: {@code umoci unpack} fails ("unpack entry: usr/bin/tool-link: link: no
-   * such file or directory"), and even in order the link would name the symlink or the empty
-   * file, not the old content.
+   * {@code {type: symlink, path: /usr/bin/tool, source: /usr/bin/suid}} over the target of a
+   * hardlink group in the single layer: usr/bin/tool-link must be written as a regular file with
+   * the old content (where usr/bin/tool was in edge-base's entries), not as a hardlink to
+   * usr/bin/tool, which would name nothing yet ({@code umoci unpack} failed: "unpack entry:
+   * usr/bin/tool-link: link: no such file or directory") or, in order, the symlink.
    */
   @Test
-  @Disabled("KNOWN BUG in rootfs (the lead's): a profile path over the target of a hardlink group leaves a"
-      + " dangling hardlink in the single layer; umoci unpack fails. See the method's comment.")
   void singleLayerProfilePathOverTheTargetOfAHardlinkLeavesTheOtherNameAFile() throws Exception {
     assertProfilePathOverTheTargetOfAHardlinkLeavesTheOtherNameAFile(Layout.SINGLE);
   }
@@ -315,21 +305,15 @@ class LayeredEdgeCasesOracleIT {
   }
 
   /**
-   * KNOWN BUG, found by this class, not fixed (rootfs is the lead's), in every layout: hl-base ships
-   * usr/bin/tool and usr/bin/tool-link, a hardlink to it; hl-over, installed later and {@code
-   * replaces: hl-base}, ships its own usr/bin/tool. apk-tools writes the new usr/bin/tool as a new
-   * file, so usr/bin/tool-link keeps hl-base's content, alone, and lib/apk/db/installed records
-   * that content's checksum for it. apkimg: the single layer writes usr/bin/tool-link as a hardlink
-   * to usr/bin/tool before the new usr/bin/tool, so {@code umoci unpack} fails ("unpack entry:
-   * usr/bin/tool-link: link: no such file or directory", GNU tar likewise); with package layers it
-   * unpacks, but usr/bin/tool-link is hl-over's content (the top layer makes it a hardlink to the
-   * new file; with budget 1 it happens to keep the old content); in every layout the database's
-   * Z: line of usr/bin/tool-link differs from apk's.
+   * In every layout: hl-base ships usr/bin/tool and usr/bin/tool-link, a hardlink to it; hl-over,
+   * installed later and {@code replaces: hl-base}, ships its own usr/bin/tool. apk-tools writes the
+   * new usr/bin/tool as a new file, so usr/bin/tool-link keeps hl-base's content, alone, and
+   * lib/apk/db/installed records that content's checksum for it. (apkimg wrote usr/bin/tool-link
+   * as a hardlink to usr/bin/tool before the new usr/bin/tool, so {@code umoci unpack} failed;
+   * package layers gave it hl-over's content; the database's Z: line was hl-over's.)
    */
   @ParameterizedTest
   @EnumSource(Layout.class)
-  @Disabled("KNOWN BUG in rootfs (the lead's): a later package's file over a hardlink target breaks the other"
-      + " name (dangling or wrong content, wrong database checksum). See the method's comment.")
   void aLaterPackagesFileOverAHardlinkTargetLeavesTheOtherNameWithTheOldContent(Layout layout) throws Exception {
     TestRepository repository = new TestRepository(TestKeys.primary());
     repository.add(
@@ -396,28 +380,23 @@ class LayeredEdgeCasesOracleIT {
   }
 
   /**
-   * KNOWN DIFFERENCE from apk-tools, found by this class, not fixed (rootfs is the lead's): a
-   * package ships files below a folder that an earlier package made a symlink to a folder
-   * (sl-base: lib64 -> usr/lib; sl-files: lib64/, lib64/libfoo.so), as packages built before a
-   * usr merge do. apk-tools 2.14.4 installs it, writing through the symlink: lib64 stays a
-   * symlink and the file lands in usr/lib. apkimg refuses the build in every layout ("file
-   * conflict: /lib64 is a symlink in sl-base-1.0-r0 and a directory in sl-files-1.0-r0 (a package
-   * cannot replace one with the other)"). Once it follows apk, package layers need care: sl-files'
-   * layer, verbatim, holds a folder lib64 that replaces the symlink when unpacked, so the top layer
-   * must put the symlink back and bring usr/lib/libfoo.so, and no whiteout may reach through it.
+   * A documented difference from apk-tools (README, Security model): a package ships files below a
+   * folder that an earlier package made a symlink to a folder (sl-base: lib64 -> usr/lib;
+   * sl-files: lib64/, lib64/libfoo.so), as packages built before a usr merge do. apk-tools 2.14.4
+   * installs it, writing through the symlink: lib64 stays a symlink and the file lands in usr/lib.
+   * apkimg never writes an entry through a link (a layer's entry that did would land outside the
+   * path it names, past the file-conflict check), so it refuses, in every layout, with one line
+   * that names both packages and the path, says why, and what to do.
    */
-  @ParameterizedTest
-  @EnumSource(Layout.class)
-  @Disabled("KNOWN DIFFERENCE from apk-tools (rootfs, the lead's): apkimg refuses files below a symlinked"
-      + " folder that apk-tools installs through the symlink. See the method's comment.")
-  void filesBelowASymlinkedFolderLandWhereApkToolsPutsThem(Layout layout) throws Exception {
+  @Test
+  void filesBelowASymlinkedFolderAreRefusedWhereApkToolsWritesThroughTheLink() throws Exception {
     TestRepository repository = new TestRepository(TestKeys.primary());
     repository.add(
         TestPackage.builder("sl-base", "1.0-r0").builddate(DATE)
             .dir("usr").dir("usr/lib").file("usr/lib/libbase.so", "base\n").symlink("lib64", "usr/lib").build(),
         TestPackage.builder("sl-files", "1.0-r0").builddate(DATE).depends("sl-base")
             .dir("lib64").file("lib64/libfoo.so", "foo, a larger file than the others\n").build());
-    Path dir = Files.createDirectories(tmp.resolve("sl-" + layout));
+    Path dir = Files.createDirectories(tmp.resolve("sl"));
     Path slRepo = dir.resolve("repo");
     repository.write(slRepo);
     Path keys = repository.writeKeys(Files.createDirectories(dir.resolve("keys"))).getParent();
@@ -425,28 +404,35 @@ class LayeredEdgeCasesOracleIT {
     assertThat(reference.nodes().get("lib64").type()).isEqualTo("symlink");
     assertThat(reference.nodes()).containsKey("usr/lib/libfoo.so");
 
-    Built image = build("sl-" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-'), slRepo, "sl-files",
-        layout.profileText);
-    List<String> umoci = ApkOracle.differences("LayeredEdgeCasesOracleIT symlinked folder " + layout, reference,
-        ApkOracle.snapshot(umociUnpack(image, dir.resolve("umoci")), dir), List.of());
-    assertThat(umoci).as("umoci unpack vs apk-tools").isEmpty();
-    List<String> docker = ApkOracle.differences("LayeredEdgeCasesOracleIT symlinked folder " + layout, reference,
-        dockerExport(Prerequisites.requireDockerDaemon(), image, dir), LayeredImageOracleIT.DOCKER_EXPORT);
-    assertThat(docker).as("docker export vs apk-tools").isEmpty();
+    for (Layout layout : Layout.values()) {
+      Path profile = dir.resolve("sl-" + layout + ".yaml");
+      Files.writeString(profile, """
+          contents:
+            repositories:
+              - %s
+            packages: [sl-files]
+          archs: [x86_64]
+          """.formatted(slRepo) + layout.profileText);
+      Path out = dir.resolve(layout + ".tar");
+      Processes.Output build = Processes.apkimg(List.of("build", profile.toString(), "-o", out.toString(),
+          "-k", key.toString(), "--cache-dir", tmp.resolve("cache").toString(), "-q"));
+      assertThat(build.code()).as("apkimg, " + layout + "; " + build).isEqualTo(1);
+      assertThat(build.err().lines()).as("apkimg's error, " + layout).singleElement().asString()
+          .contains("/lib64 is a symlink in sl-base-1.0-r0 and a directory in sl-files-1.0-r0")
+          .contains("through the symlink (to usr/lib)").contains("apkimg never writes through a link")
+          .contains("use a build of sl-files");
+      assertThat(out).doesNotExist();
+    }
   }
 
   /**
-   * KNOWN DIFFERENCE from apk-tools, found by this class, not fixed (rootfs is the lead's): a
-   * package whose hardlink names a file that apk does not install because another package
+   * A package whose hardlink names a file that apk does not install because another package
    * {@code replaces} it. apk-tools 2.14.4 installs the rest, leaves the link out and fails
    * ("ERROR: edge-late-1.0-r0: srv/kept-link: no hard link target (srv/kept) in archive", exit 1);
-   * apkimg builds the image, single layer and package layers alike, with srv/kept-link a second
-   * name of edge-base's srv/kept. Expected here: apkimg refuses too, in one line naming the package
-   * and the path. Enable once rootfs decides.
+   * apkimg refuses too (it built the image, with srv/kept-link a second name of edge-base's
+   * srv/kept), in one line naming the package, the link, its target and the package that keeps it.
    */
   @Test
-  @Disabled("KNOWN DIFFERENCE from apk-tools (rootfs, the lead's): apkimg installs a hardlink whose target"
-      + " a replaces kept out; apk-tools refuses. See the method's comment.")
   void aHardlinkToAFileThatReplacesKeptOutIsRefusedAsApkToolsRefusesIt() throws Exception {
     TestRepository repository = new TestRepository(TestKeys.primary());
     repository.add(
@@ -477,7 +463,9 @@ class LayeredEdgeCasesOracleIT {
           "--cache-dir", tmp.resolve("cache").toString(), "-q"));
       assertThat(build.code()).as("apkimg --layering " + layering + "; " + build).isEqualTo(1);
       assertThat(build.err().lines()).as("apkimg's error").singleElement().asString()
-          .contains("edge-late").contains("srv/kept-link");
+          .contains("edge-late-1.0-r0").contains("/srv/kept-link is a hardlink to /srv/kept")
+          .contains("edge-base-1.0-r0 replaces edge-late and keeps its own /srv/kept")
+          .contains("apk-tools refuses this too");
     }
   }
 

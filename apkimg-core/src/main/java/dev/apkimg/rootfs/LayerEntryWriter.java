@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -154,47 +153,96 @@ final class LayerEntryWriter {
   private int emitPackage(Sink sink, Predicate<String> include, boolean readPackages, int pkg, Set<String> written)
       throws IOException {
     List<PackageEntry> nodes = plan.perPackage.get(pkg);
-    BitSet wanted = new BitSet(nodes.size());
+    Out[] outs = new Out[nodes.size()];
+    int wanted = 0;
     boolean needsBytes = false;
     for (PackageEntry n : nodes) {
-      if (n.path.isEmpty()) {
+      Out out = out(n, written);
+      if (out == null) {
         continue;
       }
-      PackageEntry winner = plan.winners.get(n.path);
-      if (winner.pkg != pkg || winner.ordinal != n.ordinal || (n.isDir() && written.contains(n.path))
-          || replacedByMutation(n.path)) {
-        continue;
-      }
-      written.add(n.path);
-      if (include.test(n.path)) {
-        wanted.set(n.ordinal);
-        needsBytes |= n.type == TarEntry.REGULAR && n.size > 0;
+      written.add(out.path());
+      if (include.test(out.path())) {
+        outs[n.ordinal] = out;
+        wanted++;
+        needsBytes |= out.header().isRegular() && out.header().size() > 0;
       }
     }
-    if (wanted.isEmpty()) {
+    if (wanted == 0) {
       return 0;
     }
     if (!readPackages || !needsBytes) {
-      for (int o = wanted.nextSetBit(0); o >= 0; o = wanted.nextSetBit(o + 1)) {
-        PackageEntry n = nodes.get(o);
-        boolean file = n.type == TarEntry.REGULAR;
-        sink.entry(applyMutation(n.path, header(n)), file && readPackages ? InputStream.nullInputStream() : null, n);
+      for (Out out : outs) {
+        if (out != null) {
+          boolean file = out.header().isRegular();
+          sink.entry(out.header(), file && readPackages ? InputStream.nullInputStream() : null, out.from());
+        }
       }
-      return wanted.cardinality();
+      return wanted;
     }
     PackageSource src = packages.get(pkg);
     int[] ordinal = {0};
     try (InputStream in = new BufferedInputStream(Files.newInputStream(src.file()), 1 << 16)) {
       ApkPackageReader.read(in, keys, src.info().fileName(), (entry, content) -> {
-        int o = ordinal[0]++;
-        if (wanted.get(o)) {
-          PackageEntry n = nodes.get(o);
-          sink.entry(applyMutation(n.path, header(n)), content, n);
+        Out out = outs[ordinal[0]++];
+        if (out != null) {
+          sink.entry(out.header(), content, out.from());
         }
       });
     }
-    return wanted.cardinality();
+    return wanted;
   }
+
+  /**
+   * What the layer has at the place of package entry {@code n}, or null: the installed entry
+   * with the mutations' mode and owner; for a hardlink group's file that lost its path (to a later
+   * package or a mutation), the hardlink that now holds the group's bytes, under its own name (the
+   * bytes pass here, and every other name of the group comes later in the package); nothing at that
+   * hardlink's own place. {@code from} is the entry whose bytes are written.
+   */
+  private Out out(PackageEntry n, Set<String> written) {
+    if (n.path.isEmpty()) {
+      return null;
+    }
+    boolean installed = plan.installed(n) && !replacedByMutation(n.path);
+    if (n.isDir()) {
+      return installed && !written.contains(n.path) ? new Out(n.path, applyMutation(n.path, header(n)), n) : null;
+    }
+    if (n.type == TarEntry.REGULAR && !installed) {
+      PackageEntry carrier = carrier(n);
+      if (carrier == null) {
+        return null;
+      }
+      RootfsTree.Entry t = tree.at(carrier.path);
+      return new Out(carrier.path, new TarEntry(carrier.path, TarEntry.REGULAR, t.mode(), t.uid(), t.gid(), n.size,
+          Math.min(carrier.mtime, clamp), null, 0, 0, carrier.xattrs, null), n);
+    }
+    if (!installed) {
+      return null;
+    }
+    if (n.type == TarEntry.HARDLINK) {
+      RootfsTree.Entry t = tree.at(n.path);
+      if (t.type() != RootfsTree.Type.HARDLINK) {
+        return null; // it holds the group's bytes, written at the place of the group's file
+      }
+      return new Out(n.path, new TarEntry(n.path, TarEntry.HARDLINK, t.mode(), t.uid(), t.gid(), 0,
+          Math.min(n.mtime, clamp), t.link(), 0, 0, n.xattrs, null), n);
+    }
+    return new Out(n.path, applyMutation(n.path, header(n)), n);
+  }
+
+  /** The hardlink of {@code file}'s group that holds its bytes now that {@code file} lost its path, or null. */
+  private PackageEntry carrier(PackageEntry file) {
+    for (PackageEntry m : plan.hardlinks.getOrDefault(file, List.of())) {
+      if (plan.installed(m) && !replacedByMutation(m.path) && tree.at(m.path).type() == RootfsTree.Type.FILE) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** A layer entry made from a package entry: its path, header, and the package entry whose bytes it has. */
+  private record Out(String path, TarEntry header, PackageEntry from) {}
 
   private void writeGenerated(Sink sink, GeneratedEntry g) throws IOException {
     String name = g.type() == TarEntry.DIRECTORY ? g.path() + "/" : g.path();
@@ -259,11 +307,10 @@ final class LayerEntryWriter {
     return count;
   }
 
-  /** The layer's header for a package entry: numeric owners only, time clamped, xattrs kept. */
+  /** The layer's header for a package entry (not a hardlink): numeric owners only, time clamped, xattrs kept. */
   private TarEntry header(PackageEntry n) {
     String name = n.isDir() ? n.path + "/" : n.path;
-    String link = n.link == null ? null : n.type == TarEntry.HARDLINK ? LayerPaths.normalize(n.link) : n.link;
-    return new TarEntry(name, n.type, n.mode, n.uid, n.gid, n.size, Math.min(n.mtime, clamp), link,
+    return new TarEntry(name, n.type, n.mode, n.uid, n.gid, n.size, Math.min(n.mtime, clamp), n.link,
         n.devMajor, n.devMinor, n.xattrs, null);
   }
 }

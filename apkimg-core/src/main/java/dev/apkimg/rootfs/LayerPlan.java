@@ -5,10 +5,12 @@ import dev.apkimg.apk.ApkPackage;
 import dev.apkimg.apk.Dependency;
 import dev.apkimg.tar.TarEntry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -23,6 +25,20 @@ final class LayerPlan {
   final Map<String, byte[]> busyboxLists = new TreeMap<>();
   /** Bytes of the winning entries that mutations read (RootfsMutation.reads()). */
   final Map<PackageEntry, byte[]> captured = new IdentityHashMap<>();
+  /** Each hardlink group's regular file (its {@link PackageEntry#root}) to the group's hardlinks, in package order. */
+  final Map<PackageEntry, List<PackageEntry>> hardlinks = new IdentityHashMap<>();
+  /**
+   * Where each installed hardlink points in the layer: the path its package names, or the group's
+   * file when that path went to a later package. The carriers are not here.
+   */
+  final Map<PackageEntry, String> links = new IdentityHashMap<>();
+  /**
+   * Installed hardlinks that hold their group's bytes as a regular file, because the group's file
+   * lost its path to a later package: the first installed one of each such group.
+   */
+  final Set<PackageEntry> carriers = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Each hardlink's direct target: its package's entry at the path it names. */
+  private final Map<PackageEntry, PackageEntry> linkTargets = new IdentityHashMap<>();
 
   private LayerPlan() {}
 
@@ -34,21 +50,75 @@ final class LayerPlan {
       plan.perPackage.add(scan.entries());
       plan.busyboxLists.putAll(scan.busyboxLists());
       plan.captured.putAll(scan.captured());
+      Map<String, PackageEntry> own = new HashMap<>(); // this package's entries so far, by path
       for (PackageEntry n : scan.entries()) {
         plan.checkParents(packages, n);
-        plan.claim(packages, n);
-      }
-    }
-    // Hardlinks without a checksum of their own record their target's.
-    for (List<PackageEntry> nodes : plan.perPackage) {
-      for (PackageEntry n : nodes) {
-        if (n.type == TarEntry.HARDLINK && n.checksum == null) {
-          PackageEntry target = plan.winners.get(LayerPaths.normalize(n.link));
-          n.checksum = target == null ? null : target.checksum;
+        if (n.type == TarEntry.HARDLINK) {
+          plan.joinGroup(packages, n, own);
         }
+        plan.claim(packages, n);
+        own.put(n.path, n);
       }
     }
+    plan.resolveHardlinks();
     return plan;
+  }
+
+  /** Whether {@code n} is the entry finally installed at its path. */
+  boolean installed(PackageEntry n) {
+    return winners.get(n.path) == n;
+  }
+
+  /**
+   * Joins hardlink {@code n} to the group of the file its package wrote at the path it names. As
+   * apk does, refuses a hardlink whose target the package does not install: apk looks the target
+   * up among the files the package installed so far, and an earlier package that replaces this
+   * one keeps that path.
+   */
+  private void joinGroup(List<PackageSource> packages, PackageEntry n, Map<String, PackageEntry> own) {
+    String path = LayerPaths.normalize(n.link);
+    PackageEntry target = own.get(path); // the scan checked: a file or hardlink earlier in the package
+    PackageEntry w = winners.get(path);
+    if (target == null || w == null || w.pkg != n.pkg) {
+      String name = packages.get(n.pkg).info().name();
+      throw new ApkimgException("package " + packages.get(n.pkg).info().nameVersion() + ": /" + n.path
+          + " is a hardlink to /" + path + ", which " + name + " does not install"
+          + (w == null ? "" : ": " + packages.get(w.pkg).info().nameVersion() + " replaces " + name
+              + " and keeps its own /" + path)
+          + "; apk-tools refuses this too (\"no hard link target in archive\"): these packages cannot be installed"
+          + " together");
+    }
+    n.root = target.type == TarEntry.HARDLINK ? target.root : target;
+    linkTargets.put(n, target);
+    hardlinks.computeIfAbsent(n.root, k -> new ArrayList<>()).add(n);
+  }
+
+  /**
+   * Decides what each installed hardlink is in the layer once every package has claimed its
+   * paths, as apk's extraction leaves it: apk links each name to the inode of its package's file,
+   * and a later package that overwrites one name replaces that name only. So when the group's
+   * file lost its path, the first installed hardlink of the group carries the bytes as a regular
+   * file, and the others link to it; a hardlink whose own target lost its path links to the
+   * group's file. Every hardlink records its group file's checksum, as apk copies it.
+   */
+  private void resolveHardlinks() {
+    for (Map.Entry<PackageEntry, List<PackageEntry>> group : hardlinks.entrySet()) {
+      PackageEntry root = group.getKey();
+      PackageEntry file = installed(root) ? root : null;
+      for (PackageEntry m : group.getValue()) {
+        m.checksum = root.checksum;
+        if (!installed(m)) {
+          continue;
+        }
+        if (file == null) {
+          file = m;
+          carriers.add(m);
+          continue;
+        }
+        PackageEntry target = linkTargets.get(m);
+        links.put(m, installed(target) ? target.path : file.path);
+      }
+    }
   }
 
   /** Whether any package has install scripts (apk then makes {@code lib/apk/exec}). */
@@ -96,6 +166,15 @@ final class LayerPlan {
     boolean same = old.type == n.type && old.checksum != null && old.checksum.equals(n.checksum);
     boolean newReplacesOld = replaces(packages, n.pkg, oldName);
     boolean oldReplacesNew = replaces(packages, old.pkg, newName);
+    if (old.type == TarEntry.SYMLINK && n.isDir()) {
+      // apk-tools writes this package's files through the link; apkimg never writes through a
+      // link (see checkParents), so the difference is refused, saying so.
+      throw new ApkimgException("file conflict: /" + n.path + " is a symlink in " + packages.get(old.pkg).info()
+          .nameVersion() + " and a directory in " + packages.get(n.pkg).info().nameVersion() + ": apk-tools would"
+          + " install " + newName + "'s files through the symlink (to " + old.link + "), apkimg never writes through"
+          + " a link (README, Security model); use a build of " + newName + " with its files in the link's target,"
+          + " or leave one of the two packages out");
+    }
     if (old.isDir() != n.isDir()) {
       // Not even replaces allows it: a directory over a link would put the later package's files
       // wherever the link points.

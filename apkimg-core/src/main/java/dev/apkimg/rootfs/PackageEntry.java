@@ -33,6 +33,11 @@ final class PackageEntry {
   String checksum;
   /** SHA-256 (hex) of a regular file's bytes, "" for other types; set while scanning. */
   String sha256 = "";
+  /**
+   * For a hardlink: the regular file of its own package whose inode it joins (following links to
+   * links), whose bytes and checksum it shares; set by {@link LayerPlan}. Null for other types.
+   */
+  PackageEntry root;
 
   PackageEntry(int pkg, int ordinal, TarEntry e, String path) {
     this.pkg = pkg;

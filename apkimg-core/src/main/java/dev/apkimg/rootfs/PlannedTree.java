@@ -31,10 +31,14 @@ final class PlannedTree {
     }
     for (PackageEntry n : plan.winners.values()) {
       RootfsTree.Type type = treeType(n.type);
-      String link = n.link == null ? null : type == RootfsTree.Type.HARDLINK ? LayerPaths.normalize(n.link) : n.link;
+      String link = n.type == TarEntry.HARDLINK ? plan.links.get(n) : n.link;
+      if (plan.carriers.contains(n)) {
+        type = RootfsTree.Type.FILE; // holds its group's bytes: the group's file went to a later package
+        link = null;
+      }
       base.put(n.path, new RootfsTree.Entry(n.path, type, n.mode, n.uid, n.gid, link));
       content.remove(n.path);
-      byte[] bytes = plan.captured.get(n);
+      byte[] bytes = plan.captured.get(plan.carriers.contains(n) ? n.root : n);
       if (bytes != null) {
         content.put(n.path, bytes);
       }
