@@ -57,34 +57,7 @@ public record LayerBlob(Path file, String digest, String diffId, long size, long
       ch.close();
       throw e;
     }
-    InputStream in = java.nio.channels.Channels.newInputStream(ch);
-    return new java.io.FilterInputStream(in) {
-      private long left = size;
-
-      @Override
-      public int read() throws IOException {
-        if (left <= 0) {
-          return -1;
-        }
-        int b = super.read();
-        if (b >= 0) {
-          left--;
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (left <= 0) {
-          return -1;
-        }
-        int n = super.read(b, off, (int) Math.min(len, left));
-        if (n > 0) {
-          left -= n;
-        }
-        return n;
-      }
-    };
+    return new dev.apkimg.LimitedInputStream(java.nio.channels.Channels.newInputStream(ch), size);
   }
 
   /** Reads {@code gzFile} once, computing its digest, diff id and size. */

@@ -80,22 +80,7 @@ final class LayerEntryWriter {
         new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), d));
     out.writeUTF(LayerReuse.FORMAT);
     plan((h, content, from) -> {
-      out.writeUTF(h.name());
-      out.writeByte(h.type());
-      out.writeInt(h.mode());
-      out.writeLong(h.uid());
-      out.writeLong(h.gid());
-      out.writeLong(h.size());
-      out.writeLong(h.mtime());
-      out.writeUTF(h.linkName() == null ? "" : h.linkName());
-      out.writeInt(h.devMajor());
-      out.writeInt(h.devMinor());
-      out.writeInt(h.xattrs().size());
-      for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
-        out.writeUTF(x.getKey());
-        out.writeInt(x.getValue().length);
-        out.write(x.getValue());
-      }
+      ScanCache.writeHeader(out, h);
       out.writeInt(h.pax().size());
       for (Map.Entry<String, String> x : new java.util.TreeMap<>(h.pax()).entrySet()) {
         out.writeUTF(x.getKey());

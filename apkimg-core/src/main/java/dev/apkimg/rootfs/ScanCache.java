@@ -68,7 +68,7 @@ final class ScanCache {
       Cached c;
       byte[] trailer;
       try (InputStream raw = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
-        DataInputStream in = new DataInputStream(new DigestInputStream(new Bounded(raw, size - 32), sha));
+        DataInputStream in = new DataInputStream(new DigestInputStream(new dev.apkimg.LimitedInputStream(raw, size - 32), sha));
         c = readBody(in, dataSha256);
         if (in.read() != -1) {
           return null;
@@ -143,23 +143,7 @@ final class ScanCache {
         out.writeLong(c.tarSize());
         out.writeInt(c.entries().size());
         for (Entry e : c.entries()) {
-          TarEntry h = e.header();
-          out.writeUTF(h.name());
-          out.writeByte(h.type());
-          out.writeInt(h.mode());
-          out.writeLong(h.uid());
-          out.writeLong(h.gid());
-          out.writeLong(h.size());
-          out.writeLong(h.mtime());
-          optional(out, h.linkName());
-          out.writeInt(h.devMajor());
-          out.writeInt(h.devMinor());
-          out.writeShort(h.xattrs().size());
-          for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
-            out.writeUTF(x.getKey());
-            out.writeInt(x.getValue().length);
-            out.write(x.getValue());
-          }
+          writeHeader(out, e.header());
           optional(out, e.checksum());
           out.writeUTF(e.sha256());
         }
@@ -187,6 +171,29 @@ final class ScanCache {
     }
   }
 
+  /**
+   * A header's fields, each written once and in a fixed order (also what the layer cache's key
+   * digests, {@link LayerEntryWriter#contentDigest()}).
+   */
+  static void writeHeader(DataOutputStream out, TarEntry h) throws IOException {
+    out.writeUTF(h.name());
+    out.writeByte(h.type());
+    out.writeInt(h.mode());
+    out.writeLong(h.uid());
+    out.writeLong(h.gid());
+    out.writeLong(h.size());
+    out.writeLong(h.mtime());
+    optional(out, h.linkName());
+    out.writeInt(h.devMajor());
+    out.writeInt(h.devMinor());
+    out.writeShort(h.xattrs().size());
+    for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
+      out.writeUTF(x.getKey());
+      out.writeInt(x.getValue().length);
+      out.write(x.getValue());
+    }
+  }
+
   private static String optional(DataInputStream in) throws IOException {
     return in.readBoolean() ? in.readUTF() : null;
   }
@@ -208,40 +215,5 @@ final class ScanCache {
       throw new IOException("truncated");
     }
     return b;
-  }
-
-  /** Reads at most {@code limit} bytes of {@code in} (the record without its trailing digest). */
-  private static final class Bounded extends InputStream {
-    private final InputStream in;
-    private long left;
-
-    Bounded(InputStream in, long limit) {
-      this.in = in;
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = in.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
   }
 }

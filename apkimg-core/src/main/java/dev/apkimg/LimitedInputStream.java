@@ -1,0 +1,60 @@
+package dev.apkimg;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads at most {@code limit} bytes of a stream, then ends: a part of a file (a layer inside a
+ * package, a record without its trailing digest). Where more than expected is an error, use
+ * {@link dev.apkimg.apk.BoundedInputStream} instead.
+ */
+public final class LimitedInputStream extends FilterInputStream {
+  private long left;
+
+  public LimitedInputStream(InputStream in, long limit) {
+    super(in);
+    this.left = limit;
+  }
+
+  @Override
+  public int read() throws IOException {
+    if (left <= 0) {
+      return -1;
+    }
+    int b = in.read();
+    if (b >= 0) {
+      left--;
+    }
+    return b;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (left <= 0) {
+      return -1;
+    }
+    int n = in.read(b, off, (int) Math.min(len, left));
+    if (n > 0) {
+      left -= n;
+    }
+    return n;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    long skipped = in.skip(Math.min(n, left));
+    left -= skipped;
+    return skipped;
+  }
+
+  @Override
+  public int available() throws IOException {
+    return (int) Math.min(in.available(), left);
+  }
+
+  @Override
+  public boolean markSupported() {
+    return false;
+  }
+}
