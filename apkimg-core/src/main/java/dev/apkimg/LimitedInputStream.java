@@ -7,7 +7,7 @@ import java.io.InputStream;
 /**
  * Reads at most {@code limit} bytes of a stream, then ends: a part of a file (a layer inside a
  * package, a record without its trailing digest). Where more than expected is an error, use
- * {@link dev.apkimg.apk.BoundedInputStream} instead.
+ * the apk package's BoundedInputStream instead.
  */
 public final class LimitedInputStream extends FilterInputStream {
   private long left;
