@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * (never make it write outside the image, or put bytes into it that no verified package has).
  */
 final class ScanCache {
+  /** Bumped whenever what a scan records, or how, changes: older records are then not read. */
   private static final String MAGIC = "apkimg-scan-1";
   private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
   /** Larger records are not trusted to be ours (a million entries of long names fit). */
