@@ -1,0 +1,158 @@
+package dev.apkimg.sbom;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An apk {@code L:} field as an SPDX license expression: as declared when it parses as one
+ * (SPDX 2.3 annex D: license ids, {@code LicenseRef-}s, {@code AND}, {@code OR}, {@code WITH},
+ * {@code +} and parentheses), else a {@code LicenseRef-} whose text is the declaration.
+ * The grammar is checked, not the SPDX license list: a well-formed id is kept as apk declares it.
+ */
+final class SpdxLicense {
+  private SpdxLicense() {}
+
+  /** Whether {@code text} is a well-formed SPDX license expression. */
+  static boolean isExpression(String text) {
+    if (text == null || text.isBlank()) {
+      return false;
+    }
+    List<String> tokens = tokens(text);
+    if (tokens == null) {
+      return false;
+    }
+    Parser p = new Parser(tokens);
+    return p.or() && p.at == tokens.size();
+  }
+
+  /** {@code LicenseRef-} + the declaration with every character outside {@code [A-Za-z0-9.-]} as {@code -}. */
+  static String licenseRef(String declared) {
+    StringBuilder id = new StringBuilder("LicenseRef-apk-");
+    for (char ch : declared.strip().toCharArray()) {
+      id.append(idChar(ch) ? ch : '-');
+    }
+    return id.toString();
+  }
+
+  private static boolean idChar(char ch) {
+    return ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '-';
+  }
+
+  /** Words and parentheses; null when a character belongs to neither. */
+  private static List<String> tokens(String text) {
+    List<String> tokens = new ArrayList<>();
+    int i = 0;
+    while (i < text.length()) {
+      char ch = text.charAt(i);
+      if (ch == ' ' || ch == '\t') {
+        i++;
+      } else if (ch == '(' || ch == ')') {
+        tokens.add(String.valueOf(ch));
+        i++;
+      } else {
+        int start = i;
+        while (i < text.length() && (idChar(text.charAt(i)) || text.charAt(i) == '+' || text.charAt(i) == ':')) {
+          i++;
+        }
+        if (i == start) {
+          return null;
+        }
+        tokens.add(text.substring(start, i));
+      }
+    }
+    return tokens;
+  }
+
+  private static final class Parser {
+    private final List<String> tokens;
+    private int at;
+
+    Parser(List<String> tokens) {
+      this.tokens = tokens;
+    }
+
+    boolean or() {
+      if (!and()) {
+        return false;
+      }
+      while (next("OR")) {
+        if (!and()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    boolean and() {
+      if (!with()) {
+        return false;
+      }
+      while (next("AND")) {
+        if (!with()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    boolean with() {
+      if (!atom()) {
+        return false;
+      }
+      if (next("WITH")) {
+        return at < tokens.size() && isId(tokens.get(at++), false);
+      }
+      return true;
+    }
+
+    boolean atom() {
+      if (at >= tokens.size()) {
+        return false;
+      }
+      String t = tokens.get(at++);
+      if (t.equals("(")) {
+        return or() && next(")");
+      }
+      return isLicense(t);
+    }
+
+    private boolean next(String token) {
+      if (at < tokens.size() && tokens.get(at).equals(token)) {
+        at++;
+        return true;
+      }
+      return false;
+    }
+
+    private static boolean isLicense(String t) {
+      if (t.startsWith("DocumentRef-")) {
+        int colon = t.indexOf(':');
+        return colon > "DocumentRef-".length() && isId(t.substring("DocumentRef-".length(), colon), false)
+            && t.startsWith("LicenseRef-", colon + 1) && isId(t.substring(colon + 1 + "LicenseRef-".length()), false);
+      }
+      if (t.startsWith("LicenseRef-")) {
+        return isId(t.substring("LicenseRef-".length()), false);
+      }
+      return isId(t, true);
+    }
+
+    /** An idstring, not an operator; {@code plus}: a trailing {@code +} (or later) is allowed. */
+    private static boolean isId(String t, boolean plus) {
+      String id = plus && t.endsWith("+") ? t.substring(0, t.length() - 1) : t;
+      if (id.isEmpty() || t.equals("(") || t.equals(")")) {
+        return false;
+      }
+      String upper = id.toUpperCase(Locale.ROOT);
+      if (upper.equals("AND") || upper.equals("OR") || upper.equals("WITH")) {
+        return false;
+      }
+      for (char ch : id.toCharArray()) {
+        if (!idChar(ch)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.apkimg.sbom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.Outputs;
+import dev.apkimg.testing.BuiltApk;
+import dev.apkimg.testing.SbomValidators;
+import dev.apkimg.testing.TestKeys;
+import dev.apkimg.testing.TestPackage;
+import dev.apkimg.testing.TestRepository;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SBOMs a build writes with {@code sbomDir}, from packages and a repository made here. */
+class SbomTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+  private Path dir;
+  private TestRepository.Written mirror;
+
+  @BeforeEach
+  void repository() throws IOException {
+    dir = tmp.resolve("project");
+    TestKeys.primary().writePublicKey(dir.resolve("keys"));
+    TestRepository repo = new TestRepository(TestKeys.primary());
+    repo.add(TestPackage.builder("libfoo", "1.2.3-r0").license("MIT AND (GPL-2.0-only OR BSD-3-Clause)")
+        .origin("foo").maintainer("Jane Doe <jane@example.org>").builddate(1_700_000_000L).provides("so:libfoo.so.1=1")
+        .dir("usr").dir("usr/lib").file("usr/lib/libfoo.so.1", "foo\n").build());
+    repo.add(TestPackage.builder("g++", "13.2.1_git20240309-r0").license("custom:foo").origin("gcc")
+        .builddate(1_700_000_100L).depends("so:libfoo.so.1", "libbar")
+        .dir("usr").dir("usr/bin").file("usr/bin/g++", "gpp\n").build());
+    repo.add(TestPackage.builder("libbar", "2.0-r1").license("").maintainer(null).builddate(1_700_000_050L)
+        .dir("usr").dir("usr/share").file("usr/share/bar", "bar\n").build());
+    mirror = repo.write(dir.resolve("mirror/v3.20/main"));
+    Files.writeString(dir.resolve("base.yaml"), """
+        contents:
+          repositories: [mirror/v3.20/main]
+          keyring: [keys]
+          packages: [g++]
+        archs: [x86_64]
+        """);
+  }
+
+  private BuildResult build(String name) {
+    return Apkimg.create().build(BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
+        .imageReference("example/base:1")
+        .outputs(Outputs.builder().ociArchive(tmp.resolve(name + ".tar")).sbomDir(tmp.resolve(name))
+            .metadataFile(tmp.resolve(name + ".json")).build())
+        .build(), e -> { });
+  }
+
+  private static Map<String, JsonNode> byName(JsonNode array, String field) {
+    Map<String, JsonNode> out = new TreeMap<>();
+    array.forEach(n -> out.put(n.get(field).asText(), n));
+    return out;
+  }
+
+  @Test
+  void everyInstalledPackageIsInBothSbomsWithLicensePurlChecksumsAndSupplier() throws IOException {
+    BuildResult result = build("a");
+    BuildResult.ArchImage image = result.images().get(0);
+    JsonNode spdx = JSON.readTree(tmp.resolve("a/x86_64.spdx.json").toFile());
+    JsonNode cdx = JSON.readTree(tmp.resolve("a/x86_64.cdx.json").toFile());
+
+    Map<String, JsonNode> spdxPackages = byName(spdx.get("packages"), "name");
+    assertThat(spdxPackages).containsOnlyKeys("example/base:1", "g++", "libbar", "libfoo");
+    Map<String, JsonNode> components = byName(cdx.get("components"), "name");
+    assertThat(components).containsOnlyKeys("g++", "libbar", "libfoo");
+
+    BuiltApk foo = mirror.apk("x86_64", "libfoo");
+    String q1Hex = HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(foo.q1().substring(2)));
+    JsonNode libfoo = spdxPackages.get("libfoo");
+    assertThat(libfoo.get("versionInfo").asText()).isEqualTo("1.2.3-r0");
+    assertThat(libfoo.get("licenseDeclared").asText()).isEqualTo("MIT AND (GPL-2.0-only OR BSD-3-Clause)");
+    assertThat(libfoo.get("supplier").asText()).isEqualTo("Person: Jane Doe (jane@example.org)");
+    assertThat(libfoo.get("checksums").toString())
+        .contains("{\"algorithm\":\"SHA1\",\"checksumValue\":\"" + q1Hex + "\"}")
+        .contains("{\"algorithm\":\"SHA256\",\"checksumValue\":\"" + foo.datahash() + "\"}");
+    assertThat(libfoo.get("externalRefs").get(0).get("referenceLocator").asText())
+        .isEqualTo("pkg:apk/alpine/libfoo@1.2.3-r0?arch=x86_64&distro=alpine-3.20");
+    // A file: mirror is no download location SPDX accepts; CycloneDX names it as the distribution.
+    assertThat(libfoo.get("downloadLocation").asText()).isEqualTo("NOASSERTION");
+
+    // Not an SPDX expression: a LicenseRef whose text is the declaration; no license: NOASSERTION.
+    String ref = spdxPackages.get("g++").get("licenseDeclared").asText();
+    assertThat(ref).isEqualTo("LicenseRef-apk-custom-foo");
+    assertThat(spdx.get("hasExtractedLicensingInfos").get(0).get("licenseId").asText()).isEqualTo(ref);
+    assertThat(spdx.get("hasExtractedLicensingInfos").get(0).get("extractedText").asText()).isEqualTo("custom:foo");
+    assertThat(spdxPackages.get("libbar").get("licenseDeclared").asText()).isEqualTo("NOASSERTION");
+    assertThat(spdxPackages.get("g++").get("externalRefs").get(0).get("referenceLocator").asText())
+        .isEqualTo("pkg:apk/alpine/g%2B%2B@13.2.1_git20240309-r0?arch=x86_64&distro=alpine-3.20");
+
+    assertThat(components.get("libfoo").get("licenses").get(0).get("expression").asText())
+        .isEqualTo("MIT AND (GPL-2.0-only OR BSD-3-Clause)");
+    assertThat(components.get("g++").get("licenses").get(0).get("license").get("name").asText()).isEqualTo("custom:foo");
+    assertThat(components.get("libbar").has("licenses")).isFalse();
+    assertThat(components.get("libfoo").get("hashes").toString())
+        .contains("{\"alg\":\"SHA-1\",\"content\":\"" + q1Hex + "\"}")
+        .contains("{\"alg\":\"SHA-256\",\"content\":\"" + foo.datahash() + "\"}");
+    assertThat(components.get("libfoo").get("externalReferences").get(0).get("url").asText())
+        .startsWith("file:").endsWith("/v3.20/main/x86_64/libfoo-1.2.3-r0.apk");
+    assertThat(components.get("libfoo").get("purl").asText())
+        .isEqualTo("pkg:apk/alpine/libfoo@1.2.3-r0?arch=x86_64&distro=alpine-3.20");
+
+    // The image is the described root, by its manifest digest; created is the image's time.
+    JsonNode root = spdxPackages.get("example/base:1");
+    assertThat(root.get("versionInfo").asText()).isEqualTo(image.manifestDigest());
+    assertThat(spdx.get("relationships").get(0).toString())
+        .isEqualTo("{\"spdxElementId\":\"SPDXRef-DOCUMENT\",\"relationshipType\":\"DESCRIBES\","
+            + "\"relatedSpdxElement\":\"SPDXRef-Image\"}");
+    assertThat(cdx.get("metadata").get("component").get("version").asText()).isEqualTo(image.manifestDigest());
+    assertThat(cdx.get("metadata").get("timestamp").asText()).isEqualTo("2023-11-14T22:15:00Z");
+    assertThat(spdx.get("creationInfo").get("created").asText()).isEqualTo("2023-11-14T22:15:00Z");
+    assertThat(spdx.get("creationInfo").get("creators").get(0).asText()).startsWith("Tool: apkimg-")
+        .isNotEqualTo("Tool: apkimg-unknown");
+
+    // Dependencies as resolved: g++ depends on libfoo (by its so: provide) and libbar.
+    List<String> dependsOn = new ArrayList<>();
+    spdx.get("relationships").forEach(r -> {
+      if (r.get("relationshipType").asText().equals("DEPENDS_ON")) {
+        dependsOn.add(r.get("spdxElementId").asText() + " -> " + r.get("relatedSpdxElement").asText());
+      }
+    });
+    assertThat(dependsOn).containsExactly("SPDXRef-Package-apk-g---13.2.1-git20240309-r0 -> SPDXRef-Package-apk-libfoo-1.2.3-r0",
+        "SPDXRef-Package-apk-g---13.2.1-git20240309-r0 -> SPDXRef-Package-apk-libbar-2.0-r1");
+    Map<String, JsonNode> dependencies = byName(cdx.get("dependencies"), "ref");
+    assertThat(dependencies.get("pkg:apk/alpine/g%2B%2B@13.2.1_git20240309-r0?arch=x86_64&distro=alpine-3.20")
+        .get("dependsOn").toString()).isEqualTo("[\"pkg:apk/alpine/libfoo@1.2.3-r0?arch=x86_64&distro=alpine-3.20\","
+            + "\"pkg:apk/alpine/libbar@2.0-r1?arch=x86_64&distro=alpine-3.20\"]");
+
+    // The metadata file names each SBOM with its SHA-256.
+    JsonNode sboms = JSON.readTree(tmp.resolve("a.json").toFile()).get("sboms");
+    assertThat(sboms).hasSize(2);
+    assertThat(sboms.get(0).get("file").asText()).endsWith("x86_64.spdx.json");
+    assertThat(sboms.get(0).get("sha256").asText()).isEqualTo(sha256(tmp.resolve("a/x86_64.spdx.json")));
+    assertThat(sboms.get(1).get("file").asText()).endsWith("x86_64.cdx.json");
+    assertThat(sboms.get(1).get("sha256").asText()).isEqualTo(sha256(tmp.resolve("a/x86_64.cdx.json")));
+  }
+
+  @Test
+  void bothSbomsPassTheirFormatsOwnValidators() throws IOException {
+    build("a");
+    assertThat(SbomValidators.spdxProblems(tmp.resolve("a/x86_64.spdx.json"))).isEmpty();
+    assertThat(SbomValidators.cycloneDxProblems(tmp.resolve("a/x86_64.cdx.json"))).isEmpty();
+  }
+
+  @Test
+  void twoBuildsWriteByteIdenticalSboms() throws IOException {
+    build("a");
+    build("b");
+    for (String name : List.of("x86_64.spdx.json", "x86_64.cdx.json")) {
+      assertThat(tmp.resolve("b/" + name)).hasSameBinaryContentAs(tmp.resolve("a/" + name));
+    }
+    assertThat(Files.readString(tmp.resolve("a/x86_64.cdx.json"))).contains("\"serialNumber\" : \"urn:uuid:");
+  }
+
+  @Test
+  void aBuildWithoutSbomDirWritesNoSbomAndNoSbomsInTheMetadata() throws IOException {
+    Apkimg.create().build(BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
+        .outputs(Outputs.builder().ociArchive(tmp.resolve("c.tar")).metadataFile(tmp.resolve("c.json")).build())
+        .build(), e -> { });
+    assertThat(JSON.readTree(tmp.resolve("c.json").toFile()).has("sboms")).isFalse();
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
