@@ -43,8 +43,8 @@ public final class SbomValidators {
     SpdxToolsHelper.initialize();
     try {
       return Verify.verify(file.toString(), SpdxToolsHelper.SerFileType.JSON);
-    } catch (SpdxVerificationException e) {
-      return List.of("not an SPDX document: " + e.getMessage());
+    } catch (SpdxVerificationException | RuntimeException e) {
+      return List.of("not an SPDX document: " + e);
     }
   }
 }
