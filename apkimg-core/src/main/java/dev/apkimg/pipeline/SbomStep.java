@@ -7,6 +7,8 @@ import dev.apkimg.repo.Repository;
 import dev.apkimg.rootfs.PackageSource;
 import dev.apkimg.sbom.ImageFacts;
 import dev.apkimg.sbom.Sbom;
+import java.net.URI;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -58,12 +60,24 @@ final class SbomStep {
       String checksum = s.verified() != null && s.verified().controlChecksum() != null
           ? s.verified().controlChecksum() : info.checksum();
       packages.add(new ImageFacts.InstalledPackage(info, checksum, s.dataSha256(),
-          repository == null ? null : repository.base().toString(),
-          repository == null ? null : repository.packageUri(a.arch, info.fileName()).toString(),
+          repository == null ? null : location(repository.base()),
+          repository == null ? null : location(repository.packageUri(a.arch, info.fileName())),
           dependsOn(info, infos)));
     }
     return new ImageFacts(reference, a.arch, image.platform(), image.manifestDigest(), image.configDigest(),
         a.config.created(), toolVersion, packages);
+  }
+
+  /** One spelling per location: an index names a local mirror {@code file:///...}, a lockfile {@code file:/...}. */
+  private static String location(URI uri) {
+    if ("file".equals(uri.getScheme())) {
+      try {
+        return Path.of(uri).toUri().toString();
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        return uri.toString();
+      }
+    }
+    return uri.toString();
   }
 
   /** The installed packages that satisfy {@code p}'s dependencies: one of that name first, else a provider. */

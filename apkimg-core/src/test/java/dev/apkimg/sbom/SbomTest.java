@@ -169,6 +169,19 @@ class SbomTest {
   }
 
   @Test
+  void aBuildFromTheLockfileDescribesThePackagesAsTheIndexDid() throws IOException {
+    build("a");
+    Apkimg.create().lock(BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache")).build(),
+        null, e -> { });
+    assertThat(dir.resolve("base.lock.json")).exists();
+    build("locked");
+    // Same image, same packages (licenses, origins, dependencies now from each file's .PKGINFO).
+    for (String name : List.of("x86_64.spdx.json", "x86_64.cdx.json")) {
+      assertThat(tmp.resolve("locked/" + name)).hasSameTextualContentAs(tmp.resolve("a/" + name));
+    }
+  }
+
+  @Test
   void aBuildWithoutSbomDirWritesNoSbomAndNoSbomsInTheMetadata() throws IOException {
     Apkimg.create().build(BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
         .outputs(Outputs.builder().ociArchive(tmp.resolve("c.tar")).metadataFile(tmp.resolve("c.json")).build())
