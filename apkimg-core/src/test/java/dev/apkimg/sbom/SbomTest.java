@@ -189,6 +189,47 @@ class SbomTest {
     assertThat(JSON.readTree(tmp.resolve("c.json").toFile()).has("sboms")).isFalse();
   }
 
+  @Test
+  void eachArchitectureGetsItsOwnSbomsNamingItsOwnImage() throws IOException {
+    TestRepository repo = new TestRepository(TestKeys.primary());
+    for (String arch : List.of("x86_64", "aarch64")) {
+      repo.add(TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L).dir("usr").dir("usr/bin")
+          .file("usr/bin/hello", "hello " + arch + "\n").build());
+    }
+    repo.write(dir.resolve("mirror/edge/main"));
+    Files.writeString(dir.resolve("multi.yaml"), """
+        contents:
+          repositories: [mirror/edge/main]
+          keyring: [keys]
+          packages: [hello]
+        archs: [x86_64, aarch64]
+        """);
+    BuildResult result = Apkimg.create().build(BuildRequest.builder(dir.resolve("multi.yaml"))
+        .cacheDir(tmp.resolve("cache")).imageReference("example/multi:1")
+        .outputs(Outputs.builder().ociArchive(tmp.resolve("m.tar")).sbomDir(tmp.resolve("m")).build()).build(), e -> { });
+    for (BuildResult.ArchImage image : result.images()) {
+      JsonNode cdx = JSON.readTree(tmp.resolve("m/" + image.arch() + ".cdx.json").toFile());
+      assertThat(cdx.get("metadata").get("component").get("version").asText()).isEqualTo(image.manifestDigest());
+      assertThat(cdx.get("components").get(0).get("purl").asText())
+          .isEqualTo("pkg:apk/alpine/hello@1.0-r0?arch=" + image.arch() + "&distro=alpine-edge");
+      JsonNode spdx = JSON.readTree(tmp.resolve("m/" + image.arch() + ".spdx.json").toFile());
+      assertThat(spdx.get("packages").get(0).get("versionInfo").asText()).isEqualTo(image.manifestDigest());
+    }
+    assertThat(result.images().get(0).manifestDigest()).isNotEqualTo(result.images().get(1).manifestDigest());
+    assertThat(tmp.resolve("m/x86_64.cdx.json")).content().isNotEqualTo(Files.readString(tmp.resolve("m/aarch64.cdx.json")));
+  }
+
+  @Test
+  void publishingAPrebuiltBaseWithAnSbomFolderIsRefusedRatherThanWritingNone() {
+    BuildRequest request = BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
+        .outputs(Outputs.builder().ociArchive(tmp.resolve("p.tar")).sbomDir(tmp.resolve("p")).build()).build();
+    Apkimg apkimg = Apkimg.create();
+    dev.apkimg.api.BaseImage base = apkimg.buildBase(request, tmp.resolve("work"), e -> { });
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> apkimg.publish(base, List.of(), request, e -> { }))
+        .isInstanceOf(dev.apkimg.ApkimgException.class).hasMessageContaining("sbomDir");
+    assertThat(tmp.resolve("p")).doesNotExist();
+  }
+
   private static String sha256(Path file) throws IOException {
     try {
       return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
