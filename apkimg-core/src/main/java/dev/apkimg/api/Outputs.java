@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * Everything a build writes or sends: an archive (OCI or Docker), registry pushes, a load into the
- * Docker daemon, the metadata and digest files, and how registries are reached (credentials, the
+ * Docker daemon, the metadata, digest and SBOM files, and how registries are reached (credentials, the
  * insecure-registry permission). Files are written all or nothing, after every push and load
  * succeeded. Built with {@link #builder()}.
  */

@@ -1,17 +1,49 @@
 package dev.apkimg.sbom;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * An apk {@code L:} field as an SPDX license expression: as declared when it parses as one
- * (SPDX 2.3 annex D: license ids, {@code LicenseRef-}s, {@code AND}, {@code OR}, {@code WITH},
- * {@code +} and parentheses), else a {@code LicenseRef-} whose text is the declaration.
- * The grammar is checked, not the SPDX license list: a well-formed id is kept as apk declares it.
+ * (SPDX 2.3 annex D: ids of the SPDX License List, {@code LicenseRef-}s, {@code AND}, {@code OR},
+ * {@code WITH} a listed exception, {@code +} and parentheses), else a {@code LicenseRef-} whose
+ * text is the declaration. An id the list lacks (Alpine's {@code custom}, {@code BSD}) is no
+ * SPDX license: SPDX's tools refuse a document that uses one bare.
  */
 final class SpdxLicense {
   private SpdxLicense() {}
+
+  /** The SPDX License List's ids, in upper case (ids match without regard to case), read once. */
+  private static final class Listed {
+    static final Set<String> LICENSES = new HashSet<>();
+    static final Set<String> EXCEPTIONS = new HashSet<>();
+
+    static {
+      try (InputStream in = SpdxLicense.class.getResourceAsStream("spdx-licenses.txt")) {
+        if (in == null) {
+          throw new IllegalStateException("spdx-licenses.txt is missing from apkimg's jar");
+        }
+        Set<String> into = LICENSES;
+        for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+          String id = line.strip();
+          if (id.equals("exceptions")) {
+            into = EXCEPTIONS;
+          } else if (!id.isEmpty() && !id.startsWith("#")) {
+            into.add(id.toUpperCase(Locale.ROOT));
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read spdx-licenses.txt from apkimg's jar", e);
+      }
+    }
+  }
 
   /** Whether {@code text} is a well-formed SPDX license expression. */
   static boolean isExpression(String text) {
@@ -101,7 +133,8 @@ final class SpdxLicense {
         return false;
       }
       if (next("WITH")) {
-        return at < tokens.size() && isId(tokens.get(at++), false);
+        return at < tokens.size() && isId(tokens.get(at), false)
+            && Listed.EXCEPTIONS.contains(tokens.get(at++).toUpperCase(Locale.ROOT));
       }
       return true;
     }
@@ -134,7 +167,8 @@ final class SpdxLicense {
       if (t.startsWith("LicenseRef-")) {
         return isId(t.substring("LicenseRef-".length()), false);
       }
-      return isId(t, true);
+      String id = t.endsWith("+") ? t.substring(0, t.length() - 1) : t;
+      return isId(t, true) && Listed.LICENSES.contains(id.toUpperCase(Locale.ROOT));
     }
 
     /** An idstring, not an operator; {@code plus}: a trailing {@code +} (or later) is allowed. */

@@ -22,7 +22,11 @@ class PurlTest {
     assertThat(SpdxLicense.isExpression("MIT AND (GPL-2.0-only OR BSD-3-Clause)")).isTrue();
     assertThat(SpdxLicense.isExpression("GPL-2.0-or-later WITH Classpath-exception-2.0")).isTrue();
     assertThat(SpdxLicense.isExpression("LicenseRef-foo OR Apache-2.0+")).isTrue();
+    assertThat(SpdxLicense.isExpression("mit OR GPL-2.0")).as("ids match without case; deprecated ones are listed").isTrue();
     assertThat(SpdxLicense.isExpression("custom:foo")).isFalse();
+    assertThat(SpdxLicense.isExpression("custom")).as("Alpine's custom is no SPDX id").isFalse();
+    assertThat(SpdxLicense.isExpression("BSD OR MIT")).isFalse();
+    assertThat(SpdxLicense.isExpression("GPL-2.0-only WITH no-such-exception")).isFalse();
     assertThat(SpdxLicense.isExpression("MIT BSD")).isFalse();
     assertThat(SpdxLicense.isExpression("MIT AND")).isFalse();
     assertThat(SpdxLicense.isExpression("(MIT")).isFalse();

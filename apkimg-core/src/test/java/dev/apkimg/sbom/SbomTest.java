@@ -41,8 +41,10 @@ class SbomTest {
         .origin("foo").maintainer("Jane Doe <jane@example.org>").builddate(1_700_000_000L).provides("so:libfoo.so.1=1")
         .dir("usr").dir("usr/lib").file("usr/lib/libfoo.so.1", "foo\n").build());
     repo.add(TestPackage.builder("g++", "13.2.1_git20240309-r0").license("custom:foo").origin("gcc")
-        .builddate(1_700_000_100L).depends("so:libfoo.so.1", "libbar")
+        .builddate(1_700_000_100L).depends("so:libfoo.so.1", "libbar", "libbaz")
         .dir("usr").dir("usr/bin").file("usr/bin/g++", "gpp\n").build());
+    repo.add(TestPackage.builder("libbaz", "0.1-r0").license("custom").builddate(1_700_000_000L)
+        .dir("usr").dir("usr/share").file("usr/share/baz", "baz\n").build());
     repo.add(TestPackage.builder("libbar", "2.0-r1").license("").maintainer(null).builddate(1_700_000_050L)
         .dir("usr").dir("usr/share").file("usr/share/bar", "bar\n").build());
     mirror = repo.write(dir.resolve("mirror/v3.20/main"));
@@ -77,9 +79,9 @@ class SbomTest {
     JsonNode cdx = JSON.readTree(tmp.resolve("a/x86_64.cdx.json").toFile());
 
     Map<String, JsonNode> spdxPackages = byName(spdx.get("packages"), "name");
-    assertThat(spdxPackages).containsOnlyKeys("example/base:1", "g++", "libbar", "libfoo");
+    assertThat(spdxPackages).containsOnlyKeys("example/base:1", "g++", "libbar", "libbaz", "libfoo");
     Map<String, JsonNode> components = byName(cdx.get("components"), "name");
-    assertThat(components).containsOnlyKeys("g++", "libbar", "libfoo");
+    assertThat(components).containsOnlyKeys("g++", "libbar", "libbaz", "libfoo");
 
     BuiltApk foo = mirror.apk("x86_64", "libfoo");
     String q1Hex = HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(foo.q1().substring(2)));
@@ -98,9 +100,13 @@ class SbomTest {
     // Not an SPDX expression: a LicenseRef whose text is the declaration; no license: NOASSERTION.
     String ref = spdxPackages.get("g++").get("licenseDeclared").asText();
     assertThat(ref).isEqualTo("LicenseRef-apk-custom-foo");
-    assertThat(spdx.get("hasExtractedLicensingInfos").get(0).get("licenseId").asText()).isEqualTo(ref);
-    assertThat(spdx.get("hasExtractedLicensingInfos").get(0).get("extractedText").asText()).isEqualTo("custom:foo");
+    Map<String, JsonNode> extracted = byName(spdx.get("hasExtractedLicensingInfos"), "licenseId");
+    assertThat(extracted).containsOnlyKeys(ref, "LicenseRef-apk-custom");
+    assertThat(extracted.get(ref).get("extractedText").asText()).isEqualTo("custom:foo");
+    assertThat(extracted.get("LicenseRef-apk-custom").get("extractedText").asText()).isEqualTo("custom");
     assertThat(spdxPackages.get("libbar").get("licenseDeclared").asText()).isEqualTo("NOASSERTION");
+    // A well-formed id the SPDX License List lacks (Alpine's "custom") is no SPDX license either.
+    assertThat(spdxPackages.get("libbaz").get("licenseDeclared").asText()).isEqualTo("LicenseRef-apk-custom");
     assertThat(spdxPackages.get("g++").get("externalRefs").get(0).get("referenceLocator").asText())
         .isEqualTo("pkg:apk/alpine/g%2B%2B@13.2.1_git20240309-r0?arch=x86_64&distro=alpine-3.20");
 
@@ -136,11 +142,13 @@ class SbomTest {
       }
     });
     assertThat(dependsOn).containsExactly("SPDXRef-Package-apk-g---13.2.1-git20240309-r0 -> SPDXRef-Package-apk-libfoo-1.2.3-r0",
-        "SPDXRef-Package-apk-g---13.2.1-git20240309-r0 -> SPDXRef-Package-apk-libbar-2.0-r1");
+        "SPDXRef-Package-apk-g---13.2.1-git20240309-r0 -> SPDXRef-Package-apk-libbar-2.0-r1",
+        "SPDXRef-Package-apk-g---13.2.1-git20240309-r0 -> SPDXRef-Package-apk-libbaz-0.1-r0");
     Map<String, JsonNode> dependencies = byName(cdx.get("dependencies"), "ref");
     assertThat(dependencies.get("pkg:apk/alpine/g%2B%2B@13.2.1_git20240309-r0?arch=x86_64&distro=alpine-3.20")
         .get("dependsOn").toString()).isEqualTo("[\"pkg:apk/alpine/libfoo@1.2.3-r0?arch=x86_64&distro=alpine-3.20\","
-            + "\"pkg:apk/alpine/libbar@2.0-r1?arch=x86_64&distro=alpine-3.20\"]");
+            + "\"pkg:apk/alpine/libbar@2.0-r1?arch=x86_64&distro=alpine-3.20\","
+            + "\"pkg:apk/alpine/libbaz@0.1-r0?arch=x86_64&distro=alpine-3.20\"]");
 
     // The metadata file names each SBOM with its SHA-256.
     JsonNode sboms = JSON.readTree(tmp.resolve("a.json").toFile()).get("sboms");
