@@ -78,6 +78,10 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--digest-file", paramLabel = "FILE", description = "Write the image digest alone.")
   Path digestFile;
 
+  @Option(names = "--sbom-dir", paramLabel = "DIR",
+      description = "Write each architecture's SBOMs into DIR: ARCH.spdx.json (SPDX 2.3), ARCH.cdx.json (CycloneDX 1.6).")
+  Path sbomDir;
+
   @Option(names = "--lockfile", paramLabel = "FILE",
       description = "Install the packages this lockfile pins. Default: PROFILE's NAME.lock.json, when it exists.")
   Path lockfile;
@@ -120,7 +124,7 @@ final class BuildCommand implements Callable<Integer> {
     Path stdoutDir = toStdout ? TemporaryFiles.register(Files.createTempDirectory("apkimg-stdout-")) : null;
     Path archive = toStdout ? stdoutDir.resolve("image.tar") : output;
     Outputs.Builder outputs = Outputs.builder().push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
-        .credentials(credentials()).metadataFile(metadataFile).digestFile(digestFile);
+        .credentials(credentials()).metadataFile(metadataFile).digestFile(digestFile).sbomDir(sbomDir);
     if (archive != null) {
       outputs.archive(archive, docker ? Outputs.Format.DOCKER : Outputs.Format.OCI);
     }
@@ -186,6 +190,12 @@ final class BuildCommand implements Callable<Integer> {
     }
     if (digestFile != null) {
       OutputFiles.checkTarget(digestFile, "--digest-file", inputs);
+    }
+    if (sbomDir != null) {
+      if (Files.exists(sbomDir) && !Files.isDirectory(sbomDir)) {
+        throw new dev.apkimg.ApkimgException("--sbom-dir " + sbomDir + " is not a folder: name a folder (it is"
+            + " created when missing)");
+      }
     }
   }
 

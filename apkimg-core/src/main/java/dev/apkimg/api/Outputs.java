@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * Everything a build writes or sends: an archive (OCI or Docker), registry pushes, a load into the
- * Docker daemon, the metadata and digest files, and how registries are reached (credentials, the
+ * Docker daemon, the metadata, digest and SBOM files, and how registries are reached (credentials, the
  * insecure-registry permission). Files are written all or nothing, after every push and load
  * succeeded. Built with {@link #builder()}.
  */
@@ -23,6 +23,7 @@ public final class Outputs implements ImageOutputs {
   private final Path digestFile;
   private final RegistryCredentials credentials;
   private final boolean allowInsecureRegistries;
+  private final Path sbomDir;
 
   private Outputs(Builder b) {
     this.archive = b.archive;
@@ -34,6 +35,7 @@ public final class Outputs implements ImageOutputs {
     this.digestFile = b.digestFile;
     this.credentials = b.credentials != null ? b.credentials : RegistryCredentials.fromEnvironment();
     this.allowInsecureRegistries = b.allowInsecureRegistries;
+    this.sbomDir = b.sbomDir;
   }
 
   public static Builder builder() {
@@ -80,6 +82,14 @@ public final class Outputs implements ImageOutputs {
     return digestFile;
   }
 
+  /**
+   * The folder to write each architecture's SBOMs to ({@code ARCH.spdx.json}, SPDX 2.3;
+   * {@code ARCH.cdx.json}, CycloneDX 1.6), or null for none.
+   */
+  public Path sbomDir() {
+    return sbomDir;
+  }
+
   @Override
   public RegistryCredentials credentials() {
     return credentials;
@@ -100,6 +110,7 @@ public final class Outputs implements ImageOutputs {
     private Path digestFile;
     private RegistryCredentials credentials;
     private boolean allowInsecureRegistries;
+    private Path sbomDir;
 
     private Builder() {}
 
@@ -159,6 +170,12 @@ public final class Outputs implements ImageOutputs {
 
     public Builder allowInsecureRegistries(boolean allow) {
       this.allowInsecureRegistries = allow;
+      return this;
+    }
+
+    /** Writes each architecture's SPDX and CycloneDX SBOMs into {@code dir} (null: none). */
+    public Builder sbomDir(Path dir) {
+      this.sbomDir = dir;
       return this;
     }
 

@@ -20,6 +20,8 @@ final class ArchBuild {
   // fetch
   List<PackageFetcher.Fetched> fetched;
   List<PackageSource> sources;
+  /** The repository each of {@link #sources} came from, in the same order (for the SBOM). */
+  List<Repository> packageRepositories;
   /** What the image's etc/apk/repositories says. */
   List<String> imageRepositories;
   /** The keys the image's etc/apk/keys gets. */

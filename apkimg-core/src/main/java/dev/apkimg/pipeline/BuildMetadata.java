@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The files a CI step reads after a build, whichever front end ran it: the metadata file (JSON:
@@ -26,6 +27,11 @@ final class BuildMetadata {
 
   /** The metadata document. */
   static ObjectNode toJson(BuildResult result) {
+    return toJson(result, List.of(), null);
+  }
+
+  /** The metadata document, listing the SBOM files written into {@code sbomDir}. */
+  static ObjectNode toJson(BuildResult result, List<SbomStep.Document> sboms, Path sbomDir) {
     ObjectNode root = JSON.createObjectNode();
     root.put("digest", result.digest());
     root.put("mediaType", result.mediaType());
@@ -61,26 +67,37 @@ final class BuildMetadata {
         packages.addObject().put("name", p.name()).put("version", p.version()).put("arch", p.arch());
       }
     }
+    if (!sboms.isEmpty()) {
+      ArrayNode files = root.putArray("sboms");
+      for (SbomStep.Document sbom : sboms) {
+        files.addObject().put("arch", sbom.arch()).put("format", sbom.format()).put("mediaType", sbom.mediaType())
+            .put("file", sbomDir.resolve(sbom.fileName()).toString()).put("sha256", sbom.sha256());
+      }
+    }
     return root;
   }
 
   /** Writes the metadata into {@code files}, to be committed with the command's other outputs. */
   static void stageMetadata(BuildResult result, Path file, OutputFiles files) {
-    stage(file, JSON_BYTES.apply(result), files, "metadata file");
+    stageMetadata(result, List.of(), null, file, files);
+  }
+
+  /** As above, with the SBOM files written into {@code sbomDir}. */
+  static void stageMetadata(BuildResult result, List<SbomStep.Document> sboms, Path sbomDir, Path file,
+      OutputFiles files) {
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(toJson(result, sboms, sbomDir));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise the build metadata", e);
+    }
+    stage(file, bytes, files, "metadata file");
   }
 
   /** Writes the digest into {@code files}, to be committed with the command's other outputs. */
   static void stageDigest(BuildResult result, Path file, OutputFiles files) {
     stage(file, (result.digest() + "\n").getBytes(StandardCharsets.US_ASCII), files, "digest file");
   }
-
-  private static final java.util.function.Function<BuildResult, byte[]> JSON_BYTES = result -> {
-    try {
-      return JSON.writeValueAsBytes(toJson(result));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialise the build metadata", e);
-    }
-  };
 
   private static void stage(Path file, byte[] bytes, OutputFiles files, String what) {
     try {

@@ -24,6 +24,7 @@ final class FetchStep {
       sources.add(new PackageSource(packages.get(i).info(), f.file(), f.read()));
     }
     a.sources = sources;
+    a.packageRepositories = packages.stream().map(RepositoryPackage::repository).toList();
     a.imageRepositories = a.repositories.stream().map(Repository::spec).toList();
     a.keys = a.keyring.usedKeys();
   }

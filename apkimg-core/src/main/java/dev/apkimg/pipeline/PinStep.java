@@ -98,6 +98,7 @@ final class PinStep {
       sources.add(new PackageSource(f.read().info().withSize(size), f.file(), f.read()));
     }
     a.sources = sources;
+    a.packageRepositories = packages.stream().map(w -> w.pkg().repository()).toList();
     a.imageRepositories = overrides.isEmpty()
         ? pinned.repositories().stream().map(Credentials::redact).toList()
         : overrides.stream().map(Repository::spec).toList();

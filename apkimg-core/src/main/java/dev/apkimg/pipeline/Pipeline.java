@@ -84,7 +84,8 @@ public final class Pipeline implements Apkimg {
     try {
       BaseImage base = base(c);
       List<PlatformImage> images = ImageStep.images(c, base.annotations());
-      return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener);
+      List<SbomStep.Document> sboms = request.outputs().sbomDir() == null ? List.of() : SbomStep.documents(c, images);
+      return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener, sboms);
     } finally {
       // Best effort: leftover temporary files are not worth failing a finished build for.
       TemporaryFiles.delete(c.work);
@@ -105,6 +106,11 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
+    if (request.outputs().sbomDir() != null) {
+      // The base alone lacks the package facts (licenses, checksums, repositories) an SBOM needs.
+      throw new ApkimgException("SBOMs (sbomDir) are written by a whole build only, not yet when publishing a"
+          + " prebuilt base: leave sbomDir unset here");
+    }
     return PublishStep.publish(base, images, request.outputs(),
         request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener);
   }

@@ -27,6 +27,12 @@ final class PublishStep {
   /** {@code cacheDir}: where the record of pushed blobs is kept, for cross-repository mounts ({@code null}: none). */
   static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, Path cacheDir,
       BuildListener listener) {
+    return publish(base, images, outputs, cacheDir, listener, List.of());
+  }
+
+  /** As above, also writing {@code sboms} into {@link Outputs#sbomDir()}, committed with the other files. */
+  static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, Path cacheDir,
+      BuildListener listener, List<SbomStep.Document> sboms) {
     if (images.size() != base.platforms().size()) {
       throw new IllegalArgumentException(images.size() + " images for " + base.platforms().size() + " platforms");
     }
@@ -63,8 +69,16 @@ final class PublishStep {
       BuildResult result = new BuildResult(published.digest(), published.mediaType(), reference,
           outputs.archive() == null ? null : Path.of(outputs.archiveName()), published.pushed(), published.loaded(),
           archImages, published.pushes());
+      for (SbomStep.Document sbom : sboms) {
+        Path file = outputs.sbomDir().resolve(sbom.fileName());
+        try {
+          files.writeStaged(files.stage(file), f -> java.nio.file.Files.write(f, sbom.bytes()));
+        } catch (IOException e) {
+          throw new ApkimgException("cannot write the SBOM " + file + ": " + e.getMessage(), e);
+        }
+      }
       if (outputs.metadataFile() != null) {
-        BuildMetadata.stageMetadata(result, outputs.metadataFile(), files);
+        BuildMetadata.stageMetadata(result, sboms, outputs.sbomDir(), outputs.metadataFile(), files);
       }
       if (outputs.digestFile() != null) {
         BuildMetadata.stageDigest(result, outputs.digestFile(), files);

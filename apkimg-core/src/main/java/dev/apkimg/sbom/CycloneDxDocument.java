@@ -1,0 +1,111 @@
+package dev.apkimg.sbom;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/** CycloneDX 1.6 JSON: the image as the metadata's component, the apk packages as components. */
+final class CycloneDxDocument {
+  private CycloneDxDocument() {}
+
+  static ObjectNode of(ImageFacts facts) {
+    ObjectNode bom = Sbom.JSON.createObjectNode();
+    bom.put("bomFormat", "CycloneDX");
+    bom.put("specVersion", "1.6");
+    bom.put("serialNumber", "urn:uuid:" + Sbom.uuid("cyclonedx", facts));
+    bom.put("version", 1);
+    ObjectNode metadata = bom.putObject("metadata");
+    metadata.put("timestamp", Sbom.time(facts));
+    metadata.putObject("tools").putArray("components").addObject()
+        .put("type", "application").put("name", "apkimg").put("version", facts.toolVersion());
+    String imageRef = Purl.oci(facts.reference(), facts.manifestDigest(), facts.arch());
+    ObjectNode image = metadata.putObject("component");
+    image.put("type", "container");
+    image.put("bom-ref", imageRef);
+    image.put("name", facts.reference());
+    image.put("version", facts.manifestDigest());
+    String manifest = Sbom.sha256Hex(facts.manifestDigest());
+    if (manifest != null) {
+      image.putArray("hashes").addObject().put("alg", "SHA-256").put("content", manifest);
+    }
+    image.put("purl", imageRef);
+    ArrayNode imageProperties = image.putArray("properties");
+    imageProperties.addObject().put("name", "apkimg:image:platform").put("value", facts.platform());
+    if (facts.configDigest() != null) {
+      imageProperties.addObject().put("name", "apkimg:image:config-digest").put("value", facts.configDigest());
+    }
+
+    Map<String, String> refs = new HashMap<>();
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      refs.put(p.info().name(), Sbom.purl(facts, p));
+    }
+    ArrayNode components = bom.putArray("components");
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      ObjectNode c = components.addObject();
+      c.put("type", "library");
+      c.put("bom-ref", refs.get(p.info().name()));
+      String[] person = Sbom.person(p.info().maintainer());
+      if (person != null) {
+        ObjectNode supplier = c.putObject("supplier");
+        supplier.put("name", person[0]);
+        supplier.putArray("contact").addObject().put("name", person[0]).put("email", person[1]);
+      } else if (Sbom.present(p.info().maintainer())) {
+        c.putObject("supplier").put("name", p.info().maintainer().strip());
+      }
+      c.put("name", p.info().name());
+      c.put("version", p.info().version());
+      if (Sbom.present(p.info().description())) {
+        c.put("description", p.info().description());
+      }
+      ArrayNode hashes = c.putArray("hashes");
+      String sha1 = Sbom.q1Hex(p.controlChecksum());
+      if (sha1 != null) {
+        hashes.addObject().put("alg", "SHA-1").put("content", sha1);
+      }
+      if (p.dataSha256() != null) {
+        hashes.addObject().put("alg", "SHA-256").put("content", p.dataSha256());
+      }
+      String license = p.info().license();
+      if (Sbom.present(license)) {
+        ArrayNode licenses = c.putArray("licenses");
+        if (SpdxLicense.isExpression(license)) {
+          licenses.addObject().put("expression", license.strip());
+        } else {
+          licenses.addObject().putObject("license").put("name", license.strip());
+        }
+      }
+      c.put("purl", refs.get(p.info().name()));
+      ArrayNode external = c.putArray("externalReferences");
+      if (p.download() != null) {
+        external.addObject().put("type", "distribution").put("url", p.download());
+      }
+      if (Sbom.present(p.info().url()) && p.info().url().matches("https?://\\S+")) {
+        external.addObject().put("type", "website").put("url", p.info().url());
+      }
+      ArrayNode properties = c.putArray("properties");
+      if (Sbom.present(p.info().origin())) {
+        properties.addObject().put("name", "apkimg:apk:origin").put("value", p.info().origin());
+      }
+      if (p.controlChecksum() != null) {
+        properties.addObject().put("name", "apkimg:apk:checksum").put("value", p.controlChecksum());
+      }
+      if (p.repository() != null) {
+        properties.addObject().put("name", "apkimg:apk:repository").put("value", p.repository());
+      }
+    }
+
+    ArrayNode dependencies = bom.putArray("dependencies");
+    ArrayNode contained = dependencies.addObject().put("ref", imageRef).putArray("dependsOn");
+    facts.packages().forEach(p -> contained.add(refs.get(p.info().name())));
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      Set<String> on = new LinkedHashSet<>();
+      p.dependsOn().stream().map(refs::get).filter(r -> r != null).forEach(on::add);
+      ArrayNode dependsOn = dependencies.addObject().put("ref", refs.get(p.info().name())).putArray("dependsOn");
+      on.forEach(dependsOn::add);
+    }
+    return bom;
+  }
+}

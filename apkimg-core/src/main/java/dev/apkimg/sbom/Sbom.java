@@ -1,0 +1,118 @@
+package dev.apkimg.sbom;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The bill of materials of one architecture's image, in SPDX 2.3 JSON and CycloneDX 1.6 JSON.
+ * Same facts, same bytes: keys and elements in a fixed order, identifiers derived from the
+ * image's manifest digest (no random UUIDs), times the image's creation time.
+ */
+public final class Sbom {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectWriter WRITER = JSON.writer(new DefaultPrettyPrinter()
+      .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+      .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+  private static final Pattern PERSON = Pattern.compile("^\\s*([^<>]*?)\\s*<([^<>\\s]+@[^<>\\s]+)>\\s*$");
+
+  private Sbom() {}
+
+  /** The SPDX 2.3 JSON document. */
+  public static byte[] spdxJson(ImageFacts facts) {
+    return bytes(SpdxDocument.of(facts));
+  }
+
+  /** The CycloneDX 1.6 JSON document. */
+  public static byte[] cycloneDxJson(ImageFacts facts) {
+    return bytes(CycloneDxDocument.of(facts));
+  }
+
+  /** apkimg's version, as the build put it in the jar ({@code unknown} when it did not). */
+  public static String toolVersion() {
+    Properties p = new Properties();
+    try (InputStream in = Sbom.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    String v = p.getProperty("version", "unknown");
+    return v.startsWith("${") ? "unknown" : v;
+  }
+
+  private static byte[] bytes(ObjectNode document) {
+    try {
+      byte[] body = WRITER.writeValueAsBytes(document);
+      byte[] out = new byte[body.length + 1];
+      System.arraycopy(body, 0, out, 0, body.length);
+      out[body.length] = '\n';
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serialise the SBOM", e);
+    }
+  }
+
+  // Shared by both formats.
+
+  /** A name-based UUID (version 3) for {@code what} of the image: the same image, the same identifier. */
+  static UUID uuid(String what, ImageFacts facts) {
+    return UUID.nameUUIDFromBytes(("apkimg-sbom:" + what + ":" + facts.manifestDigest() + ":" + facts.arch())
+        .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** RFC 3339 in whole seconds, as SPDX requires. */
+  static String time(ImageFacts facts) {
+    return facts.created().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** The SHA-1 (hex) in apk's {@code Q1...} identity, or null when it is not one. */
+  static String q1Hex(String q1) {
+    if (q1 == null || !q1.startsWith("Q1")) {
+      return null;
+    }
+    try {
+      byte[] sha1 = Base64.getDecoder().decode(q1.substring(2));
+      return sha1.length == 20 ? HexFormat.of().formatHex(sha1) : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** A maintainer {@code Name <email>} as name and email; null when it is not that form. */
+  static String[] person(String maintainer) {
+    if (maintainer == null) {
+      return null;
+    }
+    Matcher m = PERSON.matcher(maintainer);
+    return m.matches() && !m.group(1).isEmpty() ? new String[] {m.group(1), m.group(2)} : null;
+  }
+
+  static boolean present(String s) {
+    return s != null && !s.isBlank();
+  }
+
+  /** The lower-case hex after {@code sha256:}, or null. */
+  static String sha256Hex(String digest) {
+    return digest != null && digest.startsWith("sha256:") ? digest.substring(7) : null;
+  }
+
+  static String purl(ImageFacts facts, ImageFacts.InstalledPackage p) {
+    return Purl.apk(p.info().name(), p.info().version(),
+        present(p.info().arch()) ? p.info().arch() : facts.arch(), p.repository());
+  }
+}

@@ -1,0 +1,154 @@
+package dev.apkimg.sbom;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** SPDX 2.3 JSON: the image as the described package, containing the apk packages. */
+final class SpdxDocument {
+  private static final String NOASSERTION = "NOASSERTION";
+  private static final String IMAGE_ID = "SPDXRef-Image";
+
+  private SpdxDocument() {}
+
+  static ObjectNode of(ImageFacts facts) {
+    ObjectNode doc = Sbom.JSON.createObjectNode();
+    doc.put("spdxVersion", "SPDX-2.3");
+    doc.put("dataLicense", "CC0-1.0");
+    doc.put("SPDXID", "SPDXRef-DOCUMENT");
+    doc.put("name", facts.reference() + " " + facts.platform());
+    doc.put("documentNamespace", "https://apkimg.dev/spdx/" + Purl.encode(facts.arch()) + "/"
+        + Sbom.uuid("spdx", facts));
+    ObjectNode creation = doc.putObject("creationInfo");
+    creation.put("created", Sbom.time(facts));
+    creation.putArray("creators").add("Tool: apkimg-" + facts.toolVersion());
+
+    // One id per package; one LicenseRef per distinct declaration that is no SPDX expression.
+    Map<String, String> ids = new HashMap<>();
+    Set<String> usedIds = new HashSet<>();
+    Map<String, String> licenseRefs = new LinkedHashMap<>();
+    Set<String> usedRefs = new HashSet<>();
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      ids.put(p.info().name(), unique("SPDXRef-Package-apk-" + idPart(p.info().name() + "-" + p.info().version()),
+          usedIds));
+      String license = p.info().license();
+      if (Sbom.present(license) && !SpdxLicense.isExpression(license) && !licenseRefs.containsKey(license)) {
+        licenseRefs.put(license, unique(SpdxLicense.licenseRef(license), usedRefs));
+      }
+    }
+    if (!licenseRefs.isEmpty()) {
+      ArrayNode extracted = doc.putArray("hasExtractedLicensingInfos");
+      licenseRefs.forEach((declared, id) -> extracted.addObject()
+          .put("licenseId", id)
+          .put("name", declared)
+          .put("extractedText", declared)
+          .put("comment", "As declared in the apk package's L: field, which is no SPDX license expression."));
+    }
+
+    ArrayNode packages = doc.putArray("packages");
+    ObjectNode image = packages.addObject();
+    image.put("name", facts.reference());
+    image.put("SPDXID", IMAGE_ID);
+    image.put("versionInfo", facts.manifestDigest());
+    image.put("supplier", NOASSERTION);
+    image.put("downloadLocation", NOASSERTION);
+    image.put("filesAnalyzed", false);
+    String manifest = Sbom.sha256Hex(facts.manifestDigest());
+    if (manifest != null) {
+      image.putArray("checksums").addObject().put("algorithm", "SHA256").put("checksumValue", manifest);
+    }
+    image.put("licenseConcluded", NOASSERTION);
+    image.put("licenseDeclared", NOASSERTION);
+    image.put("copyrightText", NOASSERTION);
+    image.put("comment", "The OCI image for " + facts.platform() + ": the checksum is its manifest's"
+        + (facts.configDigest() == null ? "" : "; its configuration is " + facts.configDigest()) + ".");
+    image.putArray("externalRefs").addObject().put("referenceCategory", "PACKAGE-MANAGER")
+        .put("referenceType", "purl").put("referenceLocator", Purl.oci(facts.reference(), facts.manifestDigest(),
+            facts.arch()));
+    image.put("primaryPackagePurpose", "CONTAINER");
+
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      ObjectNode n = packages.addObject();
+      n.put("name", p.info().name());
+      n.put("SPDXID", ids.get(p.info().name()));
+      n.put("versionInfo", p.info().version());
+      String[] person = Sbom.person(p.info().maintainer());
+      n.put("supplier", person != null ? "Person: " + person[0] + " (" + person[1] + ")"
+          : Sbom.present(p.info().maintainer()) ? "Person: " + p.info().maintainer().strip() : NOASSERTION);
+      // SPDX takes network locations only: a file: mirror is named in the comment instead.
+      n.put("downloadLocation", p.download() != null && p.download().matches("https?://\\S+") ? p.download()
+          : NOASSERTION);
+      n.put("filesAnalyzed", false);
+      ArrayNode checksums = n.putArray("checksums");
+      String sha1 = Sbom.q1Hex(p.controlChecksum());
+      if (sha1 != null) {
+        checksums.addObject().put("algorithm", "SHA1").put("checksumValue", sha1);
+      }
+      if (p.dataSha256() != null) {
+        checksums.addObject().put("algorithm", "SHA256").put("checksumValue", p.dataSha256());
+      }
+      if (Sbom.present(p.info().url()) && p.info().url().matches("https?://\\S+")) {
+        n.put("homepage", p.info().url());
+      }
+      if (Sbom.present(p.info().origin())) {
+        n.put("sourceInfo", "built from the apk origin package " + p.info().origin());
+      }
+      n.put("licenseConcluded", NOASSERTION);
+      String license = p.info().license();
+      n.put("licenseDeclared", !Sbom.present(license) ? NOASSERTION
+          : licenseRefs.getOrDefault(license, license.strip()));
+      n.put("copyrightText", NOASSERTION);
+      if (Sbom.present(p.info().description())) {
+        n.put("description", p.info().description());
+      }
+      n.put("comment", "Checksums: SHA1 is apk's Q1 identity (the control stream's SHA-1, "
+          + p.controlChecksum() + "), SHA256 the data stream's (apk's datahash)."
+          + (p.repository() == null ? "" : " Repository: " + p.repository()));
+      n.putArray("externalRefs").addObject().put("referenceCategory", "PACKAGE-MANAGER")
+          .put("referenceType", "purl").put("referenceLocator", Sbom.purl(facts, p));
+      n.put("primaryPackagePurpose", "LIBRARY");
+    }
+
+    ArrayNode relationships = doc.putArray("relationships");
+    relationship(relationships, "SPDXRef-DOCUMENT", "DESCRIBES", IMAGE_ID);
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      relationship(relationships, IMAGE_ID, "CONTAINS", ids.get(p.info().name()));
+    }
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      for (String dependency : p.dependsOn()) {
+        String target = ids.get(dependency);
+        if (target != null) {
+          relationship(relationships, ids.get(p.info().name()), "DEPENDS_ON", target);
+        }
+      }
+    }
+    return doc;
+  }
+
+  private static void relationship(ArrayNode relationships, String from, String type, String to) {
+    relationships.addObject().put("spdxElementId", from).put("relationshipType", type)
+        .put("relatedSpdxElement", to);
+  }
+
+  private static String idPart(String s) {
+    StringBuilder out = new StringBuilder();
+    for (char ch : s.toCharArray()) {
+      out.append(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '-'
+          ? ch : '-');
+    }
+    return out.toString();
+  }
+
+  /** {@code id}, or {@code id-2}, {@code id-3}... when taken: two inputs that map to one id stay apart. */
+  private static String unique(String id, Set<String> used) {
+    String candidate = id;
+    for (int n = 2; !used.add(candidate); n++) {
+      candidate = id + "-" + n;
+    }
+    return candidate;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.apkimg.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cyclonedx.Version;
+import org.cyclonedx.exception.ParseException;
+import org.cyclonedx.parsers.JsonParser;
+import org.spdx.tools.SpdxToolsHelper;
+import org.spdx.tools.SpdxVerificationException;
+import org.spdx.tools.Verify;
+
+/**
+ * The SBOM formats' own validators: CycloneDX's JSON schema check (cyclonedx-core-java) and
+ * SPDX's verifier (tools-java), each returning what it found wrong (empty: valid).
+ */
+public final class SbomValidators {
+  private SbomValidators() {}
+
+  /** What cyclonedx-core-java's schema validation for CycloneDX 1.6 reports, and parse errors. */
+  public static List<String> cycloneDxProblems(Path file) throws IOException {
+    List<String> problems = new ArrayList<>();
+    JsonParser parser = new JsonParser();
+    for (ParseException e : parser.validate(Files.readAllBytes(file), Version.VERSION_16)) {
+      problems.add(e.getMessage());
+    }
+    if (problems.isEmpty()) {
+      try {
+        parser.parse(file.toFile());
+      } catch (ParseException e) {
+        problems.add("cannot parse: " + e.getMessage());
+      }
+    }
+    return problems;
+  }
+
+  /** What SPDX tools-java's Verify reports for an SPDX JSON file. */
+  public static synchronized List<String> spdxProblems(Path file) {
+    // The license list bundled with the library, not spdx.org's: tests stay offline.
+    System.setProperty("SPDXParser.OnlyUseLocalLicenses", "true");
+    SpdxToolsHelper.initialize();
+    try {
+      return Verify.verify(file.toString(), SpdxToolsHelper.SerFileType.JSON);
+    } catch (SpdxVerificationException | RuntimeException e) {
+      return List.of("not an SPDX document: " + e);
+    }
+  }
+}
