@@ -82,6 +82,11 @@ final class BuildCommand implements Callable<Integer> {
       description = "Write each architecture's SBOMs into DIR: ARCH.spdx.json (SPDX 2.3), ARCH.cdx.json (CycloneDX 1.6).")
   Path sbomDir;
 
+  @Option(names = "--sbom", negatable = true,
+      description = "Attach each architecture's SBOMs (SPDX, CycloneDX) to its image in the OCI archive as OCI 1.1"
+          + " referrers (listed in index.json). Default: no. --no-sbom: no SBOM at all (not with --sbom-dir).")
+  Boolean sbom; // null: not given
+
   @Option(names = "--lockfile", paramLabel = "FILE",
       description = "Install the packages this lockfile pins. Default: PROFILE's NAME.lock.json, when it exists.")
   Path lockfile;
@@ -124,7 +129,8 @@ final class BuildCommand implements Callable<Integer> {
     Path stdoutDir = toStdout ? TemporaryFiles.register(Files.createTempDirectory("apkimg-stdout-")) : null;
     Path archive = toStdout ? stdoutDir.resolve("image.tar") : output;
     Outputs.Builder outputs = Outputs.builder().push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
-        .credentials(credentials()).metadataFile(metadataFile).digestFile(digestFile).sbomDir(sbomDir);
+        .credentials(credentials()).metadataFile(metadataFile).digestFile(digestFile).sbomDir(sbomDir)
+        .sbom(Boolean.TRUE.equals(sbom));
     if (archive != null) {
       outputs.archive(archive, docker ? Outputs.Format.DOCKER : Outputs.Format.OCI);
     }
@@ -190,6 +196,15 @@ final class BuildCommand implements Callable<Integer> {
     }
     if (digestFile != null) {
       OutputFiles.checkTarget(digestFile, "--digest-file", inputs);
+    }
+    if (Boolean.FALSE.equals(sbom) && sbomDir != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--no-sbom and --sbom-dir contradict each other: give one of them");
+    }
+    if (Boolean.TRUE.equals(sbom) && (output == null || !"oci".equalsIgnoreCase(format))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--sbom attaches the SBOMs to the OCI archive"
+          + " (-o FILE, --format oci) only: a Docker archive has no place for them, and --push and --daemon do not"
+          + " carry them yet; use --sbom-dir DIR for the files");
     }
     if (sbomDir != null) {
       if (Files.exists(sbomDir) && !Files.isDirectory(sbomDir)) {

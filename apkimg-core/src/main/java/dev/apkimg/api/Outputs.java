@@ -24,6 +24,7 @@ public final class Outputs implements ImageOutputs {
   private final RegistryCredentials credentials;
   private final boolean allowInsecureRegistries;
   private final Path sbomDir;
+  private final boolean sbom;
 
   private Outputs(Builder b) {
     this.archive = b.archive;
@@ -36,6 +37,7 @@ public final class Outputs implements ImageOutputs {
     this.credentials = b.credentials != null ? b.credentials : RegistryCredentials.fromEnvironment();
     this.allowInsecureRegistries = b.allowInsecureRegistries;
     this.sbomDir = b.sbomDir;
+    this.sbom = b.sbom;
   }
 
   public static Builder builder() {
@@ -90,6 +92,14 @@ public final class Outputs implements ImageOutputs {
     return sbomDir;
   }
 
+  /**
+   * Whether each architecture's SBOMs are attached to its image in the OCI archive as OCI 1.1
+   * referrers (artifact manifests whose subject is the image manifest, listed in {@code index.json}).
+   */
+  public boolean sbom() {
+    return sbom;
+  }
+
   @Override
   public RegistryCredentials credentials() {
     return credentials;
@@ -111,6 +121,7 @@ public final class Outputs implements ImageOutputs {
     private RegistryCredentials credentials;
     private boolean allowInsecureRegistries;
     private Path sbomDir;
+    private boolean sbom;
 
     private Builder() {}
 
@@ -176,6 +187,16 @@ public final class Outputs implements ImageOutputs {
     /** Writes each architecture's SPDX and CycloneDX SBOMs into {@code dir} (null: none). */
     public Builder sbomDir(Path dir) {
       this.sbomDir = dir;
+      return this;
+    }
+
+    /**
+     * Attaches each architecture's SPDX and CycloneDX SBOMs to its image in the OCI archive, as OCI 1.1
+     * referrers (default: no). Needs an OCI archive: a Docker archive cannot hold them, and pushes and
+     * the daemon do not carry them yet.
+     */
+    public Builder sbom(boolean attach) {
+      this.sbom = attach;
       return this;
     }
 

@@ -25,6 +25,16 @@ final class ImageArchives {
    */
   static void writeOciArchive(List<PlatformImage> images, byte[] index, String tag, Path file)
       throws IOException {
+    writeOciArchive(images, index, tag, List.of(), file);
+  }
+
+  /**
+   * As above, with {@code referrers} (artifacts whose subject is one of the images): their blobs
+   * and manifests in {@code blobs/}, and each manifest listed in {@code index.json} after the
+   * image's entry, with its {@code artifactType}, as the image layout lets an artifact be found.
+   */
+  static void writeOciArchive(List<PlatformImage> images, byte[] index, String tag, List<Referrer> referrers,
+      Path file) throws IOException {
     ObjectNode top = PlatformImage.JSON.createObjectNode();
     top.put("schemaVersion", 2);
     top.put("mediaType", ImagePublisher.OCI_INDEX);
@@ -38,7 +48,11 @@ final class ImageArchives {
       entry = images.get(0).descriptor();
     }
     entry.putObject("annotations").put(REF_NAME, tag);
-    top.putArray("manifests").add(entry);
+    ArrayNode manifests = top.putArray("manifests");
+    manifests.add(entry);
+    for (Referrer referrer : referrers) {
+      manifests.add(referrer.descriptor());
+    }
 
     Map<String, Object> blobs = new LinkedHashMap<>();
     for (PlatformImage image : images) {
@@ -50,6 +64,11 @@ final class ImageArchives {
     }
     if (index != null) {
       blobs.put(PlatformImage.digest(index), index);
+    }
+    for (Referrer referrer : referrers) {
+      blobs.putIfAbsent(PlatformImage.digest(Referrer.EMPTY), Referrer.EMPTY);
+      blobs.putIfAbsent(referrer.contentDigest(), referrer.content());
+      blobs.putIfAbsent(referrer.manifestDigest(), referrer.manifest());
     }
     try (TarArchiveOutputStream tar = RootfsImage.newTar(Files.newOutputStream(file))) {
       RootfsImage.putBytes(tar, "oci-layout",

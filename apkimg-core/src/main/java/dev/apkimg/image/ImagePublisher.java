@@ -46,8 +46,23 @@ public final class ImagePublisher {
    */
   public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
       ImageOutputs outputs, Path cacheDir, OutputFiles files, Progress progress) {
+    return publish(images, tag, indexAnnotations, List.of(), outputs, cacheDir, files, progress);
+  }
+
+  /**
+   * As above, with {@code referrers} (SBOMs whose subject is one of {@code images}) attached in the
+   * OCI archive. A Docker archive, registries and the daemon do not carry them (yet): callers refuse
+   * referrers without an OCI archive.
+   */
+  public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
+      List<Referrer> referrers, ImageOutputs outputs, Path cacheDir, OutputFiles files, Progress progress) {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("no image to publish");
+    }
+    for (Referrer r : referrers) {
+      if (images.stream().noneMatch(i -> i.manifestDigest().equals(r.subjectDigest()))) {
+        throw new IllegalArgumentException("referrer of " + r.subjectDigest() + ", not one of " + images);
+      }
     }
     byte[] index = images.size() > 1 ? index(images, indexAnnotations) : null;
     String digest = index != null ? PlatformImage.digest(index) : images.get(0).manifestDigest();
@@ -63,7 +78,7 @@ public final class ImagePublisher {
           PlatformImage image = single(images, "a Docker archive");
           files.writeStaged(staged, file -> ImageArchives.writeDockerArchive(image, tag, file));
         } else {
-          files.writeStaged(staged, file -> ImageArchives.writeOciArchive(images, index, tag, file));
+          files.writeStaged(staged, file -> ImageArchives.writeOciArchive(images, index, tag, referrers, file));
         }
       }
       for (String reference : outputs.push()) {

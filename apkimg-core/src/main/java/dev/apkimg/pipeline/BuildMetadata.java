@@ -27,11 +27,16 @@ final class BuildMetadata {
 
   /** The metadata document. */
   static ObjectNode toJson(BuildResult result) {
-    return toJson(result, List.of(), null);
+    return toJson(result, List.of(), null, List.of());
   }
 
-  /** The metadata document, listing the SBOM files written into {@code sbomDir}. */
-  static ObjectNode toJson(BuildResult result, List<SbomStep.Document> sboms, Path sbomDir) {
+  /**
+   * The metadata document, listing the SBOMs: the file each was written to in {@code sbomDir} (when
+   * set) and the digest of the referrer that attaches it in the archive ({@code referrerDigests}, in
+   * the same order, or empty).
+   */
+  static ObjectNode toJson(BuildResult result, List<SbomStep.Document> sboms, Path sbomDir,
+      List<String> referrerDigests) {
     ObjectNode root = JSON.createObjectNode();
     root.put("digest", result.digest());
     root.put("mediaType", result.mediaType());
@@ -69,9 +74,17 @@ final class BuildMetadata {
     }
     if (!sboms.isEmpty()) {
       ArrayNode files = root.putArray("sboms");
-      for (SbomStep.Document sbom : sboms) {
-        files.addObject().put("arch", sbom.arch()).put("format", sbom.format()).put("mediaType", sbom.mediaType())
-            .put("file", sbomDir.resolve(sbom.fileName()).toString()).put("sha256", sbom.sha256());
+      for (int i = 0; i < sboms.size(); i++) {
+        SbomStep.Document sbom = sboms.get(i);
+        ObjectNode entry = files.addObject().put("arch", sbom.arch()).put("format", sbom.format())
+            .put("mediaType", sbom.mediaType());
+        if (sbomDir != null) {
+          entry.put("file", sbomDir.resolve(sbom.fileName()).toString());
+        }
+        entry.put("sha256", sbom.sha256());
+        if (!referrerDigests.isEmpty()) {
+          entry.put("referrerDigest", referrerDigests.get(i));
+        }
       }
     }
     return root;
@@ -79,15 +92,15 @@ final class BuildMetadata {
 
   /** Writes the metadata into {@code files}, to be committed with the command's other outputs. */
   static void stageMetadata(BuildResult result, Path file, OutputFiles files) {
-    stageMetadata(result, List.of(), null, file, files);
+    stageMetadata(result, List.of(), null, List.of(), file, files);
   }
 
-  /** As above, with the SBOM files written into {@code sbomDir}. */
-  static void stageMetadata(BuildResult result, List<SbomStep.Document> sboms, Path sbomDir, Path file,
-      OutputFiles files) {
+  /** As above, with the SBOMs (see {@link #toJson(BuildResult, List, Path, List)}). */
+  static void stageMetadata(BuildResult result, List<SbomStep.Document> sboms, Path sbomDir,
+      List<String> referrerDigests, Path file, OutputFiles files) {
     byte[] bytes;
     try {
-      bytes = JSON.writeValueAsBytes(toJson(result, sboms, sbomDir));
+      bytes = JSON.writeValueAsBytes(toJson(result, sboms, sbomDir, referrerDigests));
     } catch (IOException e) {
       throw new IllegalStateException("cannot serialise the build metadata", e);
     }

@@ -79,12 +79,14 @@ public final class Pipeline implements Apkimg {
     if (request.outputs().isEmpty()) {
       throw new ApkimgException("nothing to do: no archive, registry or daemon to publish to", dev.apkimg.Hint.NO_OUTPUT);
     }
+    PublishStep.checkSbomOutputs(request.outputs());
     BuildContext c = new BuildContext(request, listener, client);
     c.work = createWorkDir(request.outputs().archive());
     try {
       BaseImage base = base(c);
       List<PlatformImage> images = ImageStep.images(c, base.annotations());
-      List<SbomStep.Document> sboms = request.outputs().sbomDir() == null ? List.of() : SbomStep.documents(c, images);
+      List<SbomStep.Document> sboms = request.outputs().sbomDir() == null && !request.outputs().sbom()
+          ? List.of() : SbomStep.documents(c, images);
       return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener, sboms);
     } finally {
       // Best effort: leftover temporary files are not worth failing a finished build for.
@@ -106,10 +108,10 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
-    if (request.outputs().sbomDir() != null) {
+    if (request.outputs().sbomDir() != null || request.outputs().sbom()) {
       // The base alone lacks the package facts (licenses, checksums, repositories) an SBOM needs.
-      throw new ApkimgException("SBOMs (sbomDir) are written by a whole build only, not yet when publishing a"
-          + " prebuilt base: leave sbomDir unset here");
+      throw new ApkimgException("SBOMs (sbomDir, sbom) are made by a whole build only, not yet when publishing a"
+          + " prebuilt base: leave sbomDir and sbom unset here");
     }
     return PublishStep.publish(base, images, request.outputs(),
         request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener);

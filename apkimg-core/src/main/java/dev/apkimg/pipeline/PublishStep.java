@@ -11,6 +11,7 @@ import dev.apkimg.image.ImagePublisher;
 import dev.apkimg.image.PlatformImage;
 import dev.apkimg.image.PublishResult;
 import dev.apkimg.image.PushReport;
+import dev.apkimg.image.Referrer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,10 @@ final class PublishStep {
     return publish(base, images, outputs, cacheDir, listener, List.of());
   }
 
-  /** As above, also writing {@code sboms} into {@link Outputs#sbomDir()}, committed with the other files. */
+  /**
+   * As above, also writing {@code sboms} into {@link Outputs#sbomDir()} (when set), committed with the
+   * other files, and attaching them to their images in the OCI archive when {@link Outputs#sbom()}.
+   */
   static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, Path cacheDir,
       BuildListener listener, List<SbomStep.Document> sboms) {
     if (images.size() != base.platforms().size()) {
@@ -39,9 +43,12 @@ final class PublishStep {
     if (outputs.isEmpty()) {
       throw new ApkimgException("nothing to do: no archive, registry or daemon to publish to", dev.apkimg.Hint.NO_OUTPUT);
     }
+    checkSbomOutputs(outputs);
     String reference = base.reference();
+    List<Referrer> referrers = outputs.sbom() ? referrers(base, images, sboms) : List.of();
     try (OutputFiles files = new OutputFiles()) {
-      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), outputs, cacheDir, files,
+      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), referrers, outputs,
+          cacheDir, files,
           new ImagePublisher.Progress() {
             @Override
             public void pushed(String ref, String digest) {
@@ -69,7 +76,7 @@ final class PublishStep {
       BuildResult result = new BuildResult(published.digest(), published.mediaType(), reference,
           outputs.archive() == null ? null : Path.of(outputs.archiveName()), published.pushed(), published.loaded(),
           archImages, published.pushes());
-      for (SbomStep.Document sbom : sboms) {
+      for (SbomStep.Document sbom : outputs.sbomDir() == null ? List.<SbomStep.Document>of() : sboms) {
         Path file = outputs.sbomDir().resolve(sbom.fileName());
         try {
           files.writeStaged(files.stage(file), f -> java.nio.file.Files.write(f, sbom.bytes()));
@@ -78,7 +85,8 @@ final class PublishStep {
         }
       }
       if (outputs.metadataFile() != null) {
-        BuildMetadata.stageMetadata(result, sboms, outputs.sbomDir(), outputs.metadataFile(), files);
+        BuildMetadata.stageMetadata(result, sboms, outputs.sbomDir(),
+            referrers.stream().map(Referrer::manifestDigest).toList(), outputs.metadataFile(), files);
       }
       if (outputs.digestFile() != null) {
         BuildMetadata.stageDigest(result, outputs.digestFile(), files);
@@ -91,5 +99,33 @@ final class PublishStep {
     } catch (IOException e) {
       throw new ApkimgException("cannot write the image's files: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * SBOMs attached as referrers need an OCI archive: a Docker archive has no place for them, and
+   * registry pushes and the daemon do not carry them yet. Checked before anything is built.
+   */
+  static void checkSbomOutputs(Outputs outputs) {
+    if (outputs.sbom() && (outputs.archive() == null || outputs.format() != Outputs.Format.OCI)) {
+      throw new ApkimgException("SBOMs are attached as OCI referrers to an OCI archive only ("
+          + (outputs.archive() == null ? "no archive is written" : "a Docker archive has no place for them")
+          + "; pushed images and the daemon do not carry them yet): write an OCI archive, or use sbomDir for the files");
+    }
+  }
+
+  /** One referrer per SBOM, attached to its architecture's image, created when the image was. */
+  private static List<Referrer> referrers(BaseImage base, List<PlatformImage> images, List<SbomStep.Document> sboms) {
+    List<Referrer> referrers = new ArrayList<>();
+    for (SbomStep.Document sbom : sboms) {
+      int i = 0;
+      while (!base.platforms().get(i).arch().equals(sbom.arch())) {
+        i++;
+      }
+      PlatformImage image = images.get(i);
+      referrers.add(Referrer.of(image, sbom.mediaType(), sbom.bytes(), java.util.Map.of(
+          "org.opencontainers.image.created", java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+              image.config().created()))));
+    }
+    return referrers;
   }
 }
