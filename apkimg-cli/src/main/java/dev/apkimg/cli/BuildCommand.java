@@ -198,11 +198,11 @@ final class BuildCommand implements Callable<Integer> {
       OutputFiles.checkTarget(digestFile, "--digest-file", inputs);
     }
     if (Boolean.FALSE.equals(sbom) && sbomDir != null) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
+      throw new dev.apkimg.ApkimgException(
           "--no-sbom and --sbom-dir contradict each other: give one of them");
     }
     if (Boolean.TRUE.equals(sbom) && (output == null || !"oci".equalsIgnoreCase(format))) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--sbom attaches the SBOMs to the OCI archive"
+      throw new dev.apkimg.ApkimgException("--sbom attaches the SBOMs to the OCI archive"
           + " (-o FILE, --format oci) only: a Docker archive has no place for them, and --push and --daemon do not"
           + " carry them yet; use --sbom-dir DIR for the files");
     }

@@ -144,16 +144,16 @@ class SbomReferrersTest {
   @Test
   void sbomWithADockerArchiveOrNoArchiveAndNoSbomWithAnSbomFolderAreRefusedInOneLine() {
     Processes.Output docker = build(profile, "d.tar", "--sbom", "--format", "docker");
-    assertThat(docker.code()).isNotZero();
-    assertThat(docker.err()).contains("--sbom").contains("Docker archive");
+    assertThat(docker.code()).isEqualTo(1);
+    assertThat(docker.err().strip()).doesNotContain("\n").contains("--sbom").contains("Docker archive");
     assertThat(tmp.resolve("d.tar")).doesNotExist();
     Processes.Output push = Processes.apkimg(List.of("build", profile.toString(), "--push", "localhost:1/x:1",
         "--cache-dir", tmp.resolve("cache").toString(), "--sbom", "-q"));
-    assertThat(push.code()).isNotZero();
-    assertThat(push.err()).contains("--sbom").contains("--push");
+    assertThat(push.code()).isEqualTo(1);
+    assertThat(push.err().strip()).doesNotContain("\n").contains("--sbom").contains("--push");
     Processes.Output both = build(profile, "b.tar", "--no-sbom", "--sbom-dir", tmp.resolve("s").toString());
-    assertThat(both.code()).isNotZero();
-    assertThat(both.err()).contains("--no-sbom").contains("--sbom-dir");
+    assertThat(both.code()).isEqualTo(1);
+    assertThat(both.err().strip()).doesNotContain("\n").contains("--no-sbom").contains("--sbom-dir");
     assertThat(tmp.resolve("b.tar")).doesNotExist();
     assertThat(tmp.resolve("s")).doesNotExist();
   }
