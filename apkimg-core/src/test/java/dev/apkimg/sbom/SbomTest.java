@@ -238,6 +238,31 @@ class SbomTest {
     assertThat(tmp.resolve("p")).doesNotExist();
   }
 
+  @Test
+  void attachingSbomsWithoutAnOciArchiveIsRefusedBeforeAnythingIsBuilt() {
+    for (Outputs outputs : List.of(
+        Outputs.builder().dockerArchive(tmp.resolve("d.tar")).sbom(true).build(),
+        Outputs.builder().push("localhost:1/x:1").sbom(true).build())) {
+      BuildRequest request = BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
+          .outputs(outputs).build();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Apkimg.create().build(request, e -> { }))
+          .isInstanceOf(dev.apkimg.ApkimgException.class).hasMessageContaining("OCI archive");
+    }
+    assertThat(tmp.resolve("d.tar")).doesNotExist();
+    assertThat(tmp.resolve("cache")).doesNotExist();
+  }
+
+  @Test
+  void publishingAPrebuiltBaseWithSbomsAttachedIsRefusedRatherThanAttachingNone() {
+    BuildRequest request = BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
+        .outputs(Outputs.builder().ociArchive(tmp.resolve("p.tar")).sbom(true).build()).build();
+    Apkimg apkimg = Apkimg.create();
+    dev.apkimg.api.BaseImage base = apkimg.buildBase(request, tmp.resolve("work"), e -> { });
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> apkimg.publish(base, List.of(), request, e -> { }))
+        .isInstanceOf(dev.apkimg.ApkimgException.class).hasMessageContaining("sbom");
+    assertThat(tmp.resolve("p.tar")).doesNotExist();
+  }
+
   private static String sha256(Path file) throws IOException {
     try {
       return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
