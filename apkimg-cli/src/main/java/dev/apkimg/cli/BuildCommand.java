@@ -83,8 +83,8 @@ final class BuildCommand implements Callable<Integer> {
   Path sbomDir;
 
   @Option(names = "--sbom", negatable = true,
-      description = "Attach each architecture's SBOMs (SPDX, CycloneDX) to its image in the OCI archive as OCI 1.1"
-          + " referrers (listed in index.json). Default: no. --no-sbom: no SBOM at all (not with --sbom-dir).")
+      description = "Attach each architecture's SBOMs (SPDX, CycloneDX) to its image as OCI 1.1 referrers: in the"
+          + " OCI archive (listed in index.json) and in registries pushed to (referrers tag sha256-HEX). Default: no. --no-sbom: no SBOM at all (not with --sbom-dir).")
   Boolean sbom; // null: not given
 
   @Option(names = "--lockfile", paramLabel = "FILE",
@@ -201,10 +201,10 @@ final class BuildCommand implements Callable<Integer> {
       throw new dev.apkimg.ApkimgException(
           "--no-sbom and --sbom-dir contradict each other: give one of them");
     }
-    if (Boolean.TRUE.equals(sbom) && (output == null || !"oci".equalsIgnoreCase(format))) {
-      throw new dev.apkimg.ApkimgException("--sbom attaches the SBOMs to the OCI archive"
-          + " (-o FILE, --format oci) only: a Docker archive has no place for them, and --push and --daemon do not"
-          + " carry them yet; use --sbom-dir DIR for the files");
+    if (Boolean.TRUE.equals(sbom) && ((output != null && !"oci".equalsIgnoreCase(format)) || daemon)) {
+      throw new dev.apkimg.ApkimgException("--sbom attaches the SBOMs to the OCI archive (-o FILE, --format oci)"
+          + " and to pushed images (--push REF) only: " + (daemon ? "--daemon does not carry them"
+              : "a Docker archive has no place for them") + "; use --sbom-dir DIR for the files");
     }
     if (sbomDir != null) {
       if (Files.exists(sbomDir) && !Files.isDirectory(sbomDir)) {

@@ -142,15 +142,15 @@ class SbomReferrersTest {
   }
 
   @Test
-  void sbomWithADockerArchiveOrNoArchiveAndNoSbomWithAnSbomFolderAreRefusedInOneLine() {
+  void sbomWithADockerArchiveOrTheDaemonAndNoSbomWithAnSbomFolderAreRefusedInOneLine() {
     Processes.Output docker = build(profile, "d.tar", "--sbom", "--format", "docker");
     assertThat(docker.code()).isEqualTo(1);
     assertThat(docker.err().strip()).doesNotContain("\n").contains("--sbom").contains("Docker archive");
     assertThat(tmp.resolve("d.tar")).doesNotExist();
-    Processes.Output push = Processes.apkimg(List.of("build", profile.toString(), "--push", "localhost:1/x:1",
-        "--cache-dir", tmp.resolve("cache").toString(), "--sbom", "-q"));
-    assertThat(push.code()).isEqualTo(1);
-    assertThat(push.err().strip()).doesNotContain("\n").contains("--sbom").contains("--push");
+    Processes.Output daemon = Processes.apkimg(List.of("build", profile.toString(), "--push", "localhost:1/x:1",
+        "--daemon", "--cache-dir", tmp.resolve("cache").toString(), "--sbom", "-q"));
+    assertThat(daemon.code()).isEqualTo(1);
+    assertThat(daemon.err().strip()).doesNotContain("\n").contains("--sbom").contains("--daemon");
     Processes.Output both = build(profile, "b.tar", "--no-sbom", "--sbom-dir", tmp.resolve("s").toString());
     assertThat(both.code()).isEqualTo(1);
     assertThat(both.err().strip()).doesNotContain("\n").contains("--no-sbom").contains("--sbom-dir");

@@ -51,8 +51,8 @@ public final class ImagePublisher {
 
   /**
    * As above, with {@code referrers} (SBOMs whose subject is one of {@code images}) attached in the
-   * OCI archive. A Docker archive, registries and the daemon do not carry them (yet): callers refuse
-   * referrers without an OCI archive.
+   * OCI archive and in every registry pushed to (see {@link RegistryPush}). A Docker archive and the
+   * daemon do not carry them: callers refuse referrers with those outputs.
    */
   public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
       List<Referrer> referrers, ImageOutputs outputs, Path cacheDir, OutputFiles files, Progress progress) {
@@ -82,7 +82,7 @@ public final class ImagePublisher {
         }
       }
       for (String reference : outputs.push()) {
-        PushReport report = RegistryPush.push(images, index, reference, outputs, cacheDir);
+        PushReport report = RegistryPush.push(images, index, referrers, reference, outputs, cacheDir);
         pushed.add(reference);
         pushes.add(report);
         progress.pushed(reference, digest, report);

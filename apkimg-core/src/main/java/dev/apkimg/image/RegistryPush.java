@@ -24,7 +24,11 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.DigestException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -78,6 +82,16 @@ final class RegistryPush {
    */
   static PushReport push(List<PlatformImage> images, byte[] index, String reference,
       ImageOutputs outputs, Path cacheDir) throws IOException {
+    return push(images, index, List.of(), reference, outputs, cacheDir);
+  }
+
+  /**
+   * As above, then {@code referrers} (artifacts whose subject is one of {@code images}): their blobs and
+   * manifests by digest, and each subject's referrers tag ({@link ReferrersTagIndex}) extended with them.
+   * The report counts the image's blobs only.
+   */
+  static PushReport push(List<PlatformImage> images, byte[] index, List<Referrer> referrers, String reference,
+      ImageOutputs outputs, Path cacheDir) throws IOException {
     ImageReference target;
     try {
       target = ImageReference.parse(reference);
@@ -121,6 +135,10 @@ final class RegistryPush {
       }
       if (index != null) {
         pushManifest(client, index, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(index));
+      }
+      if (!referrers.isEmpty()) {
+        pushReferrers(client, registry, repository, referrers, new BlobCounter(repository, record),
+            found.map(RegistryCredentials.Found::credential), insecure);
       }
       record.record(repository, blobs);
       record.save();
@@ -277,6 +295,45 @@ final class RegistryPush {
 
     PushReport report(String reference) {
       return new PushReport(reference, uploaded, uploadedBytes, reused, mounted);
+    }
+  }
+
+  /**
+   * Each referrer's blobs (the empty configuration, the document) and manifest by digest, after the
+   * images they are attached to; then, per subject, the referrers tag index with them added.
+   */
+  private static void pushReferrers(RegistryClient client, String registry, String repository,
+      List<Referrer> referrers, BlobCounter counter, Optional<com.google.cloud.tools.jib.api.Credential> credential,
+      boolean insecure) throws IOException, RegistryException {
+    Map<String, List<Referrer>> bySubject = new LinkedHashMap<>();
+    for (Referrer referrer : referrers) {
+      counter.push(client, PlatformImage.digest(Referrer.EMPTY), Referrer.EMPTY.length,
+          Blobs.from(out -> out.write(Referrer.EMPTY), true));
+      byte[] content = referrer.content();
+      counter.push(client, referrer.contentDigest(), content.length, Blobs.from(out -> out.write(content), true));
+      pushManifest(client, referrer.manifest(), PlatformImage.OCI_MANIFEST, referrer.manifestDigest(),
+          referrer.manifestDigest());
+      bySubject.computeIfAbsent(referrer.subjectDigest(), s -> new ArrayList<>()).add(referrer);
+    }
+    for (Map.Entry<String, List<Referrer>> subject : bySubject.entrySet()) {
+      String tag = ReferrersTagIndex.tag(subject.getKey());
+      Optional<byte[]> existing;
+      try {
+        existing = ReferrersTagIndex.fetch(registry, repository, tag, credential, insecure);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while reading the referrers tag " + tag);
+      }
+      byte[] merged;
+      try {
+        merged = ReferrersTagIndex.merge(existing.orElse(null), ReferrersTagIndex.descriptors(subject.getValue()));
+      } catch (IOException e) {
+        throw new IOException("cannot add the SBOMs to the referrers tag " + tag + ": " + e.getMessage()
+            + "; delete that tag or push without --sbom", e);
+      }
+      if (existing.isEmpty() || !Arrays.equals(existing.get(), merged)) {
+        pushManifest(client, merged, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(merged));
+      }
     }
   }
 

@@ -33,7 +33,7 @@ final class PublishStep {
 
   /**
    * As above, also writing {@code sboms} into {@link Outputs#sbomDir()} (when set), committed with the
-   * other files, and attaching them to their images in the OCI archive when {@link Outputs#sbom()}.
+   * other files, and attaching them to their images in the OCI archive and pushed images when {@link Outputs#sbom()}.
    */
   static BuildResult publish(BaseImage base, List<PlatformImage> images, Outputs outputs, Path cacheDir,
       BuildListener listener, List<SbomStep.Document> sboms) {
@@ -102,14 +102,18 @@ final class PublishStep {
   }
 
   /**
-   * SBOMs attached as referrers need an OCI archive: a Docker archive has no place for them, and
-   * registry pushes and the daemon do not carry them yet. Checked before anything is built.
+   * SBOMs attached as referrers go to an OCI archive and to registries: a Docker archive has no place
+   * for them, and the daemon does not carry them. Checked before anything is built.
    */
   static void checkSbomOutputs(Outputs outputs) {
-    if (outputs.sbom() && (outputs.archive() == null || outputs.format() != Outputs.Format.OCI)) {
-      throw new ApkimgException("SBOMs are attached as OCI referrers to an OCI archive only ("
-          + (outputs.archive() == null ? "no archive is written" : "a Docker archive has no place for them")
-          + "; pushed images and the daemon do not carry them yet): write an OCI archive, or use sbomDir for the files");
+    if (!outputs.sbom()) {
+      return;
+    }
+    boolean dockerArchive = outputs.archive() != null && outputs.format() != Outputs.Format.OCI;
+    if (dockerArchive || outputs.daemon()) {
+      throw new ApkimgException("SBOMs are attached as OCI referrers to an OCI archive and to pushed images only ("
+          + (dockerArchive ? "a Docker archive has no place for them" : "the daemon does not carry them")
+          + "): write an OCI archive or push, or use sbomDir for the files");
     }
   }
 

@@ -239,10 +239,10 @@ class SbomTest {
   }
 
   @Test
-  void attachingSbomsWithoutAnOciArchiveIsRefusedBeforeAnythingIsBuilt() {
+  void attachingSbomsToADockerArchiveOrTheDaemonIsRefusedBeforeAnythingIsBuilt() {
     for (Outputs outputs : List.of(
         Outputs.builder().dockerArchive(tmp.resolve("d.tar")).sbom(true).build(),
-        Outputs.builder().push("localhost:1/x:1").sbom(true).build())) {
+        Outputs.builder().push("localhost:1/x:1").daemon(true).sbom(true).build())) {
       BuildRequest request = BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
           .outputs(outputs).build();
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> Apkimg.create().build(request, e -> { }))
