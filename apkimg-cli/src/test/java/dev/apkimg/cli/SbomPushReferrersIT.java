@@ -1,0 +1,198 @@
+package dev.apkimg.cli;
+
+import static dev.apkimg.cli.Processes.exec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.testing.Prerequisites;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #12, item 4: {@code --sbom --push} to Debian's docker-registry 2.8 on loopback, which has no
+ * referrers API: the SBOMs are pushed as referrers of the image and listed in the referrers tag {@code
+ * sha256-HEX}, read back with skopeo and plain HTTP, byte for byte the files of {@code --sbom-dir}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SbomPushReferrersIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Map<String, String> FILES = Map.of("application/spdx+json", "x86_64.spdx.json",
+      "application/vnd.cyclonedx+json", "x86_64.cdx.json");
+
+  @TempDir static Path tmp;
+
+  private Path fixtures;
+  private Process registryProcess;
+  private String registry;
+  private Path registryLog;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  void setUp() throws Exception {
+    fixtures = Prerequisites.requireSharedFixtures();
+    Path registryBin = Prerequisites.requireCommand("docker-registry");
+    Prerequisites.requireCommand("skopeo");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    registry = "localhost:" + port;
+    Path config = Files.createDirectories(tmp.resolve("registry")).resolve("config.yml");
+    Files.writeString(config, """
+        version: 0.1
+        log:
+          level: warn
+        storage:
+          filesystem:
+            rootdirectory: %s
+        http:
+          addr: 127.0.0.1:%d
+        """.formatted(tmp.resolve("registry/storage"), port));
+    registryLog = tmp.resolve("registry/log.txt");
+    registryProcess = new ProcessBuilder(registryBin.toString(), "serve", config.toString())
+        .redirectErrorStream(true).redirectOutput(registryLog.toFile()).start();
+    waitForRegistry();
+  }
+
+  @AfterAll
+  void tearDown() throws InterruptedException {
+    if (registryProcess != null) {
+      registryProcess.destroy();
+      registryProcess.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void pushedSbomsAreFoundThroughTheReferrersTagAndReadBackByteForByte() throws Exception {
+    String reference = registry + "/base:1";
+    JsonNode meta = push(reference, "first");
+    String digest = meta.get("digest").asText();
+
+    // The image is as without SBOMs: the registry serves the digest apkimg reported.
+    JsonNode inspect = JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "docker://" + reference)
+        .assertSuccess().out());
+    assertThat(inspect.get("Digest").asText()).isEqualTo(digest);
+    String manifest = exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + reference)
+        .assertSuccess().out();
+    assertThat(sha256(manifest.getBytes(StandardCharsets.UTF_8))).isEqualTo(digest);
+
+    String tag = registry + "/base:" + digest.replace(':', '-');
+    String indexText = exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + tag)
+        .assertSuccess().out();
+    JsonNode index = JSON.readTree(indexText);
+    assertThat(index.get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(index.get("manifests")).hasSize(2);
+    Map<String, String> referrerByType = new TreeMap<>();
+    for (JsonNode entry : index.get("manifests")) {
+      String type = entry.get("artifactType").asText();
+      String referrerDigest = entry.get("digest").asText();
+      referrerByType.put(type, referrerDigest);
+      byte[] referrerBytes = get("/v2/base/manifests/" + referrerDigest, "application/vnd.oci.image.manifest.v1+json");
+      assertThat(sha256(referrerBytes)).isEqualTo(referrerDigest);
+      assertThat((long) referrerBytes.length).isEqualTo(entry.get("size").asLong());
+      JsonNode referrer = JSON.readTree(referrerBytes);
+      assertThat(referrer.get("artifactType").asText()).isEqualTo(type);
+      assertThat(referrer.get("subject").get("digest").asText()).isEqualTo(digest);
+      assertThat(referrer.get("config").get("mediaType").asText()).isEqualTo("application/vnd.oci.empty.v1+json");
+      assertThat(referrer.get("layers")).hasSize(1);
+      byte[] document = get("/v2/base/blobs/" + referrer.get("layers").get(0).get("digest").asText(), "*/*");
+      assertThat(document).isEqualTo(Files.readAllBytes(tmp.resolve("first/sbom").resolve(FILES.get(type))));
+    }
+    assertThat(referrerByType).containsOnlyKeys(FILES.keySet());
+    // The metadata names the referrers the registry lists.
+    for (JsonNode sbom : meta.get("sboms")) {
+      assertThat(sbom.get("referrerDigest").asText()).isEqualTo(referrerByType.get(sbom.get("mediaType").asText()));
+    }
+
+    // Pushed again (same image, same SBOMs): the tag index lists them once, unchanged.
+    JsonNode again = push(reference, "second");
+    assertThat(again.get("digest").asText()).isEqualTo(digest);
+    assertThat(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + tag).assertSuccess().out())
+        .isEqualTo(indexText);
+
+    // Another client's entry in the tag index (here: one more descriptor, listed first) survives a push.
+    com.fasterxml.jackson.databind.node.ObjectNode foreign = JSON.createObjectNode()
+        .put("mediaType", "application/vnd.oci.image.manifest.v1+json").put("digest", digest)
+        .put("size", manifest.getBytes(StandardCharsets.UTF_8).length).put("artifactType", "application/x-other");
+    com.fasterxml.jackson.databind.node.ObjectNode withForeign = index.deepCopy();
+    withForeign.withArray("manifests").insert(0, foreign);
+    HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://" + tag.replace(
+            registry + "/base:", registry + "/v2/base/manifests/")))
+        .header("Content-Type", "application/vnd.oci.image.index.v1+json")
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(withForeign))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as("PUT the index: " + put.body()).isEqualTo(201);
+    push(reference, "third");
+    JsonNode kept = JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + tag)
+        .assertSuccess().out());
+    assertThat(kept.get("manifests")).hasSize(3);
+    assertThat(kept.get("manifests").get(0)).isEqualTo(foreign);
+    assertThat(kept.get("manifests").get(1)).isEqualTo(index.get("manifests").get(0));
+    assertThat(kept.get("manifests").get(2)).isEqualTo(index.get("manifests").get(1));
+
+    // The image and its referrers copy out of the registry as they went in.
+    exec(tmp, "skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + reference, "dir:" + tmp.resolve("copy"))
+        .assertSuccess();
+  }
+
+  private JsonNode push(String reference, String name) throws Exception {
+    Path metadata = tmp.resolve(name + "-metadata.json");
+    List<String> args = new ArrayList<>(List.of("build", ProfilesTest.PROFILES.resolve("alpine-base.yaml").toString(),
+        "-r", fixtures.resolve("mirror/v3.20/main").toString(),
+        "-k", fixtures.resolve("keys/apkimg-test.rsa.pub").toString(), "--cache-dir", tmp.resolve("cache").toString(),
+        "--sbom", "--sbom-dir", tmp.resolve(name + "/sbom").toString(), "--push", reference,
+        "--allow-insecure-registry", "--metadata-file", metadata.toString(), "-q"));
+    Processes.apkimg(args).assertSuccess();
+    return JSON.readTree(metadata.toFile());
+  }
+
+  private byte[] get(String path, String accept) throws Exception {
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + registry + path))
+        .header("Accept", accept).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).as("GET " + path).isEqualTo(200);
+    return r.body();
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  private void waitForRegistry() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://" + registry + "/v2/").toURL().openConnection();
+        if (c.getResponseCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (!registryProcess.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("docker-registry did not start: " + Files.readString(registryLog));
+      }
+      Thread.sleep(100);
+    }
+  }
+}
