@@ -323,6 +323,12 @@ final class RegistryPush {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while reading the referrers tag " + tag);
+      } catch (InterruptedIOException e) {
+        throw e;
+      } catch (IOException e) {
+        // The image and the referrers are pushed; only their listing under the tag is missing.
+        throw new ApkimgException("pushed the image and its SBOMs to " + registry + "/" + repository
+            + " but cannot read the referrers tag " + tag + ": " + oneLine(e) + "; push again, or push without --sbom", e);
       }
       byte[] merged;
       try {
