@@ -328,14 +328,14 @@ final class RegistryPush {
       } catch (IOException e) {
         // The image and the referrers are pushed; only their listing under the tag is missing.
         throw new ApkimgException("pushed the image and its SBOMs to " + registry + "/" + repository
-            + " but cannot read the referrers tag " + tag + ": " + oneLine(e) + "; push again, or push without --sbom", e);
+            + " but cannot read the referrers tag " + tag + ": " + oneLine(e) + "; push again, or push without attaching the SBOMs", e);
       }
       byte[] merged;
       try {
         merged = ReferrersTagIndex.merge(existing.orElse(null), ReferrersTagIndex.descriptors(subject.getValue()));
       } catch (IOException e) {
         throw new IOException("cannot add the SBOMs to the referrers tag " + tag + ": " + e.getMessage()
-            + "; delete that tag or push without --sbom", e);
+            + "; delete that tag, or push without attaching the SBOMs", e);
       }
       if (existing.isEmpty() || !Arrays.equals(existing.get(), merged)) {
         pushManifest(client, merged, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(merged));
