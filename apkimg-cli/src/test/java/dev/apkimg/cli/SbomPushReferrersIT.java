@@ -156,6 +156,49 @@ class SbomPushReferrersIT {
         .assertSuccess();
   }
 
+  @Test
+  void eachArchitecturesImageOfAMultiArchPushHasItsOwnReferrersTag() throws Exception {
+    Path keys = tmp.resolve("multi/keys");
+    dev.apkimg.testing.TestKeys.primary().writePublicKey(keys);
+    dev.apkimg.testing.TestRepository repo = new dev.apkimg.testing.TestRepository(dev.apkimg.testing.TestKeys.primary());
+    for (String arch : List.of("x86_64", "aarch64")) {
+      repo.add(dev.apkimg.testing.TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L)
+          .license("MIT").dir("usr").dir("usr/bin").file("usr/bin/hello", "hello " + arch + "\n").build());
+    }
+    repo.write(tmp.resolve("multi/mirror/v3.19/main"));
+    Path profile = Files.writeString(tmp.resolve("multi/multi.yaml"), """
+        contents:
+          repositories: [mirror/v3.19/main]
+          keyring: [keys]
+          packages: [hello]
+        archs: [x86_64, aarch64]
+        """);
+    String reference = registry + "/multi:1";
+    Path metadata = tmp.resolve("multi/metadata.json");
+    Processes.apkimg(List.of("build", profile.toString(), "--cache-dir", tmp.resolve("multi/cache").toString(),
+        "--sbom", "--sbom-dir", tmp.resolve("multi/sbom").toString(), "--push", reference,
+        "--allow-insecure-registry", "--metadata-file", metadata.toString(), "-q")).assertSuccess();
+    JsonNode meta = JSON.readTree(metadata.toFile());
+    assertThat(JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + reference)
+        .assertSuccess().out()).get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(meta.get("images")).hasSize(2);
+    for (JsonNode image : meta.get("images")) {
+      String arch = image.get("arch").asText();
+      String subject = image.get("manifestDigest").asText();
+      JsonNode index = JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw",
+          "docker://" + registry + "/multi:" + subject.replace(':', '-')).assertSuccess().out());
+      assertThat(index.get("manifests")).hasSize(2);
+      for (JsonNode entry : index.get("manifests")) {
+        JsonNode referrer = JSON.readTree(get("/v2/multi/manifests/" + entry.get("digest").asText(),
+            "application/vnd.oci.image.manifest.v1+json"));
+        assertThat(referrer.get("subject").get("digest").asText()).isEqualTo(subject);
+        String file = arch + FILES.get(entry.get("artifactType").asText()).substring("x86_64".length());
+        assertThat(get("/v2/multi/blobs/" + referrer.get("layers").get(0).get("digest").asText(), "*/*"))
+            .isEqualTo(Files.readAllBytes(tmp.resolve("multi/sbom").resolve(file)));
+      }
+    }
+  }
+
   private JsonNode push(String reference, String name) throws Exception {
     Path metadata = tmp.resolve(name + "-metadata.json");
     List<String> args = new ArrayList<>(List.of("build", ProfilesTest.PROFILES.resolve("alpine-base.yaml").toString(),
