@@ -11,8 +11,6 @@ import dev.apkimg.testing.LoopbackHttpServer;
 import dev.apkimg.testing.Prerequisites;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,7 +48,7 @@ class RegistryBlobReuseIT {
 
   private Path fixtures;
   private LoopbackHttpServer server;
-  private Process registryProcess;
+  private LocalRegistry localRegistry;
   private String registry;
   private Path registryLog;
   private Path base;
@@ -61,7 +58,6 @@ class RegistryBlobReuseIT {
   @BeforeAll
   void setUp() throws Exception {
     fixtures = Prerequisites.requireSharedFixtures();
-    Path registryBin = Prerequisites.requireCommand("docker-registry");
     Prerequisites.requireCommand("skopeo");
     server = LoopbackHttpServer.serve(fixtures.resolve("mirror"));
     base = profile("base", BuildEndToEndIT.WORLD);
@@ -70,35 +66,15 @@ class RegistryBlobReuseIT {
     plus = profile("plus", more);
     datahashes = datahashes();
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    registry = "127.0.0.1:" + port;
-    Path config = Files.createDirectories(tmp.resolve("registry")).resolve("config.yml");
-    Files.writeString(config, """
-        version: 0.1
-        log:
-          level: warn
-          accesslog:
-            disabled: false
-        storage:
-          filesystem:
-            rootdirectory: %s
-        http:
-          addr: %s
-        """.formatted(tmp.resolve("registry/storage"), registry));
-    registryLog = tmp.resolve("registry/log.txt");
-    registryProcess = new ProcessBuilder(registryBin.toString(), "serve", config.toString())
-        .redirectErrorStream(true).redirectOutput(registryLog.toFile()).start();
-    waitForRegistry();
+    localRegistry = LocalRegistry.start(tmp.resolve("registry"), "127.0.0.1");
+    registry = localRegistry.address();
+    registryLog = localRegistry.log();
   }
 
   @AfterAll
   void tearDown() throws InterruptedException {
-    if (registryProcess != null) {
-      registryProcess.destroy();
-      registryProcess.waitFor(10, TimeUnit.SECONDS);
+    if (localRegistry != null) {
+      localRegistry.close();
     }
     if (server != null) {
       server.close();
@@ -308,23 +284,5 @@ class RegistryBlobReuseIT {
       }
     }
     return r;
-  }
-
-  private void waitForRegistry() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        HttpURLConnection c = (HttpURLConnection) URI.create("http://" + registry + "/v2/").toURL().openConnection();
-        if (c.getResponseCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      if (!registryProcess.isAlive() || System.nanoTime() > deadline) {
-        throw new AssertionError("docker-registry did not start: " + Files.readString(registryLog));
-      }
-      Thread.sleep(100);
-    }
   }
 }

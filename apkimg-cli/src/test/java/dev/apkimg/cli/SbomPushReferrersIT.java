@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apkimg.testing.Prerequisites;
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +40,7 @@ class SbomPushReferrersIT {
   @TempDir static Path tmp;
 
   private Path fixtures;
-  private Process registryProcess;
+  private LocalRegistry localRegistry;
   private String registry;
   private Path registryLog;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -51,35 +48,16 @@ class SbomPushReferrersIT {
   @BeforeAll
   void setUp() throws Exception {
     fixtures = Prerequisites.requireSharedFixtures();
-    Path registryBin = Prerequisites.requireCommand("docker-registry");
     Prerequisites.requireCommand("skopeo");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    registry = "localhost:" + port;
-    Path config = Files.createDirectories(tmp.resolve("registry")).resolve("config.yml");
-    Files.writeString(config, """
-        version: 0.1
-        log:
-          level: warn
-        storage:
-          filesystem:
-            rootdirectory: %s
-        http:
-          addr: 127.0.0.1:%d
-        """.formatted(tmp.resolve("registry/storage"), port));
-    registryLog = tmp.resolve("registry/log.txt");
-    registryProcess = new ProcessBuilder(registryBin.toString(), "serve", config.toString())
-        .redirectErrorStream(true).redirectOutput(registryLog.toFile()).start();
-    waitForRegistry();
+    localRegistry = LocalRegistry.start(tmp.resolve("registry"), "localhost");
+    registry = localRegistry.address();
+    registryLog = localRegistry.log();
   }
 
   @AfterAll
   void tearDown() throws InterruptedException {
-    if (registryProcess != null) {
-      registryProcess.destroy();
-      registryProcess.waitFor(10, TimeUnit.SECONDS);
+    if (localRegistry != null) {
+      localRegistry.close();
     }
   }
 
@@ -219,23 +197,5 @@ class SbomPushReferrersIT {
 
   private static String sha256(byte[] bytes) throws Exception {
     return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  private void waitForRegistry() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        HttpURLConnection c = (HttpURLConnection) URI.create("http://" + registry + "/v2/").toURL().openConnection();
-        if (c.getResponseCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      if (!registryProcess.isAlive() || System.nanoTime() > deadline) {
-        throw new AssertionError("docker-registry did not start: " + Files.readString(registryLog));
-      }
-      Thread.sleep(100);
-    }
   }
 }
