@@ -33,6 +33,8 @@ final class ArchBuild {
   long uncompressedSize;
   /** With layering by packages: the package layers (and whiteouts) under {@link #layer}; else null. */
   dev.apkimg.rootfs.PackageLayers packageLayers;
+  /** What the image's os-release says; null when it has none (or none naming an ID). */
+  dev.apkimg.rootfs.OsRelease osRelease;
   /** The runtime config with the profile's labels, volumes, ports, stop signal and history. */
   ImageConfig config;
 

@@ -34,6 +34,8 @@ final class BuildContext {
   final Path lockfile;
   /** Where layers and images are written; whoever started the run deletes it. */
   Path work;
+  /** One warning per build for images without os-release, not one per architecture. */
+  boolean osReleaseWarned;
 
   BuildContext(BuildRequest request, BuildListener listener, RepositoryClient client) {
     this.request = request;

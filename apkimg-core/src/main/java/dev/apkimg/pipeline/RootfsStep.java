@@ -8,6 +8,7 @@ import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
 import dev.apkimg.rootfs.LayerResult;
 import dev.apkimg.rootfs.LayerWriter;
+import dev.apkimg.rootfs.OsRelease;
 import dev.apkimg.rootfs.PackageSource;
 import dev.apkimg.rootfs.RootfsSpec;
 import dev.apkimg.rootfs.ScriptReport;
@@ -34,8 +35,11 @@ final class RootfsStep {
     long timestamp = c.request.sourceDateEpoch().orElse(newest);
     try {
       ProfileMutations mutations = new ProfileMutations(c.profile, c.profileFile);
+      OsRelease.Reader osRelease = OsRelease.reader();
+      List<dev.apkimg.rootfs.RootfsMutation> all = new ArrayList<>(mutations.mutations());
+      all.add(osRelease); // last: it reads what the packages and the profile made
       RootfsSpec spec = new RootfsSpec(a.arch, c.profile.contents().packages(), a.imageRepositories, a.keys, timestamp,
-          mutations.mutations());
+          all);
       LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir).reusingLayers(c.request.reuseLayers());
       LayerResult layer;
       if (c.layering().packages()) {
@@ -50,6 +54,13 @@ final class RootfsStep {
         c.emit(new BuildEvent.LayerWritten(a.arch, layer.entries(), layer.size(), layer.uncompressedSize()));
       }
       reportScripts(c, layer.scripts());
+      a.osRelease = osRelease.osRelease().orElse(null);
+      if (a.osRelease == null && !c.osReleaseWarned) {
+        c.osReleaseWarned = true;
+        c.emit(new BuildEvent.Warning("the image has no " + (osRelease.present() ? "usable " : "")
+            + "etc/os-release: scanners (Trivy, Grype) cannot tell its distribution; install the package that"
+            + " ships it (alpine-release from Alpine 3.21, wolfi-base) or add it with files:", null));
+      }
       a.layer = layer;
       a.config = imageConfig(c.profile, a.arch, Instant.ofEpochSecond(timestamp), mutations.user())
           .withMetadata(c.profile.labels(), c.profile.volumes(), c.profile.ports(), c.profile.stopSignal(),
