@@ -62,10 +62,12 @@ final class SbomStep {
       packages.add(new ImageFacts.InstalledPackage(info, checksum, s.dataSha256(),
           repository == null ? null : location(repository.base()),
           repository == null ? null : location(repository.packageUri(a.arch, info.fileName())),
-          dependsOn(info, infos)));
+          dependsOn(info, infos), info.installIf().stream().map(Dependency::toString).toList()));
     }
+    ImageFacts.OperatingSystem os = a.osRelease == null ? null : new ImageFacts.OperatingSystem(a.osRelease.id(),
+        a.osRelease.versionId(), a.osRelease.prettyName() != null ? a.osRelease.prettyName() : a.osRelease.name());
     return new ImageFacts(reference, a.arch, image.platform(), image.manifestDigest(), image.configDigest(),
-        a.config.created(), toolVersion, packages);
+        a.config.created(), toolVersion, packages, os);
   }
 
   /** One spelling per location: an index names a local mirror {@code file:///...}, a lockfile {@code file:/...}. */

@@ -43,6 +43,22 @@ final class CycloneDxDocument {
       refs.put(p.info().name(), Sbom.purl(facts, p));
     }
     ArrayNode components = bom.putArray("components");
+    ImageFacts.OperatingSystem os = facts.os();
+    String osRef = null;
+    if (os != null) {
+      // Scanners take the distribution from here to choose their vulnerability data.
+      osRef = "os:" + os.id() + (os.versionId() == null ? "" : "@" + os.versionId());
+      ObjectNode c = components.addObject();
+      c.put("type", "operating-system");
+      c.put("bom-ref", osRef);
+      c.put("name", os.id());
+      if (os.versionId() != null) {
+        c.put("version", os.versionId());
+      }
+      if (os.name() != null) {
+        c.put("description", os.name());
+      }
+    }
     for (ImageFacts.InstalledPackage p : facts.packages()) {
       ObjectNode c = components.addObject();
       c.put("type", "library");
@@ -95,10 +111,17 @@ final class CycloneDxDocument {
       if (p.repository() != null) {
         properties.addObject().put("name", "apkimg:apk:repository").put("value", p.repository());
       }
+      if (!p.installIf().isEmpty()) {
+        // CycloneDX has no relation for "installed because others are": apk's condition as declared.
+        properties.addObject().put("name", "apkimg:apk:install-if").put("value", String.join(" ", p.installIf()));
+      }
     }
 
     ArrayNode dependencies = bom.putArray("dependencies");
     ArrayNode contained = dependencies.addObject().put("ref", imageRef).putArray("dependsOn");
+    if (osRef != null) {
+      contained.add(osRef);
+    }
     facts.packages().forEach(p -> contained.add(refs.get(p.info().name())));
     for (ImageFacts.InstalledPackage p : facts.packages()) {
       Set<String> on = new LinkedHashSet<>();

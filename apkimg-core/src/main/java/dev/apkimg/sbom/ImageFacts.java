@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param created the image's creation time
  * @param toolVersion apkimg's version
  * @param packages the installed packages, in install order
+ * @param os the distribution as the image's os-release names it; null when the image has none
  */
 public record ImageFacts(
     String reference,
@@ -26,7 +27,8 @@ public record ImageFacts(
     String configDigest,
     Instant created,
     String toolVersion,
-    List<InstalledPackage> packages) {
+    List<InstalledPackage> packages,
+    OperatingSystem os) {
 
   public ImageFacts {
     Objects.requireNonNull(reference, "reference");
@@ -35,6 +37,25 @@ public record ImageFacts(
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(toolVersion, "toolVersion");
     packages = List.copyOf(packages);
+  }
+
+  /** An image without os-release. */
+  public ImageFacts(String reference, String arch, String platform, String manifestDigest, String configDigest,
+      Instant created, String toolVersion, List<InstalledPackage> packages) {
+    this(reference, arch, platform, manifestDigest, configDigest, created, toolVersion, packages, null);
+  }
+
+  /**
+   * The distribution, from os-release(5).
+   *
+   * @param id {@code ID}, e.g. {@code alpine}
+   * @param versionId {@code VERSION_ID}, e.g. {@code 3.20.3}; may be null
+   * @param name {@code PRETTY_NAME}, else {@code NAME}; may be null
+   */
+  public record OperatingSystem(String id, String versionId, String name) {
+    public OperatingSystem {
+      Objects.requireNonNull(id, "id");
+    }
   }
 
   /**
@@ -46,6 +67,8 @@ public record ImageFacts(
    * @param repository the URL of the repository it came from (no credentials)
    * @param download the URL of its .apk file
    * @param dependsOn the names of the installed packages that satisfy its dependencies, in install order
+   * @param installIf its {@code install_if} condition as declared (e.g. {@code busybox openrc}), when it has one:
+   *     apk installed it because the packages named there are installed
    */
   public record InstalledPackage(
       PackageInfo info,
@@ -53,10 +76,18 @@ public record ImageFacts(
       String dataSha256,
       String repository,
       String download,
-      List<String> dependsOn) {
+      List<String> dependsOn,
+      List<String> installIf) {
     public InstalledPackage {
       Objects.requireNonNull(info, "info");
       dependsOn = List.copyOf(dependsOn);
+      installIf = List.copyOf(installIf);
+    }
+
+    /** A package without {@code install_if}. */
+    public InstalledPackage(PackageInfo info, String controlChecksum, String dataSha256, String repository,
+        String download, List<String> dependsOn) {
+      this(info, controlChecksum, dataSha256, repository, download, dependsOn, List.of());
     }
   }
 }

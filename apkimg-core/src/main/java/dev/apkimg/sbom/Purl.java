@@ -12,17 +12,60 @@ final class Purl {
   private Purl() {}
 
   /**
-   * {@code pkg:apk/alpine/NAME@VERSION?arch=ARCH&distro=alpine-X.Y}; the distro from the
-   * repository's path ({@code .../v3.20/main}, {@code .../edge/community}), left out when it names none.
+   * {@code pkg:apk/NAMESPACE/NAME@VERSION?arch=ARCH&distro=DISTRO}, e.g. {@code
+   * pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20}; {@code distro} left out when null.
    */
-  static String apk(String name, String version, String arch, String repository) {
-    StringBuilder purl = new StringBuilder("pkg:apk/alpine/").append(encode(name)).append('@').append(encode(version));
+  static String apk(String namespace, String name, String version, String arch, String distro) {
+    StringBuilder purl = new StringBuilder("pkg:apk/").append(encode(namespace)).append('/').append(encode(name))
+        .append('@').append(encode(version));
     purl.append("?arch=").append(encode(arch));
-    String distro = distro(repository);
     if (distro != null) {
       purl.append("&distro=").append(encode(distro));
     }
     return purl.toString();
+  }
+
+  /**
+   * The purl namespace of apk packages: the image's os-release ID (lower case) when it has one,
+   * else the vendor the repository's host names (Wolfi, Chainguard), else {@code alpine}.
+   */
+  static String namespace(ImageFacts.OperatingSystem os, String repository) {
+    if (os != null) {
+      return os.id().toLowerCase(java.util.Locale.ROOT);
+    }
+    String host = repository == null ? "" : hostOf(repository);
+    if (host.equals("packages.wolfi.dev") || host.endsWith(".wolfi.dev")) {
+      return "wolfi";
+    }
+    if (host.equals("packages.cgr.dev") || host.endsWith(".cgr.dev")) {
+      return "chainguard";
+    }
+    return "alpine";
+  }
+
+  /**
+   * The purl {@code distro} qualifier: {@code ID-X.Y} from the image's os-release ({@code
+   * alpine-3.20} of 3.20.3, {@code wolfi-20230201}), else {@code alpine-X.Y} or {@code
+   * alpine-edge} from an Alpine repository's path; null when neither names one.
+   */
+  static String distro(ImageFacts.OperatingSystem os, String repository) {
+    if (os != null && os.versionId() != null) {
+      java.util.regex.Matcher m = Pattern.compile("^(\\d+\\.\\d+)").matcher(os.versionId());
+      return os.id().toLowerCase(java.util.Locale.ROOT) + "-" + (m.find() ? m.group(1) : os.versionId());
+    }
+    if (os != null && !"alpine".equalsIgnoreCase(os.id())) {
+      return null; // another vendor's repository path says nothing about its release
+    }
+    return distro(repository);
+  }
+
+  private static String hostOf(String url) {
+    try {
+      String host = java.net.URI.create(url).getHost();
+      return host == null ? "" : host.toLowerCase(java.util.Locale.ROOT);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
   }
 
   /** {@code alpine-X.Y} or {@code alpine-edge} from a repository URL, or null. */

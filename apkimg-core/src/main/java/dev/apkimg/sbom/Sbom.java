@@ -111,8 +111,24 @@ public final class Sbom {
     return digest != null && digest.startsWith("sha256:") ? digest.substring(7) : null;
   }
 
+  /** The names in a package's {@code install_if} condition. */
+  static java.util.List<String> installIfNames(ImageFacts.InstalledPackage p) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (String condition : p.installIf()) {
+      try {
+        dev.apkimg.apk.Dependency d = dev.apkimg.apk.Dependency.parse(condition);
+        if (!d.conflict() && !names.contains(d.name())) {
+          names.add(d.name());
+        }
+      } catch (RuntimeException e) {
+        // as declared, not understood: the CycloneDX property still carries it
+      }
+    }
+    return names;
+  }
+
   static String purl(ImageFacts facts, ImageFacts.InstalledPackage p) {
-    return Purl.apk(p.info().name(), p.info().version(),
-        present(p.info().arch()) ? p.info().arch() : facts.arch(), p.repository());
+    return Purl.apk(Purl.namespace(facts.os(), p.repository()), p.info().name(), p.info().version(),
+        present(p.info().arch()) ? p.info().arch() : facts.arch(), Purl.distro(facts.os(), p.repository()));
   }
 }

@@ -12,6 +12,7 @@ import java.util.Set;
 final class SpdxDocument {
   private static final String NOASSERTION = "NOASSERTION";
   private static final String IMAGE_ID = "SPDXRef-Image";
+  private static final String OS_ID = "SPDXRef-OperatingSystem";
 
   private SpdxDocument() {}
 
@@ -71,6 +72,28 @@ final class SpdxDocument {
             facts.arch()));
     image.put("primaryPackagePurpose", "CONTAINER");
 
+    ImageFacts.OperatingSystem os = facts.os();
+    if (os != null) {
+      // Scanners take the distribution from here to choose their vulnerability data.
+      ObjectNode n = packages.addObject();
+      n.put("name", os.id());
+      n.put("SPDXID", OS_ID);
+      if (os.versionId() != null) {
+        n.put("versionInfo", os.versionId());
+      }
+      n.put("supplier", NOASSERTION);
+      n.put("downloadLocation", NOASSERTION);
+      n.put("filesAnalyzed", false);
+      n.put("licenseConcluded", NOASSERTION);
+      n.put("licenseDeclared", NOASSERTION);
+      n.put("copyrightText", NOASSERTION);
+      if (os.name() != null) {
+        n.put("description", os.name());
+      }
+      n.put("comment", "The distribution, as the image's os-release names it.");
+      n.put("primaryPackagePurpose", "OPERATING_SYSTEM");
+    }
+
     for (ImageFacts.InstalledPackage p : facts.packages()) {
       ObjectNode n = packages.addObject();
       n.put("name", p.info().name());
@@ -115,6 +138,9 @@ final class SpdxDocument {
 
     ArrayNode relationships = doc.putArray("relationships");
     relationship(relationships, "SPDXRef-DOCUMENT", "DESCRIBES", IMAGE_ID);
+    if (os != null) {
+      relationship(relationships, IMAGE_ID, "CONTAINS", OS_ID);
+    }
     for (ImageFacts.InstalledPackage p : facts.packages()) {
       relationship(relationships, IMAGE_ID, "CONTAINS", ids.get(p.info().name()));
     }
@@ -126,11 +152,21 @@ final class SpdxDocument {
         }
       }
     }
+    // SPDX has no type for apk's install_if (installed because others are): OTHER, with a comment.
+    for (ImageFacts.InstalledPackage p : facts.packages()) {
+      for (String trigger : Sbom.installIfNames(p)) {
+        String target = ids.get(trigger);
+        if (target != null) {
+          relationship(relationships, ids.get(p.info().name()), "OTHER", target).put("comment",
+              "install_if: apk installed " + p.info().name() + " because " + trigger + " is installed");
+        }
+      }
+    }
     return doc;
   }
 
-  private static void relationship(ArrayNode relationships, String from, String type, String to) {
-    relationships.addObject().put("spdxElementId", from).put("relationshipType", type)
+  private static ObjectNode relationship(ArrayNode relationships, String from, String type, String to) {
+    return relationships.addObject().put("spdxElementId", from).put("relationshipType", type)
         .put("relatedSpdxElement", to);
   }
 

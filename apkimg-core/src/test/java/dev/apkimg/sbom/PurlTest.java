@@ -7,14 +7,42 @@ import org.junit.jupiter.api.Test;
 class PurlTest {
   @Test
   void theDistroComesFromTheRepositoryPathAndIsLeftOutWhenItNamesNone() {
-    assertThat(Purl.apk("musl", "1.2.5-r0", "x86_64", "https://dl-cdn.alpinelinux.org/alpine/v3.20/main/"))
+    assertThat(apk("musl", "1.2.5-r0", "x86_64", null, "https://dl-cdn.alpinelinux.org/alpine/v3.20/main/"))
         .isEqualTo("pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20");
-    assertThat(Purl.apk("musl", "1.2.6-r0", "aarch64", "https://dl-cdn.alpinelinux.org/alpine/edge/main/"))
+    assertThat(apk("musl", "1.2.6-r0", "aarch64", null, "https://dl-cdn.alpinelinux.org/alpine/edge/main/"))
         .isEqualTo("pkg:apk/alpine/musl@1.2.6-r0?arch=aarch64&distro=alpine-edge");
-    assertThat(Purl.apk("musl", "1.2.5-r0", "x86_64", "https://mirror.example/packages/"))
+    assertThat(apk("musl", "1.2.5-r0", "x86_64", null, "https://mirror.example/packages/"))
         .isEqualTo("pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64");
-    assertThat(Purl.apk("libstdc++", "13.2.1_git20240309-r0", "x86_64", null))
+    assertThat(apk("libstdc++", "13.2.1_git20240309-r0", "x86_64", null, null))
         .isEqualTo("pkg:apk/alpine/libstdc%2B%2B@13.2.1_git20240309-r0?arch=x86_64");
+  }
+
+  @Test
+  void theImagesOsReleaseNamesTheDistroBeforeTheRepositoryPathDoes() {
+    ImageFacts.OperatingSystem alpine = new ImageFacts.OperatingSystem("alpine", "3.20.3", "Alpine Linux v3.20");
+    assertThat(apk("musl", "1.2.5-r0", "x86_64", alpine, "https://mirror.example/alpine/v3.17/main"))
+        .as("a mirror of another branch's path does not outvote the image's own release")
+        .isEqualTo("pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20");
+    ImageFacts.OperatingSystem wolfi = new ImageFacts.OperatingSystem("wolfi", "20230201", "Wolfi");
+    assertThat(apk("glibc", "2.40-r1", "x86_64", wolfi, "https://packages.wolfi.dev/os"))
+        .isEqualTo("pkg:apk/wolfi/glibc@2.40-r1?arch=x86_64&distro=wolfi-20230201");
+    assertThat(apk("glibc", "2.40-r1", "x86_64", new ImageFacts.OperatingSystem("wolfi", null, null),
+        "https://mirror.example/v3.20/os")).as("no release: none guessed from a path")
+        .isEqualTo("pkg:apk/wolfi/glibc@2.40-r1?arch=x86_64");
+  }
+
+  @Test
+  void withoutOsReleaseTheRepositorysHostNamesTheVendor() {
+    assertThat(apk("glibc", "2.40-r1", "x86_64", null, "https://packages.wolfi.dev/os"))
+        .isEqualTo("pkg:apk/wolfi/glibc@2.40-r1?arch=x86_64");
+    assertThat(apk("glibc", "2.40-r1", "x86_64", null, "https://packages.cgr.dev/os"))
+        .isEqualTo("pkg:apk/chainguard/glibc@2.40-r1?arch=x86_64");
+    assertThat(apk("glibc", "2.40-r1", "x86_64", null, "https://evil.example/packages.wolfi.dev/os"))
+        .as("a host, not a path, names the vendor").isEqualTo("pkg:apk/alpine/glibc@2.40-r1?arch=x86_64");
+  }
+
+  private static String apk(String name, String version, String arch, ImageFacts.OperatingSystem os, String repo) {
+    return Purl.apk(Purl.namespace(os, repo), name, version, arch, Purl.distro(os, repo));
   }
 
   @Test
