@@ -83,8 +83,9 @@ final class BuildCommand implements Callable<Integer> {
   Path sbomDir;
 
   @Option(names = "--sbom", negatable = true,
-      description = "Attach each architecture's SBOMs (SPDX, CycloneDX) to its image as OCI 1.1 referrers: in the"
-          + " OCI archive (listed in index.json) and in registries pushed to (referrers tag sha256-HEX). Default: no. --no-sbom: no SBOM at all (not with --sbom-dir).")
+      description = "Attach each architecture's SBOMs (SPDX, CycloneDX) to its image as OCI 1.1 referrers in the OCI"
+          + " archive too (listed in index.json; name the image when copying it, e.g. skopeo copy oci-archive:FILE:TAG)."
+          + " Pushed images carry them by default (referrers tag sha256-HEX). --no-sbom: no SBOM anywhere (not with --sbom-dir).")
   Boolean sbom; // null: not given
 
   @Option(names = "--lockfile", paramLabel = "FILE",
@@ -130,7 +131,7 @@ final class BuildCommand implements Callable<Integer> {
     Path archive = toStdout ? stdoutDir.resolve("image.tar") : output;
     Outputs.Builder outputs = Outputs.builder().push(push).daemon(daemon).allowInsecureRegistries(allowInsecureRegistry)
         .credentials(credentials()).metadataFile(metadataFile).digestFile(digestFile).sbomDir(sbomDir)
-        .sbom(Boolean.TRUE.equals(sbom));
+        .sbom(Boolean.TRUE.equals(sbom)).sbomOnPush(!Boolean.FALSE.equals(sbom));
     if (archive != null) {
       outputs.archive(archive, docker ? Outputs.Format.DOCKER : Outputs.Format.OCI);
     }

@@ -25,6 +25,7 @@ public final class Outputs implements ImageOutputs {
   private final boolean allowInsecureRegistries;
   private final Path sbomDir;
   private final boolean sbom;
+  private final boolean sbomOnPush;
 
   private Outputs(Builder b) {
     this.archive = b.archive;
@@ -38,6 +39,7 @@ public final class Outputs implements ImageOutputs {
     this.allowInsecureRegistries = b.allowInsecureRegistries;
     this.sbomDir = b.sbomDir;
     this.sbom = b.sbom;
+    this.sbomOnPush = b.sbom || b.sbomOnPush;
   }
 
   public static Builder builder() {
@@ -100,6 +102,14 @@ public final class Outputs implements ImageOutputs {
     return sbom;
   }
 
+  /**
+   * Whether each architecture's SBOMs are attached to its image in the registries pushed to (the
+   * referrers tag {@code sha256-HEX}): with {@link #sbom()}, or alone ({@link Builder#sbomOnPush}).
+   */
+  public boolean sbomOnPush() {
+    return sbomOnPush;
+  }
+
   @Override
   public RegistryCredentials credentials() {
     return credentials;
@@ -122,6 +132,7 @@ public final class Outputs implements ImageOutputs {
     private boolean allowInsecureRegistries;
     private Path sbomDir;
     private boolean sbom;
+    private boolean sbomOnPush;
 
     private Builder() {}
 
@@ -191,12 +202,21 @@ public final class Outputs implements ImageOutputs {
     }
 
     /**
-     * Attaches each architecture's SPDX and CycloneDX SBOMs to its image in the OCI archive, as OCI 1.1
-     * referrers (default: no). Needs an OCI archive: a Docker archive cannot hold them, and pushes and
-     * the daemon do not carry them yet.
+     * Attaches each architecture's SPDX and CycloneDX SBOMs to its image as OCI 1.1 referrers, in the
+     * OCI archive and in every registry pushed to (default: no). Refused with a Docker archive, which
+     * cannot hold them, and with the daemon, which does not carry them.
      */
     public Builder sbom(boolean attach) {
       this.sbom = attach;
+      return this;
+    }
+
+    /**
+     * Attaches the SBOMs to the images pushed, and nowhere else (default: no): an archive or the
+     * daemon beside the push is written as without SBOMs. The CLI's default when it pushes.
+     */
+    public Builder sbomOnPush(boolean attach) {
+      this.sbomOnPush = attach;
       return this;
     }
 

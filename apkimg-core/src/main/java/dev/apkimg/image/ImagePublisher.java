@@ -56,6 +56,15 @@ public final class ImagePublisher {
    */
   public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
       List<Referrer> referrers, ImageOutputs outputs, Path cacheDir, OutputFiles files, Progress progress) {
+    return publish(images, tag, indexAnnotations, referrers, referrers, outputs, cacheDir, files, progress);
+  }
+
+  /** As above, with the referrers for the OCI archive and for the registries given apart. */
+  public static PublishResult publish(List<PlatformImage> images, String tag, Map<String, String> indexAnnotations,
+      List<Referrer> archiveReferrers, List<Referrer> pushReferrers, ImageOutputs outputs, Path cacheDir,
+      OutputFiles files, Progress progress) {
+    List<Referrer> referrers = new ArrayList<>(archiveReferrers);
+    pushReferrers.stream().filter(r -> !archiveReferrers.contains(r)).forEach(referrers::add);
     if (images.isEmpty()) {
       throw new IllegalArgumentException("no image to publish");
     }
@@ -78,11 +87,11 @@ public final class ImagePublisher {
           PlatformImage image = single(images, "a Docker archive");
           files.writeStaged(staged, file -> ImageArchives.writeDockerArchive(image, tag, file));
         } else {
-          files.writeStaged(staged, file -> ImageArchives.writeOciArchive(images, index, tag, referrers, file));
+          files.writeStaged(staged, file -> ImageArchives.writeOciArchive(images, index, tag, archiveReferrers, file));
         }
       }
       for (String reference : outputs.push()) {
-        PushReport report = RegistryPush.push(images, index, referrers, reference, outputs, cacheDir);
+        PushReport report = RegistryPush.push(images, index, pushReferrers, reference, outputs, cacheDir);
         pushed.add(reference);
         pushes.add(report);
         progress.pushed(reference, digest, report);

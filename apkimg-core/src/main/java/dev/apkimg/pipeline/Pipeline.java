@@ -85,7 +85,8 @@ public final class Pipeline implements Apkimg {
     try {
       BaseImage base = base(c);
       List<PlatformImage> images = ImageStep.images(c, base.annotations());
-      List<SbomStep.Document> sboms = request.outputs().sbomDir() == null && !request.outputs().sbom()
+      boolean attached = request.outputs().sbom() || request.outputs().sbomOnPush() && !request.outputs().push().isEmpty();
+      List<SbomStep.Document> sboms = request.outputs().sbomDir() == null && !attached
           ? List.of() : SbomStep.documents(c, images);
       return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener, sboms);
     } finally {

@@ -45,9 +45,13 @@ final class PublishStep {
     }
     checkSbomOutputs(outputs);
     String reference = base.reference();
-    List<Referrer> referrers = outputs.sbom() ? referrers(base, images, sboms) : List.of();
+    List<Referrer> attached = outputs.sbomOnPush() ? referrers(base, images, sboms) : List.of();
+    // Only what each output carries: the registries with sbomOnPush, the archive with sbom too.
+    List<Referrer> inArchive = outputs.sbom() && outputs.archive() != null ? attached : List.of();
+    List<Referrer> onPush = outputs.push().isEmpty() ? List.of() : attached;
+    List<Referrer> referrers = new ArrayList<>(inArchive.isEmpty() ? onPush : inArchive);
     try (OutputFiles files = new OutputFiles()) {
-      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), referrers, outputs,
+      PublishResult published = ImagePublisher.publish(images, reference, base.annotations(), inArchive, onPush, outputs,
           cacheDir, files,
           new ImagePublisher.Progress() {
             @Override
