@@ -192,7 +192,7 @@ class LayeredImageOracleIT {
         .containsExactlyInAnyOrderElementsOf(apkInstalled);
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
     try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
       for (Path p : paths.sorted().toList()) {
         Path target = to.resolve(from.relativize(p).toString());
