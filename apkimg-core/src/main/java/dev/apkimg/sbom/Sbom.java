@@ -41,6 +41,25 @@ public final class Sbom {
     return bytes(CycloneDxDocument.of(facts));
   }
 
+  /** The SPDX 2.3 JSON document of a multi-architecture image index, referring to each platform's. */
+  public static byte[] indexSpdxJson(IndexFacts facts) {
+    return bytes(IndexDocuments.spdx(facts));
+  }
+
+  /** The CycloneDX 1.6 JSON document of a multi-architecture image index, referring to each platform's. */
+  public static byte[] indexCycloneDxJson(IndexFacts facts) {
+    return bytes(IndexDocuments.cycloneDx(facts));
+  }
+
+  /** A document this class wrote, read back. */
+  static com.fasterxml.jackson.databind.JsonNode tree(byte[] document) {
+    try {
+      return JSON.readTree(document);
+    } catch (IOException e) {
+      throw new UncheckedIOException("an SBOM apkimg wrote does not parse", e);
+    }
+  }
+
   /** apkimg's version, as the build put it in the jar ({@code unknown} when it did not). */
   public static String toolVersion() {
     Properties p = new Properties();

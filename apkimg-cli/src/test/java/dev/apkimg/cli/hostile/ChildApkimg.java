@@ -61,7 +61,8 @@ final class ChildApkimg {
         throw new AssertionError("apkimg did not exit within " + seconds + " s; stderr so far: " + Files.readString(err));
       }
       Result r = new Result(process.exitValue(), new String(Files.readAllBytes(out), StandardCharsets.UTF_8),
-          new String(Files.readAllBytes(err), StandardCharsets.UTF_8), (System.nanoTime() - start) / 1_000_000);
+          HostileBuild.withoutOsReleaseWarning(new String(Files.readAllBytes(err), StandardCharsets.UTF_8)),
+          (System.nanoTime() - start) / 1_000_000);
       Files.delete(out);
       Files.delete(err);
       return r;
