@@ -42,18 +42,22 @@ class SbomDirTest {
   }
 
   @Test
-  void writesBothSbomsOfTheArchitectureIntoTheFolderItCreates() {
+  void writesBothSbomsAndTheProvenanceOfTheArchitectureIntoTheFolderItCreates() {
     Processes.Output r = build(tmp.resolve("out/sbom"));
     r.assertSuccess();
     assertThat(tmp.resolve("out/sbom")).isDirectoryContaining(p -> p.getFileName().toString().equals("x86_64.spdx.json"))
-        .isDirectoryContaining(p -> p.getFileName().toString().equals("x86_64.cdx.json"));
+        .isDirectoryContaining(p -> p.getFileName().toString().equals("x86_64.cdx.json"))
+        .isDirectoryContaining(p -> p.getFileName().toString().equals("x86_64.provenance.json"));
     try (var files = Files.list(tmp.resolve("out/sbom"))) {
-      assertThat(files.count()).as("no temporary file left").isEqualTo(2);
+      assertThat(files.count()).as("no temporary file left").isEqualTo(3);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     assertThat(tmp.resolve("out/sbom/x86_64.cdx.json")).content()
         .contains("\"purl\" : \"pkg:apk/alpine/hello@1.0-r0?arch=x86_64&distro=alpine-3.19\"");
+    assertThat(tmp.resolve("out/sbom/x86_64.provenance.json")).content()
+        .contains("\"predicateType\" : \"https://slsa.dev/provenance/v1\"")
+        .contains("\"uri\" : \"" + tmp.resolve("mirror/v3.19/main/x86_64/hello-1.0-r0.apk").toUri() + "\"");
   }
 
   @Test

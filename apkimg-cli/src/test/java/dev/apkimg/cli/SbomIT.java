@@ -100,8 +100,24 @@ class SbomIT {
     assertThat(spdx.get("packages").get(0).get("versionInfo").asText())
         .isEqualTo(metadata.get("images").get(0).get("manifestDigest").asText());
 
+    // The provenance: every installed package by the SHA-256 of its .apk, the index read and the key, as files.
+    Path provenance = a.resolve("sbom/x86_64.provenance.json");
+    assertThat(SbomValidators.provenanceProblems(Files.readAllBytes(provenance))).isEmpty();
+    Map<String, String> materials = new LinkedHashMap<>();
+    JSON.readTree(provenance.toFile()).get("predicate").get("buildDefinition").get("resolvedDependencies")
+        .forEach(d -> materials.put(d.get("name").asText(), d.get("digest").get("sha256").asText()));
+    Map<String, String> expected = new LinkedHashMap<>();
+    for (Installed p : installed.values()) {
+      expected.put(p.name(), sha256(fixtures.resolve("mirror/v3.20/main/x86_64/" + p.name() + "-" + p.version() + ".apk")));
+    }
+    expected.put("APKINDEX.tar.gz", sha256(fixtures.resolve("mirror/v3.20/main/x86_64/APKINDEX.tar.gz")));
+    expected.put("apkimg-test.rsa.pub", sha256(fixtures.resolve("keys/apkimg-test.rsa.pub")));
+    assertThat(materials).isEqualTo(expected);
+    assertThat(metadata.get("provenance").get(0).get("sha256").asText())
+        .isEqualTo(sha256(provenance));
+
     Path b = build(fixtures, "b");
-    for (String file : List.of("x86_64.spdx.json", "x86_64.cdx.json")) {
+    for (String file : List.of("x86_64.spdx.json", "x86_64.cdx.json", "x86_64.provenance.json")) {
       assertThat(b.resolve("sbom/" + file)).hasSameBinaryContentAs(a.resolve("sbom/" + file));
     }
   }

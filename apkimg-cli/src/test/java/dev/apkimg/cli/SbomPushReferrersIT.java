@@ -29,13 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue #12, item 4: {@code --sbom --push} to Debian's docker-registry 2.8 on loopback, which has no
  * referrers API: the SBOMs are pushed as referrers of the image and listed in the referrers tag {@code
- * sha256-HEX}, read back with skopeo and plain HTTP, byte for byte the files of {@code --sbom-dir}.
+ * sha256-HEX}, read back with skopeo and plain HTTP, byte for byte the files of {@code --sbom-dir};
+ * the provenance too, as a third referrer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SbomPushReferrersIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Map<String, String> FILES = Map.of("application/spdx+json", "x86_64.spdx.json",
-      "application/vnd.cyclonedx+json", "x86_64.cdx.json");
+      "application/vnd.cyclonedx+json", "x86_64.cdx.json", "application/vnd.in-toto+json", "x86_64.provenance.json");
 
   @TempDir static Path tmp;
 
@@ -80,7 +81,7 @@ class SbomPushReferrersIT {
         .assertSuccess().out();
     JsonNode index = JSON.readTree(indexText);
     assertThat(index.get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
-    assertThat(index.get("manifests")).hasSize(2);
+    assertThat(index.get("manifests")).as("SPDX, CycloneDX, provenance").hasSize(3);
     Map<String, String> referrerByType = new TreeMap<>();
     for (JsonNode entry : index.get("manifests")) {
       String type = entry.get("artifactType").asText();
@@ -96,12 +97,20 @@ class SbomPushReferrersIT {
       assertThat(referrer.get("layers")).hasSize(1);
       byte[] document = get("/v2/base/blobs/" + referrer.get("layers").get(0).get("digest").asText(), "*/*");
       assertThat(document).isEqualTo(Files.readAllBytes(tmp.resolve("first/sbom").resolve(FILES.get(type))));
+      if (type.equals("application/vnd.in-toto+json")) {
+        JsonNode statement = JSON.readTree(document);
+        assertThat(statement.get("subject").get(0).get("digest").get("sha256").asText())
+            .isEqualTo(digest.substring("sha256:".length()));
+        assertThat(dev.apkimg.testing.SbomValidators.provenanceProblems(document)).isEmpty();
+      }
     }
     assertThat(referrerByType).containsOnlyKeys(FILES.keySet());
     // The metadata names the referrers the registry lists.
     for (JsonNode sbom : meta.get("sboms")) {
       assertThat(sbom.get("referrerDigest").asText()).isEqualTo(referrerByType.get(sbom.get("mediaType").asText()));
     }
+    assertThat(meta.get("provenance").get(0).get("referrerDigest").asText())
+        .isEqualTo(referrerByType.get("application/vnd.in-toto+json"));
 
     // Pushed again (same image, same SBOMs): the tag index lists them once, unchanged.
     JsonNode again = push(reference, "second");
@@ -124,10 +133,11 @@ class SbomPushReferrersIT {
     push(reference, "third");
     JsonNode kept = JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + tag)
         .assertSuccess().out());
-    assertThat(kept.get("manifests")).hasSize(3);
+    assertThat(kept.get("manifests")).hasSize(4);
     assertThat(kept.get("manifests").get(0)).isEqualTo(foreign);
     assertThat(kept.get("manifests").get(1)).isEqualTo(index.get("manifests").get(0));
     assertThat(kept.get("manifests").get(2)).isEqualTo(index.get("manifests").get(1));
+    assertThat(kept.get("manifests").get(3)).isEqualTo(index.get("manifests").get(2));
 
     // The image and its referrers copy out of the registry as they went in.
     exec(tmp, "skopeo", "copy", "-q", "--src-tls-verify=false", "docker://" + reference, "dir:" + tmp.resolve("copy"))
@@ -165,7 +175,7 @@ class SbomPushReferrersIT {
       String subject = image.get("manifestDigest").asText();
       JsonNode index = JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw",
           "docker://" + registry + "/multi:" + subject.replace(':', '-')).assertSuccess().out());
-      assertThat(index.get("manifests")).hasSize(2);
+      assertThat(index.get("manifests")).hasSize(3);
       for (JsonNode entry : index.get("manifests")) {
         JsonNode referrer = JSON.readTree(get("/v2/multi/manifests/" + entry.get("digest").asText(),
             "application/vnd.oci.image.manifest.v1+json"));

@@ -72,9 +72,9 @@ class SbomReferrersIT {
     // The referrers, read back with tar and JSON as README shows: subject = the image, layer = the SBOM file.
     JsonNode manifests = JSON.readTree(Processes.exec(tmp, "tar", "-xOf", sbom.toString(), "index.json")
         .assertSuccess().out()).get("manifests");
-    assertThat(manifests).hasSize(3);
+    assertThat(manifests).hasSize(4);
     assertThat(manifests.get(0).get("digest").asText()).isEqualTo(digest);
-    for (int i = 1; i < 3; i++) {
+    for (int i = 1; i < 4; i++) {
       JsonNode d = manifests.get(i);
       String type = d.get("artifactType").asText();
       JsonNode m = JSON.readTree(blob(sbom, d.get("digest").asText()));
@@ -85,6 +85,9 @@ class SbomReferrersIT {
       if (type.equals("application/spdx+json")) {
         assertThat(copy).hasSameBinaryContentAs(tmp.resolve("sbom/x86_64.spdx.json"));
         assertThat(SbomValidators.spdxProblems(copy)).isEmpty();
+      } else if (type.equals("application/vnd.in-toto+json")) {
+        assertThat(copy).hasSameBinaryContentAs(tmp.resolve("sbom/x86_64.provenance.json"));
+        assertThat(SbomValidators.provenanceProblems(Files.readAllBytes(copy))).isEmpty();
       } else {
         assertThat(type).isEqualTo("application/vnd.cyclonedx+json");
         assertThat(copy).hasSameBinaryContentAs(tmp.resolve("sbom/x86_64.cdx.json"));

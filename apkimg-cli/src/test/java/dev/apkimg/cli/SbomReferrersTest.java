@@ -81,17 +81,20 @@ class SbomReferrersTest {
         "--metadata-file", tmp.resolve("a.json").toString()).assertSuccess();
     Map<String, byte[]> tar = entries(tmp.resolve("a.tar"));
     JsonNode manifests = JSON.readTree(tar.get("index.json")).get("manifests");
-    assertThat(manifests).hasSize(3);
+    assertThat(manifests).as("the image, its SPDX, CycloneDX and provenance referrers").hasSize(4);
     JsonNode image = manifests.get(0);
     assertThat(image.get("mediaType").asText()).isEqualTo(MANIFEST);
     assertThat(image.get("annotations").get("org.opencontainers.image.ref.name").asText()).isEqualTo("example/hello:1");
 
     List<String> referrerDigests = assertReferrers(tar, manifests, List.of(image), "x86_64");
-    JsonNode sboms = JSON.readTree(tmp.resolve("a.json").toFile()).get("sboms");
+    JsonNode metadata = JSON.readTree(tmp.resolve("a.json").toFile());
+    JsonNode sboms = metadata.get("sboms");
     assertThat(sboms).hasSize(2);
     for (int i = 0; i < 2; i++) {
       assertThat(sboms.get(i).get("referrerDigest").asText()).isEqualTo(referrerDigests.get(i));
     }
+    assertThat(metadata.get("provenance")).hasSize(1);
+    assertThat(metadata.get("provenance").get(0).get("referrerDigest").asText()).isEqualTo(referrerDigests.get(2));
     assertEveryBlobIsNamedByItsDigest(tar);
   }
 
@@ -100,7 +103,7 @@ class SbomReferrersTest {
     build(multiProfile, "m.tar", "--sbom", "--sbom-dir", tmp.resolve("sbom").toString()).assertSuccess();
     Map<String, byte[]> tar = entries(tmp.resolve("m.tar"));
     JsonNode manifests = JSON.readTree(tar.get("index.json")).get("manifests");
-    assertThat(manifests).hasSize(5);
+    assertThat(manifests).hasSize(7);
     assertThat(manifests.get(0).get("mediaType").asText()).isEqualTo(INDEX);
     JsonNode platforms = JSON.readTree(blob(tar, manifests.get(0).get("digest").asText())).get("manifests");
     assertThat(platforms).hasSize(2);
@@ -115,7 +118,7 @@ class SbomReferrersTest {
     build(multiProfile, "one.tar", "--sbom").assertSuccess();
     buildWithCache(multiProfile, "two.tar", "cache2", "--sbom").assertSuccess();
     assertThat(Files.readAllBytes(tmp.resolve("two.tar"))).isEqualTo(Files.readAllBytes(tmp.resolve("one.tar")));
-    assertThat(JSON.readTree(entries(tmp.resolve("one.tar")).get("index.json")).get("manifests")).hasSize(5);
+    assertThat(JSON.readTree(entries(tmp.resolve("one.tar")).get("index.json")).get("manifests")).hasSize(7);
   }
 
   @Test
@@ -159,7 +162,7 @@ class SbomReferrersTest {
   }
 
   /**
-   * After the first entry of {@code index.json}: per arch, the SPDX then the CycloneDX referrer, each an
+   * After the first entry of {@code index.json}: per arch, the SPDX, the CycloneDX, then the provenance referrer, each an
    * artifact manifest whose subject is that arch's image manifest and whose one layer is the file
    * {@code --sbom-dir} wrote, valid for the format's own validator. Returns the referrers' digests.
    */
@@ -172,7 +175,8 @@ class SbomReferrersTest {
       byte[] imageManifest = blob(tar, image.get("digest").asText());
       assertThat(imageManifest).hasSize(image.get("size").asInt());
       for (String[] format : List.of(new String[] {"application/spdx+json", ".spdx.json"},
-          new String[] {"application/vnd.cyclonedx+json", ".cdx.json"})) {
+          new String[] {"application/vnd.cyclonedx+json", ".cdx.json"},
+          new String[] {"application/vnd.in-toto+json", ".provenance.json"})) {
         JsonNode d = manifests.get(entry++);
         assertThat(d.get("mediaType").asText()).isEqualTo(MANIFEST);
         assertThat(d.get("artifactType").asText()).isEqualTo(format[0]);
@@ -201,7 +205,8 @@ class SbomReferrersTest {
         assertThat(sbom).as("the layer is the --sbom-dir file").isEqualTo(Files.readAllBytes(file));
         Path copy = Files.write(tmp.resolve("layer-" + archs[a] + format[1]), sbom);
         assertThat(format[1].equals(".spdx.json") ? SbomValidators.spdxProblems(copy)
-            : SbomValidators.cycloneDxProblems(copy)).isEmpty();
+            : format[1].equals(".cdx.json") ? SbomValidators.cycloneDxProblems(copy)
+            : SbomValidators.provenanceProblems(sbom)).isEmpty();
         digests.add(d.get("digest").asText());
       }
     }

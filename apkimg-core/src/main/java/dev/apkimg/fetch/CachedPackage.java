@@ -9,10 +9,14 @@ import dev.apkimg.apk.PackageInfo;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * A package file already in the {@link PackageCache}: verified on every use as a download is,
@@ -27,10 +31,19 @@ final class CachedPackage {
    * lockfile pins; an {@link IOException} means the file is not the package (evict it).
    */
   static ApkPackage verify(Path file, PackageFetcher.Wanted w, String arch, URI uri, KeyLookup keys) throws IOException {
+    return verify(file, w, arch, uri, keys, sha256());
+  }
+
+  /** As above; {@code fileDigest} is fed every byte of the file in the same pass. */
+  static ApkPackage verify(Path file, PackageFetcher.Wanted w, String arch, URI uri, KeyLookup keys,
+      MessageDigest fileDigest) throws IOException {
     PackageInfo p = w.pkg().info();
     ApkPackage read;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+    try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16),
+        fileDigest)) {
       read = ApkPackageReader.read(in, keys, file.toString(), ApkPackageReader.SKIP_DATA);
+      // Bytes past the package's streams, if any, are part of the file all the same.
+      in.transferTo(OutputStream.nullOutputStream());
     } catch (NoSuchFileException e) {
       throw new ApkFormatException("disappeared");
     } catch (ApkFormatException e) {
@@ -50,6 +63,14 @@ final class CachedPackage {
     }
     PackageChecks.checkPackageArch(read, p, arch, uri);
     return read;
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static void evict(Path file, PackageInfo p) {

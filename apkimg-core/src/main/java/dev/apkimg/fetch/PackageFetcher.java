@@ -57,8 +57,11 @@ public final class PackageFetcher {
     }
   }
 
-  /** A verified package file in the cache, and what reading it established. */
-  public record Fetched(Path file, ApkPackage read) {}
+  /**
+   * A verified package file in the cache, what reading it established, and the SHA-256 (hex) of
+   * the file's bytes, taken in the same pass (for provenance: the .apk as fetched).
+   */
+  public record Fetched(Path file, ApkPackage read, String fileSha256) {}
 
   private final RepositoryClient client;
   private final PackageCache cache;
@@ -150,7 +153,9 @@ public final class PackageFetcher {
     String evicted = null;
     if (Files.isRegularFile(target)) {
       try {
-        return new Fetched(target, CachedPackage.verify(target, w, arch, uri, keys));
+        java.security.MessageDigest sha256 = CachedPackage.sha256();
+        ApkPackage read = CachedPackage.verify(target, w, arch, uri, keys, sha256);
+        return new Fetched(target, read, java.util.HexFormat.of().formatHex(sha256.digest()));
       } catch (ApkFormatException e) {
         CachedPackage.evict(target, p);
         evicted = "cached package " + p.nameVersion() + " (" + target + ") " + e.getMessage();
@@ -193,8 +198,10 @@ public final class PackageFetcher {
     try (dev.apkimg.OutputFiles staged = new dev.apkimg.OutputFiles()) {
       Path tmp = staged.stage(target, ".part");
       ApkPackage read;
+      java.security.MessageDigest sha256 = CachedPackage.sha256();
+      // The digest of exactly the bytes the cache file gets.
       try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
-           OutputStream file = Files.newOutputStream(tmp);
+           OutputStream file = new java.security.DigestOutputStream(Files.newOutputStream(tmp), sha256);
            InputStream tee = new TeeInputStream(net, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
       } catch (RepositoryException e) {
@@ -213,7 +220,7 @@ public final class PackageFetcher {
       }
       PackageChecks.checkPackageArch(read, p, arch, uri);
       staged.commit();
-      return new Fetched(target, read);
+      return new Fetched(target, read, java.util.HexFormat.of().formatHex(sha256.digest()));
     }
   }
 

@@ -17,6 +17,10 @@ final class ArchBuild {
   List<Repository> repositories;
   Keyring keyring;
   Resolution resolution;
+  /** Each index read, with the SHA-256 of its bytes (for the provenance); empty for a lockfile build. */
+  List<dev.apkimg.sbom.ProvenanceFacts.Index> indexes = List.of();
+  /** With a lockfile: SHA-256 (hex) of its bytes, which stands for the indexes (for the provenance); else null. */
+  String lockfileSha256;
   // fetch
   List<PackageFetcher.Fetched> fetched;
   List<PackageSource> sources;

@@ -32,6 +32,8 @@ final class BuildContext {
   final List<ArchBuild> builds = new ArrayList<>();
   /** The lockfile the packages are installed from, or null: resolve from the indexes. */
   final Path lockfile;
+  /** SHA-256 (hex) of the profile file's bytes as loaded, for the provenance; null for a profile in memory. */
+  final String profileSha256;
   /** Where layers and images are written; whoever started the run deletes it. */
   Path work;
   /** One warning per build for images without os-release, not one per architecture. */
@@ -45,9 +47,11 @@ final class BuildContext {
     if (request.profileFile() != null) {
       this.profileFile = request.profileFile();
       this.profile = ProfileLoader.load(profileFile, request.filesRoots());
+      this.profileSha256 = sha256(profileFile);
     } else {
       this.profileFile = baseDir.resolve("(profile)");
       this.profile = request.profile();
+      this.profileSha256 = null;
     }
     this.cacheDir = request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
     this.archs = request.arch().isPresent() || profile.archs().size() <= 1 ? List.of(chooseArch()) : profile.archs();
@@ -91,6 +95,22 @@ final class BuildContext {
       return profile.archs().get(0);
     }
     return Arch.host().map(Arch::apkName).orElse(System.getProperty("os.arch").toLowerCase(Locale.ROOT));
+  }
+
+  /** SHA-256 (hex) of a file's bytes, streamed. */
+  static String sha256(Path file) {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest());
+    } catch (java.io.IOException e) {
+      throw new dev.apkimg.ApkimgException("cannot read " + file + ": " + e.getMessage(), e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The lockfile to build from: the one named, else the one beside the profile file if allowed. */

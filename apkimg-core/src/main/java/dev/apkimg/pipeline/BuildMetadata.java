@@ -31,7 +31,8 @@ final class BuildMetadata {
   }
 
   /**
-   * The metadata document, listing the SBOMs: the file each was written to in {@code sbomDir} (when
+   * The metadata document, listing the SBOMs ({@code sboms[]}) and the provenance documents
+   * ({@code provenance[]}) of {@code sboms}: the file each was written to in {@code sbomDir} (when
    * set) and the digest of the referrer that attaches it in the archive ({@code referrerDigests}, in
    * the same order, or empty).
    */
@@ -72,20 +73,29 @@ final class BuildMetadata {
         packages.addObject().put("name", p.name()).put("version", p.version()).put("arch", p.arch());
       }
     }
-    if (!sboms.isEmpty()) {
-      ArrayNode files = root.putArray("sboms");
-      for (int i = 0; i < sboms.size(); i++) {
-        SbomStep.Document sbom = sboms.get(i);
-        ObjectNode entry = files.addObject().put("arch", sbom.arch()).put("format", sbom.format())
-            .put("mediaType", sbom.mediaType());
-        if (sbomDir != null) {
-          entry.put("file", sbomDir.resolve(sbom.fileName()).toString());
-        }
-        entry.put("sha256", sbom.sha256());
-        if (!referrerDigests.isEmpty()) {
-          entry.put("referrerDigest", referrerDigests.get(i));
-        }
+    // The SBOMs in sboms[], the provenance documents in provenance[]: the same fields in each.
+    ArrayNode files = null;
+    ArrayNode provenance = null;
+    for (int i = 0; i < sboms.size(); i++) {
+      SbomStep.Document sbom = sboms.get(i);
+      ArrayNode list;
+      if (sbom.provenance()) {
+        list = provenance != null ? provenance : (provenance = JSON.createArrayNode());
+      } else {
+        list = files != null ? files : (files = root.putArray("sboms"));
       }
+      ObjectNode entry = list.addObject().put("arch", sbom.arch()).put("format", sbom.format())
+          .put("mediaType", sbom.mediaType());
+      if (sbomDir != null) {
+        entry.put("file", sbomDir.resolve(sbom.fileName()).toString());
+      }
+      entry.put("sha256", sbom.sha256());
+      if (!referrerDigests.isEmpty()) {
+        entry.put("referrerDigest", referrerDigests.get(i));
+      }
+    }
+    if (provenance != null) {
+      root.set("provenance", provenance);
     }
     return root;
   }

@@ -51,6 +51,7 @@ final class PinStep {
   static void install(BuildContext c, ArchBuild a) {
     Path lockfile = c.lockfile;
     Lockfile lock = Lockfile.read(lockfile);
+    a.lockfileSha256 = BuildContext.sha256(lockfile);
     if (!c.profile.checksum().equals(lock.profileChecksum())) {
       throw new ApkimgException("lockfile " + lockfile + " is stale: " + c.profileFile
           + " has changed since it was locked", Hint.REFRESH_LOCKFILE);

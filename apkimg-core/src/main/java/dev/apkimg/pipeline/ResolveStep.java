@@ -16,11 +16,17 @@ import dev.apkimg.repo.RepositoryException;
 import dev.apkimg.resolve.RepositoryPackage;
 import dev.apkimg.resolve.Resolution;
 import dev.apkimg.resolve.Resolver;
+import dev.apkimg.sbom.ProvenanceFacts;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -43,9 +49,10 @@ final class ResolveStep {
         .with(Keyring.of(c.profile.contents().keyring(), c.baseDir, c.client, c.cacheDir));
 
     List<RepositoryPackage> available = new ArrayList<>();
+    List<ProvenanceFacts.Index> indexes = new ArrayList<>();
     for (int i = 0; i < repositories.size(); i++) {
       Repository repo = repositories.get(i);
-      for (PackageInfo p : readIndex(c, repo, a.arch, keyring).packages()) {
+      for (PackageInfo p : readIndex(c, repo, a.arch, keyring, indexes).packages()) {
         available.add(new RepositoryPackage(p, repo, i));
       }
     }
@@ -55,9 +62,12 @@ final class ResolveStep {
     a.repositories = repositories;
     a.keyring = keyring;
     a.resolution = resolution;
+    a.indexes = List.copyOf(indexes);
   }
 
-  private static ApkIndex readIndex(BuildContext c, Repository repo, String arch, Keyring keyring) {
+  /** Reads and judges one index; adds its URL and the SHA-256 of the bytes read to {@code read}. */
+  private static ApkIndex readIndex(BuildContext c, Repository repo, String arch, Keyring keyring,
+      List<ProvenanceFacts.Index> read) {
     URI uri = repo.indexUri(arch);
     c.detail("reading " + uri);
     // The signature is judged before a byte of the index is parsed; the download is bounded.
@@ -78,10 +88,13 @@ final class ResolveStep {
       }
     };
     ApkIndex index;
-    try (InputStream in = new BufferedInputStream(new BoundedInputStream(c.client.open(uri, repo.credentials()),
-        ApkIndexReader.MAX_INDEX_FILE, limit -> new ApkFormatException("the file is larger than "
-            + BoundedInputStream.describe(limit) + " (the limit)")), 1 << 16)) {
+    MessageDigest sha256 = sha256();
+    try (InputStream in = new BufferedInputStream(new DigestInputStream(new BoundedInputStream(
+        c.client.open(uri, repo.credentials()), ApkIndexReader.MAX_INDEX_FILE, limit -> new ApkFormatException(
+            "the file is larger than " + BoundedInputStream.describe(limit) + " (the limit)")), sha256), 1 << 16)) {
       index = ApkIndexReader.read(in, keyring, policy);
+      // The digest is of the whole file as served: bytes the reader left (bounded above) count too.
+      in.transferTo(OutputStream.nullOutputStream());
     } catch (RepositoryException e) {
       if (e.isNotFound()) {
         throw new ApkimgException(e.getMessage() + " (is " + repo.spec() + " an apk repository with an " + arch
@@ -93,6 +106,15 @@ final class ResolveStep {
       throw new ApkimgException("index " + uri + " is not a valid APKINDEX.tar.gz: " + e.getMessage(), e);
     }
     c.detail("index " + uri + ": " + index.packages().size() + " packages, " + index.signature().describe());
+    read.add(new ProvenanceFacts.Index(SbomStep.location(uri), HexFormat.of().formatHex(sha256.digest())));
     return index;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -3,9 +3,13 @@ package dev.apkimg.pipeline;
 import dev.apkimg.apk.Dependency;
 import dev.apkimg.apk.PackageInfo;
 import dev.apkimg.image.PlatformImage;
+import dev.apkimg.repo.Credentials;
 import dev.apkimg.repo.Repository;
+import dev.apkimg.rootfs.Layering;
 import dev.apkimg.rootfs.PackageSource;
 import dev.apkimg.sbom.ImageFacts;
+import dev.apkimg.sbom.Provenance;
+import dev.apkimg.sbom.ProvenanceFacts;
 import dev.apkimg.sbom.Sbom;
 import java.net.URI;
 import java.nio.file.Path;
@@ -16,9 +20,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Step 5b: each architecture's SBOMs (SPDX and CycloneDX), from what the earlier steps resolved,
+ * Step 5b: each architecture's SBOMs (SPDX and CycloneDX) and provenance (SLSA), from what the earlier steps resolved,
  * fetched and verified, and the image's digests; written by the publish step with the other files.
  */
 final class SbomStep {
@@ -27,15 +32,22 @@ final class SbomStep {
   /** One SBOM file: its name in the SBOM folder and its bytes. */
   record Document(String arch, String format, String mediaType, String fileName, byte[] bytes) {
     String sha256() {
-      try {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+      return SbomStep.sha256(bytes);
+    }
+
+    /** The provenance, not an SBOM: listed apart in the metadata. */
+    boolean provenance() {
+      return PROVENANCE_FORMAT.equals(format);
     }
   }
 
-  /** Per architecture, in build order: {@code ARCH.spdx.json} then {@code ARCH.cdx.json}. */
+  /** The format name of the provenance documents (in the metadata's {@code provenance[]}). */
+  static final String PROVENANCE_FORMAT = "slsa-provenance-1";
+
+  /**
+   * Per architecture, in build order: {@code ARCH.spdx.json}, {@code ARCH.cdx.json}, then the
+   * provenance {@code ARCH.provenance.json} (in-toto Statement v1, SLSA Provenance v1).
+   */
   static List<Document> documents(BuildContext c, List<PlatformImage> images) {
     List<Document> documents = new ArrayList<>();
     String version = Sbom.toolVersion();
@@ -46,8 +58,52 @@ final class SbomStep {
           Sbom.spdxJson(facts)));
       documents.add(new Document(a.arch, "cyclonedx-1.6", "application/vnd.cyclonedx+json", a.arch + ".cdx.json",
           Sbom.cycloneDxJson(facts)));
+      documents.add(new Document(a.arch, PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, a.arch + ".provenance.json",
+          Provenance.json(provenance(c, a, images.get(i), version))));
     }
     return documents;
+  }
+
+  /** The provenance facts of {@code a}'s image: the build's inputs and what it read, fetched and verified. */
+  static ProvenanceFacts provenance(BuildContext c, ArchBuild a, PlatformImage image, String toolVersion) {
+    Layering layering = c.layering();
+    ProvenanceFacts.Parameters parameters = new ProvenanceFacts.Parameters(
+        c.request.profileFile() == null ? null : c.request.profileFile().getFileName().toString(),
+        c.profileSha256, c.profile.checksum(),
+        c.lockfile == null ? null : c.lockfile.getFileName().toString(), a.lockfileSha256,
+        a.arch, layering.strategy().name().toLowerCase(java.util.Locale.ROOT),
+        layering.packages() ? layering.budget() : null,
+        c.request.repositories().stream().map(Credentials::redact).toList(),
+        c.request.sourceDateEpoch().isPresent() ? c.request.sourceDateEpoch().getAsLong() : null,
+        c.request.allowUntrusted());
+    List<ProvenanceFacts.Package> packages = new ArrayList<>();
+    for (int i = 0; i < a.sources.size(); i++) {
+      PackageSource s = a.sources.get(i);
+      PackageInfo info = s.info();
+      Repository repository = a.packageRepositories.get(i);
+      String checksum = s.verified() != null && s.verified().controlChecksum() != null
+          ? s.verified().controlChecksum() : info.checksum();
+      packages.add(new ProvenanceFacts.Package(info.name(), info.version(),
+          present(info.arch()) ? info.arch() : a.arch,
+          location(Credentials.strip(repository.packageUri(a.arch, info.fileName()))),
+          a.fetched.get(i).fileSha256(), checksum, s.dataSha256()));
+    }
+    List<ProvenanceFacts.Key> keys = new ArrayList<>();
+    new TreeMap<>(a.keys).forEach((name, pem) -> keys.add(new ProvenanceFacts.Key(name, sha256(pem))));
+    return new ProvenanceFacts(c.reference(), image.manifestDigest(), a.config.created(), toolVersion,
+        Provenance.jibVersion(), parameters, packages, a.indexes, keys);
+  }
+
+  private static boolean present(String s) {
+    return s != null && !s.isBlank();
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static ImageFacts facts(String reference, ArchBuild a, PlatformImage image, String toolVersion) {
@@ -71,7 +127,7 @@ final class SbomStep {
   }
 
   /** One spelling per location: an index names a local mirror {@code file:///...}, a lockfile {@code file:/...}. */
-  private static String location(URI uri) {
+  static String location(URI uri) {
     if ("file".equals(uri.getScheme())) {
       try {
         return Path.of(uri).toUri().toString();

@@ -74,7 +74,7 @@ public final class Sbom {
     return v.startsWith("${") ? "unknown" : v;
   }
 
-  private static byte[] bytes(ObjectNode document) {
+  static byte[] bytes(ObjectNode document) {
     try {
       byte[] body = WRITER.writeValueAsBytes(document);
       byte[] out = new byte[body.length + 1];

@@ -89,6 +89,18 @@ class PackageFetcherTest {
   }
 
   @Test
+  void theFilesSha256IsTakenInTheVerifyingPassWhetherDownloadedOrCachedOrFetchedAgain() throws Exception {
+    List<RepositoryPackage> pkgs = mirror("m", new TestRepository(TestKeys.primary()).add(app("right")));
+    String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(tmp.resolve("m/x86_64/app-1.0-r0.apk"))));
+    PackageFetcher.Fetched downloaded = fetch(pkgs).get(0);
+    assertThat(downloaded.fileSha256()).isEqualTo(expected);
+    assertThat(fetch(pkgs).get(0).fileSha256()).as("from the cache").isEqualTo(expected);
+    Files.write(downloaded.file(), app("wrong").build(TestKeys.primary()).bytes());
+    assertThat(fetch(pkgs).get(0).fileSha256()).as("evicted and fetched again").isEqualTo(expected);
+  }
+
+  @Test
   void aCachedFileReplacedByAnotherSignedPackageIsEvictedAndFetchedAgain() throws IOException {
     List<RepositoryPackage> pkgs = mirror("m", new TestRepository(TestKeys.primary()).add(app("right")));
     Path file = fetch(pkgs).get(0).file();

@@ -47,4 +47,26 @@ public final class SbomValidators {
       return List.of("not an SPDX document: " + e);
     }
   }
+
+  /**
+   * What a JSON Schema validator (networknt json-schema-validator, draft 2020-12, formats asserted)
+   * reports for an in-toto Statement v1 with a SLSA Provenance v1 predicate, against the schema in
+   * test resources written from those specifications (empty: valid).
+   */
+  public static List<String> provenanceProblems(byte[] statement) throws IOException {
+    com.networknt.schema.JsonSchema schema;
+    try (java.io.InputStream in = SbomValidators.class.getResourceAsStream("slsa-provenance-v1.schema.json")) {
+      schema = com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)
+          .getSchema(in, com.networknt.schema.SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
+    }
+    List<String> problems = new ArrayList<>();
+    com.fasterxml.jackson.databind.JsonNode json;
+    try {
+      json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(statement);
+    } catch (IOException e) {
+      return List.of("not JSON: " + e.getMessage());
+    }
+    schema.validate(json).forEach(m -> problems.add(m.getMessage()));
+    return problems;
+  }
 }

@@ -1,0 +1,154 @@
+package dev.apkimg.sbom;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/**
+ * The provenance of one architecture's image: an in-toto Statement v1 whose predicate is SLSA
+ * Provenance v1, from what the build already knows. Same inputs, same bytes: keys in a fixed
+ * order, no wall-clock time (no {@code startedOn}/{@code finishedOn}: the only time it could
+ * honestly give is the build's, which differs on every run), no invocation id, no path or name
+ * of the building machine, no credentials.
+ *
+ * <p>{@code buildDefinition.buildType} is {@value #BUILD_TYPE}: an apkimg build of an image from
+ * an image profile. Its {@code externalParameters} are:
+ * <ul>
+ *   <li>{@code profile}: {@code file} (the file name), {@code sha256} (of its bytes) and
+ *       {@code checksum} (of what it means with its includes merged in, as lockfiles record it);
+ *   <li>{@code lockfile}: {@code file} and {@code sha256}, when the packages were installed from
+ *       one: such a build reads no index, so the lockfile's digest stands for the indexes;
+ *   <li>{@code arch}, {@code image} (the reference given), {@code layering} ({@code strategy},
+ *       and {@code budget} with {@code packages}), {@code repositories} (only when the build was
+ *       given repositories in place of the profile's; without credentials), {@code created} (the
+ *       image's creation time), {@code sourceDateEpoch} (when given), {@code allowUntrusted}.
+ * </ul>
+ * Its {@code resolvedDependencies} are, in this order: every installed package (its .apk URL,
+ * {@code digest.sha256} of the .apk file as fetched and verified, {@code name}, and annotations
+ * {@code name}, {@code version}, {@code arch}, {@code apkChecksum} (apk's {@code Q1} control
+ * checksum) and {@code apkDataSha256} (the signed data hash)), every repository index read
+ * ({@code APKINDEX.tar.gz} URL, SHA-256 of the bytes read) and every trusted key that verified
+ * something ({@code name}, SHA-256 of the key file, as in the image's {@code etc/apk/keys}).
+ *
+ * <p>{@code runDetails.builder.id} is {@code https://apkimg.dev/builder/apkimg@VERSION};
+ * {@code builder.version} names apkimg's and jib-core's versions, not the JVM's: the image's bytes
+ * do not depend on the JVM, and naming it would give two machines different provenance for the
+ * same image.
+ */
+public final class Provenance {
+  public static final String STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
+  public static final String PREDICATE_TYPE = "https://slsa.dev/provenance/v1";
+  public static final String BUILD_TYPE = "https://apkimg.dev/provenance/build/v1";
+  public static final String MEDIA_TYPE = "application/vnd.in-toto+json";
+
+  private Provenance() {}
+
+  /** The statement, as JSON. */
+  public static byte[] json(ProvenanceFacts facts) {
+    return Sbom.bytes(statement(facts));
+  }
+
+  /** The jib-core version the build put in the jar ({@code unknown} when it did not). */
+  public static String jibVersion() {
+    Properties p = new Properties();
+    try (InputStream in = Sbom.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    String v = p.getProperty("jib-core", "unknown");
+    return v.startsWith("${") ? "unknown" : v;
+  }
+
+  static ObjectNode statement(ProvenanceFacts facts) {
+    ObjectNode root = Sbom.JSON.createObjectNode();
+    root.put("_type", STATEMENT_TYPE);
+    ObjectNode subject = root.putArray("subject").addObject();
+    subject.put("name", facts.reference());
+    subject.putObject("digest").put("sha256", Sbom.sha256Hex(facts.manifestDigest()));
+    root.put("predicateType", PREDICATE_TYPE);
+    ObjectNode predicate = root.putObject("predicate");
+
+    ObjectNode definition = predicate.putObject("buildDefinition");
+    definition.put("buildType", BUILD_TYPE);
+    externalParameters(definition.putObject("externalParameters"), facts);
+    ArrayNode resolved = definition.putArray("resolvedDependencies");
+    for (ProvenanceFacts.Package p : facts.packages()) {
+      ObjectNode d = resolved.addObject();
+      d.put("uri", p.uri());
+      if (p.fileSha256() != null) {
+        d.putObject("digest").put("sha256", p.fileSha256());
+      }
+      d.put("name", p.name());
+      ObjectNode a = d.putObject("annotations");
+      a.put("name", p.name());
+      a.put("version", p.version());
+      if (p.arch() != null) {
+        a.put("arch", p.arch());
+      }
+      if (p.controlChecksum() != null) {
+        a.put("apkChecksum", p.controlChecksum());
+      }
+      if (p.dataSha256() != null) {
+        a.put("apkDataSha256", p.dataSha256());
+      }
+    }
+    for (ProvenanceFacts.Index i : facts.indexes()) {
+      ObjectNode d = resolved.addObject();
+      d.put("uri", i.uri());
+      d.putObject("digest").put("sha256", i.sha256());
+      d.put("name", "APKINDEX.tar.gz");
+    }
+    for (ProvenanceFacts.Key k : facts.keys()) {
+      ObjectNode d = resolved.addObject();
+      d.put("name", k.name());
+      d.putObject("digest").put("sha256", k.sha256());
+      d.putObject("annotations").put("kind", "apk signing key");
+    }
+
+    ObjectNode builder = predicate.putObject("runDetails").putObject("builder");
+    builder.put("id", "https://apkimg.dev/builder/apkimg@" + facts.toolVersion());
+    ObjectNode versions = builder.putObject("version");
+    versions.put("apkimg", facts.toolVersion());
+    if (facts.jibVersion() != null) {
+      versions.put("jib-core", facts.jibVersion());
+    }
+    return root;
+  }
+
+  private static void externalParameters(ObjectNode out, ProvenanceFacts facts) {
+    ProvenanceFacts.Parameters p = facts.parameters();
+    ObjectNode profile = out.putObject("profile");
+    if (p.profileFile() != null) {
+      profile.put("file", p.profileFile());
+    }
+    if (p.profileSha256() != null) {
+      profile.put("sha256", p.profileSha256());
+    }
+    if (p.profileChecksum() != null) {
+      profile.put("checksum", p.profileChecksum());
+    }
+    if (p.lockfile() != null) {
+      out.putObject("lockfile").put("file", p.lockfile()).put("sha256", p.lockfileSha256());
+    }
+    out.put("arch", p.arch());
+    out.put("image", facts.reference());
+    ObjectNode layering = out.putObject("layering").put("strategy", p.layering());
+    if (p.layeringBudget() != null) {
+      layering.put("budget", p.layeringBudget());
+    }
+    if (!p.repositories().isEmpty()) {
+      ArrayNode repositories = out.putArray("repositories");
+      p.repositories().forEach(repositories::add);
+    }
+    out.put("created", facts.created().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    if (p.sourceDateEpoch() != null) {
+      out.put("sourceDateEpoch", p.sourceDateEpoch());
+    }
+    out.put("allowUntrusted", p.allowUntrusted());
+  }
+}
