@@ -58,13 +58,21 @@ class SbomIT {
     JsonNode spdx = JSON.readTree(a.resolve("sbom/x86_64.spdx.json").toFile());
     JsonNode cdx = JSON.readTree(a.resolve("sbom/x86_64.cdx.json").toFile());
     Map<String, JsonNode> spdxPackages = new LinkedHashMap<>();
+    // Besides the packages: the image, and the distribution its etc/os-release names (no apk package).
     spdx.get("packages").forEach(p -> {
-      if (!p.get("SPDXID").asText().equals("SPDXRef-Image")) {
+      if (!p.get("SPDXID").asText().equals("SPDXRef-Image")
+          && !p.path("primaryPackagePurpose").asText().equals("OPERATING_SYSTEM")) {
         spdxPackages.put(p.get("name").asText(), p);
       }
     });
+    assertThat(spdx.get("packages").toString()).contains("\"primaryPackagePurpose\":\"OPERATING_SYSTEM\"");
     Map<String, JsonNode> components = new LinkedHashMap<>();
-    cdx.get("components").forEach(c -> components.put(c.get("name").asText(), c));
+    cdx.get("components").forEach(c -> {
+      if (!c.get("type").asText().equals("operating-system")) {
+        components.put(c.get("name").asText(), c);
+      }
+    });
+    assertThat(cdx.get("components").get(0).get("type").asText()).isEqualTo("operating-system");
     assertThat(spdxPackages.keySet()).as("SPDX packages").containsExactlyInAnyOrderElementsOf(installed.keySet());
     assertThat(components.keySet()).as("CycloneDX components").containsExactlyInAnyOrderElementsOf(installed.keySet());
 
