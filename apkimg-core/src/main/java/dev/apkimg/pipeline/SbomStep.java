@@ -50,7 +50,34 @@ final class SbomStep {
     return documents;
   }
 
+  /**
+   * Per platform of {@code base}, as {@link #documents(BuildContext, List)}, from the package facts the
+   * base carries (every platform must) and the application on it.
+   */
+  static List<Document> documents(dev.apkimg.api.BaseImage base, List<PlatformImage> images) {
+    List<Document> documents = new ArrayList<>();
+    String version = Sbom.toolVersion();
+    for (int i = 0; i < base.platforms().size(); i++) {
+      dev.apkimg.api.BaseImage.Platform p = base.platforms().get(i);
+      PlatformImage image = images.get(i);
+      ImageFacts facts = new ImageFacts(base.reference(), p.arch(), image.platform(), image.manifestDigest(),
+          image.configDigest(), image.config().created(), version, p.packageFacts())
+          .withApplication(base.application());
+      documents.add(new Document(p.arch(), "spdx-2.3", "application/spdx+json", p.arch() + ".spdx.json",
+          Sbom.spdxJson(facts)));
+      documents.add(new Document(p.arch(), "cyclonedx-1.6", "application/vnd.cyclonedx+json",
+          p.arch() + ".cdx.json", Sbom.cycloneDxJson(facts)));
+    }
+    return documents;
+  }
+
   static ImageFacts facts(String reference, ArchBuild a, PlatformImage image, String toolVersion) {
+    return new ImageFacts(reference, a.arch, image.platform(), image.manifestDigest(), image.configDigest(),
+        a.config.created(), toolVersion, packages(a));
+  }
+
+  /** What the SBOMs say of each package {@code a} installed, in install order. */
+  static List<ImageFacts.InstalledPackage> packages(ArchBuild a) {
     List<PackageInfo> infos = a.sources.stream().map(PackageSource::info).toList();
     List<ImageFacts.InstalledPackage> packages = new ArrayList<>();
     for (int i = 0; i < a.sources.size(); i++) {
@@ -64,8 +91,7 @@ final class SbomStep {
           repository == null ? null : location(repository.packageUri(a.arch, info.fileName())),
           dependsOn(info, infos)));
     }
-    return new ImageFacts(reference, a.arch, image.platform(), image.manifestDigest(), image.configDigest(),
-        a.config.created(), toolVersion, packages);
+    return packages;
   }
 
   /** One spelling per location: an index names a local mirror {@code file:///...}, a lockfile {@code file:/...}. */

@@ -126,7 +126,53 @@ final class SpdxDocument {
         }
       }
     }
+    if (facts.application() != null) {
+      application(facts.application(), packages, relationships, usedIds);
+    }
     return doc;
+  }
+
+  /**
+   * The application and its jars as packages the image CONTAINS, the application DEPENDS_ON each
+   * jar; licences are not asserted (a jar's POM may name one, which the build does not read).
+   */
+  private static void application(ImageFacts.Application app, ArrayNode packages, ArrayNode relationships,
+      Set<String> usedIds) {
+    String appId = mavenPackage(app.application(), "APPLICATION", packages, usedIds);
+    relationship(relationships, IMAGE_ID, "CONTAINS", appId);
+    for (ImageFacts.Component jar : app.dependencies()) {
+      String jarId = mavenPackage(jar, "LIBRARY", packages, usedIds);
+      relationship(relationships, IMAGE_ID, "CONTAINS", jarId);
+      relationship(relationships, appId, "DEPENDS_ON", jarId);
+    }
+  }
+
+  /** One Maven artifact as an SPDX package; returns its id. */
+  private static String mavenPackage(ImageFacts.Component c, String purpose, ArrayNode packages, Set<String> usedIds) {
+    String id = unique("SPDXRef-Package-maven-" + idPart(c.groupId() + "-" + c.artifactId() + "-" + c.version()
+        + (Sbom.present(c.classifier()) ? "-" + c.classifier() : "")), usedIds);
+    ObjectNode n = packages.addObject();
+    n.put("name", c.artifactId());
+    n.put("SPDXID", id);
+    n.put("versionInfo", c.version());
+    n.put("supplier", NOASSERTION);
+    n.put("downloadLocation", NOASSERTION);
+    n.put("filesAnalyzed", false);
+    if (c.sha256() != null) {
+      n.putArray("checksums").addObject().put("algorithm", "SHA256").put("checksumValue", c.sha256());
+    }
+    n.put("licenseConcluded", NOASSERTION);
+    n.put("licenseDeclared", NOASSERTION);
+    n.put("copyrightText", NOASSERTION);
+    n.put("comment", "Maven " + c.groupId() + ":" + c.artifactId() + ":" + c.version()
+        + (Sbom.present(c.type()) ? " (" + c.type() + ")" : "")
+        + (Sbom.present(c.scope()) ? ", scope " + c.scope() : "")
+        + (Sbom.present(c.path()) ? "; in the image at " + c.path() : "")
+        + (c.sha256() != null ? "; SHA256 is that file's." : "."));
+    n.putArray("externalRefs").addObject().put("referenceCategory", "PACKAGE-MANAGER")
+        .put("referenceType", "purl").put("referenceLocator", Purl.maven(c));
+    n.put("primaryPackagePurpose", purpose);
+    return id;
   }
 
   private static void relationship(ArrayNode relationships, String from, String type, String to) {
