@@ -207,6 +207,12 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     List<Target> targets = targets(image, tags, () -> Outputs.builder()
         .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries))
         .sbom(sboms.attach()), values);
+    for (Target target : targets) {
+      String refusal = SbomSettings.refusal(target.outputs().build());
+      if (refusal != null) {
+        throw new MojoFailureException(refusal);
+      }
+    }
 
     Apkimg apkimg = Apkimg.create();
     MavenBuildListener listener = new MavenBuildListener(getLog());

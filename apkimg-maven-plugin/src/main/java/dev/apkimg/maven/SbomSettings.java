@@ -1,5 +1,6 @@
 package dev.apkimg.maven;
 
+import dev.apkimg.api.Outputs;
 import java.io.File;
 import java.nio.file.Path;
 
@@ -25,6 +26,26 @@ record SbomSettings(Path dir, boolean attach) {
   /** Whether the build makes SBOMs at all (and so reads and hashes the jars for them). */
   boolean any() {
     return dir != null || attach;
+  }
+
+  /**
+   * Why {@code outputs} cannot carry attached SBOMs, in the plugin's words, or null when they can (or
+   * none are asked for): checked before anything is built.
+   */
+  static String refusal(Outputs outputs) {
+    if (!outputs.sbom()) {
+      return null;
+    }
+    if (outputs.archive() != null && outputs.format() != Outputs.Format.OCI) {
+      return "<sbom> attaches the SBOMs to an OCI tar or a pushed image, and a Docker-format tar"
+          + " (<container><format>Docker) has no place for them: leave <sbom> unset (the files still go to <sbomDir>)"
+          + " or build an OCI tar";
+    }
+    if (outputs.daemon()) {
+      return "<sbom> attaches the SBOMs to an OCI tar or a pushed image, and the Docker daemon does not keep them:"
+          + " leave <sbom> unset for dockerBuild (the files still go to <sbomDir>)";
+    }
+    return null;
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.api.Outputs;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Map;
@@ -42,5 +43,16 @@ class SbomSettingsTest {
         .isEqualTo(new SbomSettings(Path.of("/abs/sboms"), true));
     assertThatThrownBy(() -> read(Map.of("apkimg.sbom", "maybe"), null, null, false))
         .isInstanceOf(ApkimgException.class).hasMessageContaining("-Dapkimg.sbom");
+  }
+
+  @Test
+  void attachingToADockerTarOrTheDaemonIsRefusedInThePluginsWordsAnOciTarOrAPushIsNot() {
+    assertThat(SbomSettings.refusal(Outputs.builder().dockerArchive(Path.of("app.tar")).sbom(true).build()))
+        .contains("<sbom>", "<container><format>Docker", "<sbomDir>").doesNotContain("--");
+    assertThat(SbomSettings.refusal(Outputs.builder().daemon(true).sbom(true).build()))
+        .contains("<sbom>", "dockerBuild");
+    assertThat(SbomSettings.refusal(Outputs.builder().dockerArchive(Path.of("app.tar")).build())).isNull();
+    assertThat(SbomSettings.refusal(Outputs.builder().ociArchive(Path.of("app.tar")).sbom(true).build())).isNull();
+    assertThat(SbomSettings.refusal(Outputs.builder().push("localhost:5000/app:1").sbom(true).build())).isNull();
   }
 }
