@@ -12,6 +12,8 @@ import java.util.Set;
 final class SpdxDocument {
   private static final String NOASSERTION = "NOASSERTION";
   private static final String IMAGE_ID = "SPDXRef-Image";
+  private static final java.util.regex.Pattern SPDX_LOCATION = java.util.regex.Pattern.compile(
+      "https?://[a-z0-9]+([-.][a-z0-9]+){0,100}\\.[a-z]{2,5}(:[0-9]{1,5})?(/\\S*)?");
 
   private SpdxDocument() {}
 
@@ -79,9 +81,10 @@ final class SpdxDocument {
       String[] person = Sbom.person(p.info().maintainer());
       n.put("supplier", person != null ? "Person: " + person[0] + " (" + person[1] + ")"
           : Sbom.present(p.info().maintainer()) ? "Person: " + p.info().maintainer().strip() : NOASSERTION);
-      // SPDX takes network locations only: a file: mirror is named in the comment instead.
-      n.put("downloadLocation", p.download() != null && p.download().matches("https?://\\S+") ? p.download()
-          : NOASSERTION);
+      // SPDX takes network locations on a domain only: a file: mirror or one on an IP address (a loopback or
+      // in-house mirror) is named in the comment instead.
+      boolean downloadable = isSpdxLocation(p.download());
+      n.put("downloadLocation", downloadable ? p.download() : NOASSERTION);
       n.put("filesAnalyzed", false);
       ArrayNode checksums = n.putArray("checksums");
       String sha1 = Sbom.q1Hex(p.controlChecksum());
@@ -107,7 +110,8 @@ final class SpdxDocument {
       }
       n.put("comment", "Checksums: SHA1 is apk's Q1 identity (the control stream's SHA-1, "
           + p.controlChecksum() + "), SHA256 the data stream's (apk's datahash)."
-          + (p.repository() == null ? "" : " Repository: " + p.repository()));
+          + (p.repository() == null ? "" : " Repository: " + p.repository())
+          + (p.download() == null || downloadable ? "" : " Download: " + p.download()));
       n.putArray("externalRefs").addObject().put("referenceCategory", "PACKAGE-MANAGER")
           .put("referenceType", "purl").put("referenceLocator", Sbom.purl(facts, p));
       n.put("primaryPackagePurpose", "LIBRARY");
@@ -173,6 +177,11 @@ final class SpdxDocument {
         .put("referenceType", "purl").put("referenceLocator", Purl.maven(c));
     n.put("primaryPackagePurpose", purpose);
     return id;
+  }
+
+  /** An http(s) URL that SPDX 2.3's download location pattern accepts: a host name with a 2-5 letter top-level domain. */
+  private static boolean isSpdxLocation(String url) {
+    return url != null && SPDX_LOCATION.matcher(url).matches();
   }
 
   private static void relationship(ArrayNode relationships, String from, String type, String to) {
