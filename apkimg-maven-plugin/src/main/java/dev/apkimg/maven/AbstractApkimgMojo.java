@@ -41,9 +41,9 @@ import org.apache.maven.project.MavenProject;
  * {@link PlatformImage} and published by {@link Apkimg#publish}, the CLI's path, with the CLI's
  * metadata schema. The goals differ only in where the image goes ({@link #targets}).
  *
- * <p>Somewhat over 300 lines because a third of it is Maven's parameter declarations, which
- * must live on the mojo; the parsing is in {@link ContainerSettings}, {@link ExtraDirectories}
- * and {@link ConfigValues}, the assembly in {@link AppLayers} and {@link AppImages}.
+ * <p>Somewhat under 400 lines because a third of it is Maven's parameter declarations, which
+ * must live on the mojo; the parsing is in {@link ContainerSettings}, {@link ExtraDirectories},
+ * {@link SbomSettings} and {@link ConfigValues}, the assembly in {@link AppLayers} and {@link AppImages}.
  */
 public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
