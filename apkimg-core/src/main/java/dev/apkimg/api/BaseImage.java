@@ -3,6 +3,7 @@ package dev.apkimg.api;
 import dev.apkimg.image.ImageConfig;
 import dev.apkimg.image.LayerBlob;
 import dev.apkimg.rootfs.ScriptReport;
+import dev.apkimg.sbom.ImageFacts;
 import java.util.List;
 import java.util.Map;
 
@@ -13,11 +14,19 @@ import java.util.Map;
  * @param reference the image name: the request's, else one made from the profile's file name
  * @param annotations the profile's manifest and index annotations (with vcs-url and the creation time)
  * @param platforms one per architecture, in the profile's order
+ * @param application what a front end put on the base (the Maven plugin: the application and its
+ *     jars), for the SBOMs; null: nothing, or not known
  */
-public record BaseImage(String reference, Map<String, String> annotations, List<Platform> platforms) {
+public record BaseImage(String reference, Map<String, String> annotations, List<Platform> platforms,
+    ImageFacts.Application application) {
   public BaseImage {
     annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(annotations));
     platforms = List.copyOf(platforms);
+  }
+
+  /** A base with nothing on it. */
+  public BaseImage(String reference, Map<String, String> annotations, List<Platform> platforms) {
+    this(reference, annotations, platforms, null);
   }
 
   /**
@@ -32,18 +41,29 @@ public record BaseImage(String reference, Map<String, String> annotations, List<
    * @param lowerLayers with layering by packages, the package layers under {@code layer} (which is
    *     then the top layer), bottom first; else empty
    * @param lowerHistory one history line per lower layer
+   * @param packageFacts what the SBOMs say of each installed package (licence, checksums, repository,
+   *     dependencies), in install order; null when not known (then no SBOM can be made)
+   * @param os the distribution the image's os-release names, for the SBOMs; null when it has none
    */
   public record Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
       List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts, List<LayerBlob> lowerLayers,
-      List<String> lowerHistory) {
+      List<String> lowerHistory, List<ImageFacts.InstalledPackage> packageFacts, ImageFacts.OperatingSystem os) {
     public Platform {
       packages = List.copyOf(packages);
+      packageFacts = packageFacts == null ? null : List.copyOf(packageFacts);
       scripts = List.copyOf(scripts);
       lowerLayers = List.copyOf(lowerLayers);
       lowerHistory = List.copyOf(lowerHistory);
       if (lowerLayers.size() != lowerHistory.size()) {
         throw new IllegalArgumentException("one history line per lower layer");
       }
+    }
+
+    /** A platform whose packages' SBOM facts are not known. */
+    public Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
+        List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts, List<LayerBlob> lowerLayers,
+        List<String> lowerHistory) {
+      this(arch, layer, config, uncompressedSize, packages, scripts, lowerLayers, lowerHistory, null, null);
     }
 
     /** A platform whose root filesystem is one layer. */

@@ -109,13 +109,20 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
+    List<SbomStep.Document> sboms = List.of();
     if (request.outputs().sbomDir() != null || request.outputs().sbom()) {
-      // The base alone lacks the package facts (licenses, checksums, repositories) an SBOM needs.
-      throw new ApkimgException("SBOMs (sbomDir, sbom) are made by a whole build only, not yet when publishing a"
-          + " prebuilt base: leave sbomDir and sbom unset here");
+      if (base.platforms().stream().anyMatch(p -> p.packageFacts() == null)) {
+        // A base made other than by buildBase lacks the package facts (licenses, checksums, repositories).
+        throw new ApkimgException("SBOMs (sbomDir, sbom) need the package facts of a base made by buildBase, which"
+            + " this base does not carry: leave sbomDir and sbom unset here");
+      }
+      if (images.size() != base.platforms().size()) {
+        throw new IllegalArgumentException(images.size() + " images for " + base.platforms().size() + " platforms");
+      }
+      sboms = SbomStep.documents(base, images);
     }
     return PublishStep.publish(base, images, request.outputs(),
-        request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener);
+        request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener, sboms);
   }
 
   /** Steps 1 to 4 for every architecture: each one's layer and configuration. */
@@ -138,7 +145,8 @@ public final class Pipeline implements Apkimg {
             ImageStep.layerBlob(a.layer), a.config,
             a.uncompressedSize, ImageStep.installed(a.sources), a.layer.scripts(),
             a.packageLayers == null ? List.of() : ImageStep.lowerBlobs(a.packageLayers),
-            a.packageLayers == null ? List.of() : ImageStep.lowerHistory(a.packageLayers)))
+            a.packageLayers == null ? List.of() : ImageStep.lowerHistory(a.packageLayers),
+            SbomStep.packages(a), SbomStep.os(a)))
         .toList());
   }
 

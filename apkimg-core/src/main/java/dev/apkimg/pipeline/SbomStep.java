@@ -106,7 +106,40 @@ final class SbomStep {
     }
   }
 
+  /**
+   * Per platform of {@code base}, as {@link #documents(BuildContext, List)}, from the package facts the
+   * base carries (every platform must) and the application on it.
+   */
+  static List<Document> documents(dev.apkimg.api.BaseImage base, List<PlatformImage> images) {
+    List<Document> documents = new ArrayList<>();
+    String version = Sbom.toolVersion();
+    for (int i = 0; i < base.platforms().size(); i++) {
+      dev.apkimg.api.BaseImage.Platform p = base.platforms().get(i);
+      PlatformImage image = images.get(i);
+      ImageFacts facts = new ImageFacts(base.reference(), p.arch(), image.platform(), image.manifestDigest(),
+          image.configDigest(), image.config().created(), version, p.packageFacts())
+          .withOs(p.os()).withApplication(base.application());
+      documents.add(new Document(p.arch(), "spdx-2.3", "application/spdx+json", p.arch() + ".spdx.json",
+          Sbom.spdxJson(facts)));
+      documents.add(new Document(p.arch(), "cyclonedx-1.6", "application/vnd.cyclonedx+json",
+          p.arch() + ".cdx.json", Sbom.cycloneDxJson(facts)));
+    }
+    return documents;
+  }
+
   static ImageFacts facts(String reference, ArchBuild a, PlatformImage image, String toolVersion) {
+    return new ImageFacts(reference, a.arch, image.platform(), image.manifestDigest(), image.configDigest(),
+        a.config.created(), toolVersion, packages(a)).withOs(os(a));
+  }
+
+  /** The distribution as {@code a}'s image's os-release names it, or null. */
+  static ImageFacts.OperatingSystem os(ArchBuild a) {
+    return a.osRelease == null ? null : new ImageFacts.OperatingSystem(a.osRelease.id(), a.osRelease.versionId(),
+        a.osRelease.prettyName() != null ? a.osRelease.prettyName() : a.osRelease.name());
+  }
+
+  /** What the SBOMs say of each package {@code a} installed, in install order. */
+  static List<ImageFacts.InstalledPackage> packages(ArchBuild a) {
     List<PackageInfo> infos = a.sources.stream().map(PackageSource::info).toList();
     List<ImageFacts.InstalledPackage> packages = new ArrayList<>();
     for (int i = 0; i < a.sources.size(); i++) {
@@ -120,10 +153,7 @@ final class SbomStep {
           repository == null ? null : location(repository.packageUri(a.arch, info.fileName())),
           dependsOn(info, infos), info.installIf().stream().map(Dependency::toString).toList()));
     }
-    ImageFacts.OperatingSystem os = a.osRelease == null ? null : new ImageFacts.OperatingSystem(a.osRelease.id(),
-        a.osRelease.versionId(), a.osRelease.prettyName() != null ? a.osRelease.prettyName() : a.osRelease.name());
-    return new ImageFacts(reference, a.arch, image.platform(), image.manifestDigest(), image.configDigest(),
-        a.config.created(), toolVersion, packages, os);
+    return packages;
   }
 
   /** One spelling per location: an index names a local mirror {@code file:///...}, a lockfile {@code file:/...}. */

@@ -129,6 +129,59 @@ final class CycloneDxDocument {
       ArrayNode dependsOn = dependencies.addObject().put("ref", refs.get(p.info().name())).putArray("dependsOn");
       on.forEach(dependsOn::add);
     }
+    if (facts.application() != null) {
+      application(facts.application(), components, contained, dependencies);
+    }
     return bom;
+  }
+
+  /**
+   * The application and its jars as components: the image lists them with its packages, the
+   * application depends on each jar. Maven's compile and runtime scopes (all that reach the image)
+   * are CycloneDX's {@code required}; the Maven scope itself is a property.
+   */
+  private static void application(ImageFacts.Application app, ArrayNode components, ArrayNode contained,
+      ArrayNode dependencies) {
+    String appRef = mavenComponent(app.application(), "application", components);
+    contained.add(appRef);
+    ArrayNode appDependsOn = dependencies.addObject().put("ref", appRef).putArray("dependsOn");
+    for (ImageFacts.Component jar : app.dependencies()) {
+      String jarRef = mavenComponent(jar, "library", components);
+      contained.add(jarRef);
+      appDependsOn.add(jarRef);
+      dependencies.addObject().put("ref", jarRef).putArray("dependsOn");
+    }
+  }
+
+  /** One Maven artifact as a component; returns its bom-ref (its purl). */
+  private static String mavenComponent(ImageFacts.Component m, String type, ArrayNode components) {
+    String purl = Purl.maven(m);
+    ObjectNode c = components.addObject();
+    c.put("type", type);
+    c.put("bom-ref", purl);
+    c.put("group", m.groupId());
+    c.put("name", m.artifactId());
+    c.put("version", m.version());
+    if (m.scope() != null) {
+      c.put("scope", switch (m.scope()) {
+        case "compile", "runtime", "system" -> "required";
+        default -> "optional";
+      });
+    }
+    if (m.sha256() != null) {
+      c.putArray("hashes").addObject().put("alg", "SHA-256").put("content", m.sha256());
+    }
+    c.put("purl", purl);
+    ArrayNode properties = c.putArray("properties");
+    if (m.scope() != null) {
+      properties.addObject().put("name", "apkimg:maven:scope").put("value", m.scope());
+    }
+    if (Sbom.present(m.type())) {
+      properties.addObject().put("name", "apkimg:maven:type").put("value", m.type());
+    }
+    if (m.path() != null) {
+      properties.addObject().put("name", "apkimg:image:path").put("value", m.path());
+    }
+    return purl;
   }
 }

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param toolVersion apkimg's version
  * @param packages the installed packages, in install order
  * @param os the distribution as the image's os-release names it; null when the image has none
+ * @param application for an image a front end put an application on (the Maven plugin): the
+ *     application and its dependencies as they are in the image; else null
  */
 public record ImageFacts(
     String reference,
@@ -28,7 +30,8 @@ public record ImageFacts(
     Instant created,
     String toolVersion,
     List<InstalledPackage> packages,
-    OperatingSystem os) {
+    OperatingSystem os,
+    Application application) {
 
   public ImageFacts {
     Objects.requireNonNull(reference, "reference");
@@ -39,10 +42,22 @@ public record ImageFacts(
     packages = List.copyOf(packages);
   }
 
-  /** An image without os-release. */
+  /** An image of apk packages only, without os-release. */
   public ImageFacts(String reference, String arch, String platform, String manifestDigest, String configDigest,
       Instant created, String toolVersion, List<InstalledPackage> packages) {
-    this(reference, arch, platform, manifestDigest, configDigest, created, toolVersion, packages, null);
+    this(reference, arch, platform, manifestDigest, configDigest, created, toolVersion, packages, null, null);
+  }
+
+  /** These facts with {@code os} (null: none). */
+  public ImageFacts withOs(OperatingSystem os) {
+    return new ImageFacts(reference, arch, platform, manifestDigest, configDigest, created, toolVersion, packages, os,
+        application);
+  }
+
+  /** These facts with {@code application} (null: none) on top of the packages. */
+  public ImageFacts withApplication(Application application) {
+    return new ImageFacts(reference, arch, platform, manifestDigest, configDigest, created, toolVersion, packages, os,
+        application);
   }
 
   /**
@@ -88,6 +103,42 @@ public record ImageFacts(
     public InstalledPackage(PackageInfo info, String controlChecksum, String dataSha256, String repository,
         String download, List<String> dependsOn) {
       this(info, controlChecksum, dataSha256, repository, download, dependsOn, List.of());
+    }
+  }
+
+  /**
+   * An application in the image, as its build tool knows it: the application itself, which
+   * depends on each of {@code dependencies}.
+   *
+   * @param application the application: its coordinates, packaging as type, no scope; where it
+   *     lies in the image; no checksum when it is a folder of classes rather than one file
+   * @param dependencies the files it needs at run time, in its build tool's (classpath) order
+   */
+  public record Application(Component application, List<Component> dependencies) {
+    public Application {
+      Objects.requireNonNull(application, "application");
+      dependencies = List.copyOf(dependencies);
+    }
+  }
+
+  /**
+   * A Maven artifact in the image.
+   *
+   * @param groupId its group
+   * @param artifactId its artifact id
+   * @param version its version (a snapshot as resolved, e.g. {@code 1.0-SNAPSHOT})
+   * @param type Maven's type, e.g. {@code jar}; for the application its packaging
+   * @param classifier the classifier, or null
+   * @param scope Maven's scope ({@code compile}, {@code runtime}), or null for the application
+   * @param sha256 SHA-256 (hex) of the file as it is in the image, or null
+   * @param path its absolute path in the image, or null
+   */
+  public record Component(String groupId, String artifactId, String version, String type, String classifier,
+      String scope, String sha256, String path) {
+    public Component {
+      Objects.requireNonNull(groupId, "groupId");
+      Objects.requireNonNull(artifactId, "artifactId");
+      Objects.requireNonNull(version, "version");
     }
   }
 }

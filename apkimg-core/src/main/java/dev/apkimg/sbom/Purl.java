@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Package URLs (purl spec) for apk packages and the image. */
+/** Package URLs (purl spec) for apk packages, Maven artifacts and the image. */
 final class Purl {
   private static final Pattern ALPINE_RELEASE = Pattern.compile("/v(\\d+\\.\\d+)(/|$)");
   private static final Pattern EDGE = Pattern.compile("/edge(/|$)");
@@ -98,6 +98,29 @@ final class Purl {
     }
     name = name.substring(slash + 1).toLowerCase(java.util.Locale.ROOT);
     return "pkg:oci/" + encode(name) + "@" + encode(digest) + "?arch=" + encode(arch);
+  }
+
+  /**
+   * {@code pkg:maven/GROUP/ARTIFACT@VERSION}, with the qualifiers {@code classifier} and {@code type}
+   * (in that order, as the spec sorts them) when there is a classifier or the type is not {@code jar}.
+   */
+  static String maven(String groupId, String artifactId, String version, String type, String classifier) {
+    StringBuilder purl = new StringBuilder("pkg:maven/").append(encode(groupId)).append('/').append(encode(artifactId))
+        .append('@').append(encode(version));
+    char separator = '?';
+    if (classifier != null && !classifier.isBlank()) {
+      purl.append(separator).append("classifier=").append(encode(classifier));
+      separator = '&';
+    }
+    if (type != null && !type.isBlank() && !"jar".equals(type)) {
+      purl.append(separator).append("type=").append(encode(type));
+    }
+    return purl.toString();
+  }
+
+  /** {@link #maven(String, String, String, String, String)} of a component. */
+  static String maven(ImageFacts.Component c) {
+    return maven(c.groupId(), c.artifactId(), c.version(), c.type(), c.classifier());
   }
 
   /** Percent-encodes all but the purl spec's unreserved characters. */

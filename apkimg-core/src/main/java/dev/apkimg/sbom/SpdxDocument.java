@@ -13,6 +13,8 @@ final class SpdxDocument {
   private static final String NOASSERTION = "NOASSERTION";
   private static final String IMAGE_ID = "SPDXRef-Image";
   private static final String OS_ID = "SPDXRef-OperatingSystem";
+  private static final java.util.regex.Pattern SPDX_LOCATION = java.util.regex.Pattern.compile(
+      "https?://[a-z0-9]+([-.][a-z0-9]+){0,100}\\.[a-z]{2,5}(:[0-9]{1,5})?(/\\S*)?");
 
   private SpdxDocument() {}
 
@@ -102,9 +104,10 @@ final class SpdxDocument {
       String[] person = Sbom.person(p.info().maintainer());
       n.put("supplier", person != null ? "Person: " + person[0] + " (" + person[1] + ")"
           : Sbom.present(p.info().maintainer()) ? "Person: " + p.info().maintainer().strip() : NOASSERTION);
-      // SPDX takes network locations only: a file: mirror is named in the comment instead.
-      n.put("downloadLocation", p.download() != null && p.download().matches("https?://\\S+") ? p.download()
-          : NOASSERTION);
+      // SPDX takes network locations on a domain only: a file: mirror or one on an IP address (a loopback or
+      // in-house mirror) is named in the comment instead.
+      boolean downloadable = isSpdxLocation(p.download());
+      n.put("downloadLocation", downloadable ? p.download() : NOASSERTION);
       n.put("filesAnalyzed", false);
       ArrayNode checksums = n.putArray("checksums");
       String sha1 = Sbom.q1Hex(p.controlChecksum());
@@ -130,7 +133,8 @@ final class SpdxDocument {
       }
       n.put("comment", "Checksums: SHA1 is apk's Q1 identity (the control stream's SHA-1, "
           + p.controlChecksum() + "), SHA256 the data stream's (apk's datahash)."
-          + (p.repository() == null ? "" : " Repository: " + p.repository()));
+          + (p.repository() == null ? "" : " Repository: " + p.repository())
+          + (p.download() == null || downloadable ? "" : " Download: " + p.download()));
       n.putArray("externalRefs").addObject().put("referenceCategory", "PACKAGE-MANAGER")
           .put("referenceType", "purl").put("referenceLocator", Sbom.purl(facts, p));
       n.put("primaryPackagePurpose", "LIBRARY");
@@ -162,7 +166,58 @@ final class SpdxDocument {
         }
       }
     }
+    if (facts.application() != null) {
+      application(facts.application(), packages, relationships, usedIds);
+    }
     return doc;
+  }
+
+  /**
+   * The application and its jars as packages the image CONTAINS, the application DEPENDS_ON each
+   * jar; licences are not asserted (a jar's POM may name one, which the build does not read).
+   */
+  private static void application(ImageFacts.Application app, ArrayNode packages, ArrayNode relationships,
+      Set<String> usedIds) {
+    String appId = mavenPackage(app.application(), "APPLICATION", packages, usedIds);
+    relationship(relationships, IMAGE_ID, "CONTAINS", appId);
+    for (ImageFacts.Component jar : app.dependencies()) {
+      String jarId = mavenPackage(jar, "LIBRARY", packages, usedIds);
+      relationship(relationships, IMAGE_ID, "CONTAINS", jarId);
+      relationship(relationships, appId, "DEPENDS_ON", jarId);
+    }
+  }
+
+  /** One Maven artifact as an SPDX package; returns its id. */
+  private static String mavenPackage(ImageFacts.Component c, String purpose, ArrayNode packages, Set<String> usedIds) {
+    String id = unique("SPDXRef-Package-maven-" + idPart(c.groupId() + "-" + c.artifactId() + "-" + c.version()
+        + (Sbom.present(c.classifier()) ? "-" + c.classifier() : "")), usedIds);
+    ObjectNode n = packages.addObject();
+    n.put("name", c.artifactId());
+    n.put("SPDXID", id);
+    n.put("versionInfo", c.version());
+    n.put("supplier", NOASSERTION);
+    n.put("downloadLocation", NOASSERTION);
+    n.put("filesAnalyzed", false);
+    if (c.sha256() != null) {
+      n.putArray("checksums").addObject().put("algorithm", "SHA256").put("checksumValue", c.sha256());
+    }
+    n.put("licenseConcluded", NOASSERTION);
+    n.put("licenseDeclared", NOASSERTION);
+    n.put("copyrightText", NOASSERTION);
+    n.put("comment", "Maven " + c.groupId() + ":" + c.artifactId() + ":" + c.version()
+        + (Sbom.present(c.type()) ? " (" + c.type() + ")" : "")
+        + (Sbom.present(c.scope()) ? ", scope " + c.scope() : "")
+        + (Sbom.present(c.path()) ? "; in the image at " + c.path() : "")
+        + (c.sha256() != null ? "; SHA256 is that file's." : "."));
+    n.putArray("externalRefs").addObject().put("referenceCategory", "PACKAGE-MANAGER")
+        .put("referenceType", "purl").put("referenceLocator", Purl.maven(c));
+    n.put("primaryPackagePurpose", purpose);
+    return id;
+  }
+
+  /** An http(s) URL that SPDX 2.3's download location pattern accepts: a host name with a 2-5 letter top-level domain. */
+  private static boolean isSpdxLocation(String url) {
+    return url != null && SPDX_LOCATION.matcher(url).matches();
   }
 
   private static ObjectNode relationship(ArrayNode relationships, String from, String type, String to) {

@@ -15,6 +15,7 @@ import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
 import dev.apkimg.repo.Repository;
 import dev.apkimg.repo.RepositorySpec;
+import dev.apkimg.sbom.ImageFacts;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,9 +41,9 @@ import org.apache.maven.project.MavenProject;
  * {@link PlatformImage} and published by {@link Apkimg#publish}, the CLI's path, with the CLI's
  * metadata schema. The goals differ only in where the image goes ({@link #targets}).
  *
- * <p>Somewhat over 300 lines because a third of it is Maven's parameter declarations, which
- * must live on the mojo; the parsing is in {@link ContainerSettings}, {@link ExtraDirectories}
- * and {@link ConfigValues}, the assembly in {@link AppLayers} and {@link AppImages}.
+ * <p>Somewhat under 400 lines because a third of it is Maven's parameter declarations, which
+ * must live on the mojo; the parsing is in {@link ContainerSettings}, {@link ExtraDirectories},
+ * {@link SbomSettings} and {@link ConfigValues}, the assembly in {@link AppLayers} and {@link AppImages}.
  */
 public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
@@ -113,6 +114,23 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter(property = "apkimg.allowUntrusted", defaultValue = "false")
   boolean allowUntrusted;
 
+  /**
+   * The folder the image's SBOMs are written to, one SPDX 2.3 ({@code ARCH.spdx.json}) and one
+   * CycloneDX 1.6 ({@code ARCH.cdx.json}) per architecture, listing the apk packages, the
+   * application and its jars. Default: {@code ${project.build.directory}/apkimg-sbom}, unless
+   * {@code <sbom>} is false.
+   */
+  @Parameter(property = "apkimg.sbomDir")
+  File sbomDir;
+
+  /**
+   * Attach the SBOMs to the image as OCI 1.1 referrers (to the pushed image, or in the OCI tar).
+   * Default: yes for {@code build}, no for {@code buildTar} and {@code dockerBuild}. {@code false}
+   * turns SBOMs off altogether: no referrers, and no files unless {@code <sbomDir>} is set.
+   */
+  @Parameter(property = "apkimg.sbom")
+  Boolean sbom;
+
   /** One publication of the image: the name it is recorded under, and where it goes. */
   record Target(String tag, Outputs.Builder outputs) {}
 
@@ -132,6 +150,11 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
 
   /** The image name when {@code <to><image>} is not set; null: it is required. */
   abstract String defaultImage();
+
+  /** Whether the SBOMs are attached to the image when {@code <sbom>} is not set. */
+  boolean attachSbomsByDefault() {
+    return false;
+  }
 
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
@@ -179,15 +202,29 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     BaseRequest base = request(values, image);
     checkOffline(base.builder(null).build());
     List<String> wantedArchs = values.list("apkimg.archs", archs);
+    SbomSettings sboms = SbomSettings.read(values, sbomDir, sbom, attachSbomsByDefault(), project.getBasedir().toPath(),
+        buildDir);
     List<Target> targets = targets(image, tags, () -> Outputs.builder()
-        .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries)), values);
+        .allowInsecureRegistries(values.flag("apkimg.allowInsecureRegistries", allowInsecureRegistries))
+        .sbom(sboms.attach()), values);
+    for (Target target : targets) {
+      String refusal = SbomSettings.refusal(target.outputs().build());
+      if (refusal != null) {
+        throw new MojoFailureException(refusal);
+      }
+    }
 
     Apkimg apkimg = Apkimg.create();
     MavenBuildListener listener = new MavenBuildListener(getLog());
     Path work = TemporaryFiles.register(Files.createTempDirectory(buildDir, "apkimg-work-"));
     try {
-      AppLayers.App appLayers = AppLayers.of(ProjectApp.runtimeDependencies(project, goal()), classesDir, settings.appRoot(),
+      List<AppLayers.Jar> jars = ProjectApp.runtimeDependencies(project, goal());
+      AppLayers.App appLayers = AppLayers.of(jars, classesDir, settings.appRoot(),
           settings.filesModificationTime(), settings.extraClasspath(), mainClass, work.resolve("app"));
+      // The jars as they go into the image, hashed only when an SBOM will list them.
+      ImageFacts.Application application = sboms.any()
+          ? ProjectApp.application(project, settings.appRoot(), AppLayers.components(jars, settings.appRoot()))
+          : null;
       List<AppLayers.Layer> layers = new ArrayList<>(appLayers.layers());
       AppLayers.Layer extraLayer = extra.layer(settings.filesModificationTime());
       if (extraLayer != null) {
@@ -218,15 +255,19 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
         Outputs.Builder outputs = target.outputs();
         if (result == null) {
           outputs.metadataFile(outputPath(values, "imageJson", outputPaths.imageJson, buildDir.resolve("apkimg-image.json")))
-              .digestFile(outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest")));
+              .digestFile(outputPath(values, "digest", outputPaths.digest, buildDir.resolve("apkimg-image.digest")))
+              .sbomDir(sboms.dir());
         }
-        BuildResult r = apkimg.publish(app.base(target.tag()), images,
+        BuildResult r = apkimg.publish(app.base(target.tag(), application), images,
             base.builder(null).outputs(outputs.build()).build(), listener);
         result = result == null ? r : result;
       }
       Path imageIdFile = outputPath(values, "imageId", outputPaths.imageId, buildDir.resolve("apkimg-image.id"));
       OutputFiles.write(imageIdFile, (images.get(0).configDigest() + "\n").getBytes(StandardCharsets.US_ASCII));
       getLog().info("apkimg: " + image + " " + result.digest());
+      if (sboms.dir() != null) {
+        getLog().info("apkimg: SBOMs (SPDX, CycloneDX) in " + sboms.dir());
+      }
     } finally {
       TemporaryFiles.delete(work);
     }

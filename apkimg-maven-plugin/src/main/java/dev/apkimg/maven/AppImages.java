@@ -7,6 +7,7 @@ import dev.apkimg.api.BuildResult;
 import dev.apkimg.image.ImageConfig;
 import dev.apkimg.image.PlatformImage;
 import dev.apkimg.image.RootfsImage;
+import dev.apkimg.sbom.ImageFacts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,9 +32,9 @@ import java.util.zip.GZIPInputStream;
 record AppImages(List<PlatformImage> images, Map<String, String> annotations, List<BaseImage.Platform> platforms) {
   static final String CREATED = "org.opencontainers.image.created";
 
-  /** The image to publish under {@code tag}. */
-  BaseImage base(String tag) {
-    return new BaseImage(tag, annotations, platforms);
+  /** The image to publish under {@code tag}, with {@code application} for its SBOMs (null: none). */
+  BaseImage base(String tag, ImageFacts.Application application) {
+    return new BaseImage(tag, annotations, platforms, application);
   }
 
   /**
@@ -66,7 +67,7 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
       published.add(new BaseImage.Platform(platform.arch(), platform.layer(), configs.get(i),
           platform.uncompressedSize() + appUncompressedSize(image, platform.lowerLayers().size() + 1),
           platform.packages(), platform.scripts(), platform.lowerLayers(),
-          platform.lowerHistory()));
+          platform.lowerHistory(), platform.packageFacts(), platform.os()));
     }
     return new AppImages(images, annotations, published);
   }

@@ -3,13 +3,20 @@ package dev.apkimg.maven;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
+import dev.apkimg.sbom.ImageFacts;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +37,22 @@ final class AppLayers {
   /** One layer and how many files it holds; empty layers are left out of the image. */
   record Layer(String name, FileEntriesLayer layer, int files) {}
 
-  /** A dependency jar: its group (to tell same-named jars apart), its file, and whether it is a snapshot. */
-  record Jar(String groupId, Path file, boolean snapshot) {
+  /**
+   * A dependency jar: its group (to tell same-named jars apart), its file, whether it is a snapshot,
+   * and the rest of its Maven coordinates for the SBOM (null: not known).
+   */
+  record Jar(String groupId, Path file, boolean snapshot, Coordinates maven) {
+    Jar(String groupId, Path file, boolean snapshot) {
+      this(groupId, file, snapshot, null);
+    }
+
     String fileName() {
       return file.getFileName().toString();
     }
   }
+
+  /** A jar's Maven coordinates besides its group, and the scope it was resolved in. */
+  record Coordinates(String artifactId, String version, String type, String classifier, String scope) {}
 
   /** The layers, and the classpath in the image in the order the JVM searches it. */
   record App(List<Layer> layers, List<String> classpath) {}
@@ -52,12 +69,7 @@ final class AppLayers {
       List<String> extraClasspath, String mainClass, Path workDir) throws IOException {
     AbsoluteUnixPath root = AbsoluteUnixPath.get(appRoot);
     AbsoluteUnixPath libs = root.resolve("libs");
-    Map<String, Long> nameCounts = jars.stream().collect(Collectors.groupingBy(Jar::fileName, Collectors.counting()));
-    // Two artifacts with the same file name (different groups) must not overwrite each other.
-    Map<Jar, String> names = new LinkedHashMap<>();
-    for (Jar jar : jars) {
-      names.put(jar, nameCounts.get(jar.fileName()) > 1 ? jar.groupId() + "-" + jar.fileName() : jar.fileName());
-    }
+    Map<Jar, String> names = names(jars);
 
     FileEntriesLayer.Builder releases = FileEntriesLayer.builder().setName("dependencies");
     FileEntriesLayer.Builder snapshots = FileEntriesLayer.builder().setName("snapshot dependencies");
@@ -121,6 +133,50 @@ final class AppLayers {
       layers.add(new Layer("jvm arg files", argFiles.build(), 2));
     }
     return new App(layers, classpath);
+  }
+
+  /** Each jar's file name in the image's libs folder. */
+  private static Map<Jar, String> names(List<Jar> jars) {
+    Map<String, Long> nameCounts = jars.stream().collect(Collectors.groupingBy(Jar::fileName, Collectors.counting()));
+    // Two artifacts with the same file name (different groups) must not overwrite each other.
+    Map<Jar, String> names = new LinkedHashMap<>();
+    for (Jar jar : jars) {
+      names.put(jar, nameCounts.get(jar.fileName()) > 1 ? jar.groupId() + "-" + jar.fileName() : jar.fileName());
+    }
+    return names;
+  }
+
+  /**
+   * The jars as the SBOM lists them, in Maven's order: coordinates, scope, where {@link #of} puts
+   * each in the image, and the SHA-256 of the file that goes into the layer, read as a stream.
+   */
+  static List<ImageFacts.Component> components(List<Jar> jars, String appRoot) throws IOException {
+    AbsoluteUnixPath libs = AbsoluteUnixPath.get(appRoot).resolve("libs");
+    Map<Jar, String> names = names(jars);
+    List<ImageFacts.Component> components = new ArrayList<>();
+    for (Jar jar : jars) {
+      Coordinates m = jar.maven();
+      if (m == null) {
+        throw new IllegalArgumentException("no Maven coordinates for " + jar.file());
+      }
+      components.add(new ImageFacts.Component(jar.groupId(), m.artifactId(), m.version(), m.type(),
+          m.classifier() == null || m.classifier().isEmpty() ? null : m.classifier(), m.scope(), sha256(jar.file()),
+          libs.resolve(names.get(jar)).toString()));
+    }
+    return components;
+  }
+
+  private static String sha256(Path file) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   private static void add(FileEntriesLayer.Builder layer, Path source, AbsoluteUnixPath target, Instant time) {

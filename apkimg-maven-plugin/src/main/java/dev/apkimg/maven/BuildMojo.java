@@ -37,6 +37,12 @@ public class BuildMojo extends AbstractApkimgMojo {
     return null;
   }
 
+  /** A pushed image carries its SBOMs, found by registries and scanners as referrers. */
+  @Override
+  boolean attachSbomsByDefault() {
+    return true;
+  }
+
   @Override
   List<Target> targets(String image, List<String> tags, Supplier<Outputs.Builder> outputs, ConfigValues values)
       throws MojoFailureException {

@@ -1,5 +1,6 @@
 package dev.apkimg.maven;
 
+import dev.apkimg.sbom.ImageFacts;
 import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,9 +28,20 @@ final class ProjectApp {
         throw new MojoFailureException("dependency " + a + " has no jar file (" + a.getFile()
             + "): package it first, e.g. mvn package apkimg:" + goal);
       }
-      jars.add(new AppLayers.Jar(a.getGroupId(), a.getFile().toPath(), a.isSnapshot()));
+      jars.add(new AppLayers.Jar(a.getGroupId(), a.getFile().toPath(), a.isSnapshot(), new AppLayers.Coordinates(
+          a.getArtifactId(), a.getVersion(), a.getType(), a.getClassifier(), a.getScope())));
     }
     return jars;
+  }
+
+  /**
+   * The application as its SBOM names it: the project's coordinates, its packaging as the type, and
+   * the folder of the image it lies in.
+   */
+  static ImageFacts.Application application(MavenProject project, String appRoot,
+      List<ImageFacts.Component> dependencies) {
+    return new ImageFacts.Application(new ImageFacts.Component(project.getGroupId(), project.getArtifactId(),
+        project.getVersion(), project.getPackaging(), null, null, null, appRoot), dependencies);
   }
 
   /**

@@ -128,6 +128,113 @@ class MavenPluginIT {
 
   @Test
   @Order(2)
+  void theSbomsListTheApkBaseAndEveryJarWithTheSha256OfTheJarInTheImage() throws Exception {
+    Path tar = work.resolve("app/target/apkimg.tar");
+    Prerequisites.require(Files.isRegularFile(tar), "the first build");
+    Path spdxFile = work.resolve("app/target/apkimg-sbom/x86_64.spdx.json");
+    Path cdxFile = work.resolve("app/target/apkimg-sbom/x86_64.cdx.json");
+    assertThat(dev.apkimg.testing.SbomValidators.spdxProblems(spdxFile)).isEmpty();
+    assertThat(dev.apkimg.testing.SbomValidators.cycloneDxProblems(cdxFile)).isEmpty();
+
+    // What the image holds: the apk database's packages, and each jar under the libs folder with its SHA-256.
+    java.util.TreeSet<String> installed = new java.util.TreeSet<>();
+    java.util.Map<String, String> jars = new java.util.TreeMap<>();
+    String manifestDigest;
+    try (TarFile oci = new TarFile(tar)) {
+      manifestDigest = readJson(oci, "index.json").path("manifests").path(0).path("digest").asText();
+      for (JsonNode layer : manifest(oci).path("layers")) {
+        try (InputStream blob = oci.getInputStream(entry(oci, blob(layer.path("digest").asText())));
+            TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(blob))) {
+          for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+            String name = "/" + e.getName().replaceFirst("^\\./", "").replaceFirst("^/", "");
+            if (e.isFile() && name.startsWith("/app/libs/")) {
+              jars.put(name, java.util.HexFormat.of().formatHex(
+                  java.security.MessageDigest.getInstance("SHA-256").digest(in.readAllBytes())));
+            } else if (e.isFile() && name.equals("/lib/apk/db/installed")) {
+              String pkg = null;
+              for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith("P:")) {
+                  pkg = line.substring(2);
+                } else if (line.startsWith("V:")) {
+                  installed.add(pkg + " " + line.substring(2));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(installed).as("the image's lib/apk/db/installed").hasSizeGreaterThan(2);
+    assertThat(jars).containsOnlyKeys("/app/libs/picocli-4.7.7.jar", "/app/libs/apkimg-core-" + VERSION + ".jar");
+
+    JsonNode spdx = JSON.readTree(spdxFile.toFile());
+    java.util.TreeSet<String> spdxApks = new java.util.TreeSet<>();
+    List<String> spdxJarHashes = new ArrayList<>();
+    List<String> spdxPurls = new ArrayList<>();
+    for (JsonNode p : spdx.path("packages")) {
+      String purl = p.path("externalRefs").path(0).path("referenceLocator").asText();
+      spdxPurls.add(purl);
+      if (purl.startsWith("pkg:apk/")) {
+        spdxApks.add(p.path("name").asText() + " " + p.path("versionInfo").asText());
+      } else if (purl.startsWith("pkg:maven/") && !purl.startsWith("pkg:maven/dev.apkimg.it/app@")) {
+        spdxJarHashes.add(p.path("checksums").path(0).path("checksumValue").asText());
+      }
+    }
+    assertThat(spdx.path("packages").path(0).path("versionInfo").asText()).as("the image described")
+        .isEqualTo(manifestDigest);
+    assertThat(spdxApks).isEqualTo(installed);
+    assertThat(spdxJarHashes).containsExactlyInAnyOrderElementsOf(jars.values());
+    assertThat(spdxPurls).contains("pkg:maven/dev.apkimg.it/app@1.0", "pkg:maven/info.picocli/picocli@4.7.7",
+        "pkg:maven/dev.apkimg/apkimg-core@" + VERSION);
+
+    JsonNode cdx = JSON.readTree(cdxFile.toFile());
+    java.util.TreeSet<String> cdxApks = new java.util.TreeSet<>();
+    java.util.Map<String, String> cdxJars = new java.util.TreeMap<>();
+    for (JsonNode c : cdx.path("components")) {
+      if (c.path("purl").asText().startsWith("pkg:apk/")) {
+        cdxApks.add(c.path("name").asText() + " " + c.path("version").asText());
+      } else if (c.path("type").asText().equals("library")) {
+        String path = null;
+        for (JsonNode property : c.path("properties")) {
+          if (property.path("name").asText().equals("apkimg:image:path")) {
+            path = property.path("value").asText();
+          }
+        }
+        cdxJars.put(path, c.path("hashes").path(0).path("content").asText());
+        assertThat(c.path("scope").asText()).isEqualTo("required");
+      }
+    }
+    assertThat(cdxApks).isEqualTo(installed);
+    assertThat(cdxJars).isEqualTo(jars);
+
+    // -Dapkimg.sbom=true puts them into the OCI tar too, as referrers of the image: the same bytes as the files.
+    Run attached = mvn("app", "apkimg:buildTar", "-Dapkimg.sbom=true", "-Dapkimg.outputPaths.tar=target/sbom.tar",
+        "-Dapkimg.outputPaths.imageJson=target/sbom.json", "-Dapkimg.outputPaths.digest=target/sbom.digest",
+        "-Dapkimg.sbomDir=target/sbom-files");
+    assertThat(attached.exit()).as(attached.output()).isZero();
+    java.util.Map<String, byte[]> referrers = new java.util.TreeMap<>();
+    try (TarFile oci = new TarFile(work.resolve("app/target/sbom.tar"))) {
+      JsonNode manifests = readJson(oci, "index.json").path("manifests");
+      assertThat(manifests).hasSize(3);
+      assertThat(manifests.path(0).path("digest").asText()).isEqualTo(manifestDigest);
+      for (JsonNode m : manifests) {
+        if (m.has("artifactType")) {
+          JsonNode artifact = readJson(oci, blob(m.path("digest").asText()));
+          assertThat(artifact.path("subject").path("digest").asText()).isEqualTo(manifestDigest);
+          try (InputStream in = oci.getInputStream(entry(oci, blob(artifact.path("layers").path(0).path("digest").asText())))) {
+            referrers.put(m.path("artifactType").asText(), in.readAllBytes());
+          }
+        }
+      }
+    }
+    assertThat(referrers.get("application/spdx+json")).isEqualTo(Files.readAllBytes(spdxFile))
+        .isEqualTo(Files.readAllBytes(work.resolve("app/target/sbom-files/x86_64.spdx.json")));
+    assertThat(referrers.get("application/vnd.cyclonedx+json")).isEqualTo(Files.readAllBytes(cdxFile));
+    assertThat(JSON.readTree(work.resolve("app/target/sbom.json").toFile()).path("sboms")).hasSize(2);
+  }
+
+  @Test
+  @Order(3)
   void theProfilesStopSignalAnnotationsLabelsAndVcsUrlReachThePluginImageAsTheClis() throws Exception {
     Path tar = work.resolve("app/target/apkimg.tar");
     Prerequisites.require(Files.isRegularFile(tar), "the first build");
@@ -159,7 +266,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void theApkBaseRunsInAChroot() throws Exception {
     Prerequisites.requireRoot();
     Path tar = work.resolve("app/target/apkimg.tar");
@@ -180,7 +287,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aRebuildIsIdenticalAndASourceChangeChangesOnlyTheClassesLayer() throws Exception {
     Prerequisites.require(firstLayers != null, "the first build");
     String firstDigest = Files.readString(work.resolve("app/target/apkimg-image.digest"));
@@ -200,7 +307,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void buildPushesTheSameLayersToARegistry() throws Exception {
     Path registryCommand = Prerequisites.requireCommand("docker-registry");
     Path htpasswd = Prerequisites.requireCommand("htpasswd");
@@ -241,6 +348,11 @@ class MavenPluginIT {
     JsonNode config = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--config",
         "docker://" + image + ":1.0"));
     assertThat(strings(config.path("config").path("Entrypoint"))).isEqualTo(ENTRYPOINT);
+    // build attaches the SBOMs: docker-registry has no referrers API, so they are listed under the tag sha256-HEX.
+    JsonNode referrers = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--raw",
+        "docker://" + image + ":sha256-" + pushedDigest.substring("sha256:".length())));
+    assertThat(referrers.path("manifests").findValuesAsText("artifactType"))
+        .containsExactlyInAnyOrder("application/spdx+json", "application/vnd.cyclonedx+json");
 
     // Same sources as the last buildTar: the registry has the very same layers.
     Run tarAgain = mvn("app", "apkimg:buildTar");
@@ -281,7 +393,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void misconfigurationFailsWithOneClearMessage() throws Exception {
     assertFailsWith(mvn("no-main", "package", "apkimg:buildTar"),
         "no main class: set <container><mainClass> (or -Dapkimg.container.mainClass)");
@@ -298,10 +410,12 @@ class MavenPluginIT {
         "<container><creationTime> is 'yesterday': use EPOCH, USE_CURRENT_TIMESTAMP or an ISO-8601 time");
     assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.extraDirectories.permissions=/opt/tools/run.sh=rwx"),
         "mode 'rwx' of /opt/tools/run.sh is not three octal digits");
+    assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.sbom=true", "-Dapkimg.container.format=Docker"),
+        "a Docker-format tar (<container><format>Docker) has no place for them");
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void archsGiveOneImageIndexWithTheAppOnEveryPlatform() throws Exception {
     TestRepository repo = new TestRepository(TestKeys.primary());
     for (String arch : List.of("x86_64", "armv7")) {
@@ -344,7 +458,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void packagesWithoutAProfileBuildFromAProfileInMemory() throws Exception {
     Run run = mvn("app", "package", "apkimg:buildTar", "-Dapkimg.profile=", "-Dapkimg.packages=busybox",
         "-Dapkimg.outputPaths.tar=target/inline.tar", "-Dapkimg.outputPaths.digest=target/inline.digest");
@@ -362,7 +476,7 @@ class MavenPluginIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void layeringPackagesPutsEachPackageInALayerByItsDatahashUnderTheSameAppLayers() throws Exception {
     // The same project twice: as it is (one base layer), and with <layering>packages</layering> in its pom.
     Path layeredProject = work.resolve("app-layered");
