@@ -68,12 +68,14 @@ public final class ImagePublisher {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("no image to publish");
     }
+    byte[] index = images.size() > 1 ? index(images, indexAnnotations) : null;
+    String indexDigest = index == null ? null : PlatformImage.digest(index);
     for (Referrer r : referrers) {
-      if (images.stream().noneMatch(i -> i.manifestDigest().equals(r.subjectDigest()))) {
+      if (images.stream().noneMatch(i -> i.manifestDigest().equals(r.subjectDigest()))
+          && !r.subjectDigest().equals(indexDigest)) {
         throw new IllegalArgumentException("referrer of " + r.subjectDigest() + ", not one of " + images);
       }
     }
-    byte[] index = images.size() > 1 ? index(images, indexAnnotations) : null;
     String digest = index != null ? PlatformImage.digest(index) : images.get(0).manifestDigest();
     String mediaType = index != null ? OCI_INDEX : PlatformImage.OCI_MANIFEST;
 
@@ -110,7 +112,8 @@ public final class ImagePublisher {
     }
   }
 
-  static byte[] index(List<PlatformImage> images, Map<String, String> annotations) {
+  /** The image index of several platform images, as published; its digest is the image's. */
+  public static byte[] index(List<PlatformImage> images, Map<String, String> annotations) {
     ObjectNode index = PlatformImage.JSON.createObjectNode();
     index.put("schemaVersion", 2);
     index.put("mediaType", OCI_INDEX);

@@ -2,6 +2,7 @@ package dev.apkimg.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -23,7 +24,12 @@ public final class Referrer {
   private final String manifestDigest;
 
   private Referrer(PlatformImage subject, String artifactType, byte[] content, Map<String, String> annotations) {
-    this.subjectDigest = subject.manifestDigest();
+    this(PlatformImage.OCI_MANIFEST, subject.manifest(), artifactType, content, annotations);
+  }
+
+  private Referrer(String subjectMediaType, byte[] subjectBytes, String artifactType, byte[] content,
+      Map<String, String> annotations) {
+    this.subjectDigest = PlatformImage.digest(subjectBytes);
     this.artifactType = Objects.requireNonNull(artifactType, "artifactType");
     this.content = content.clone();
     this.annotations = Map.copyOf(annotations);
@@ -34,9 +40,9 @@ public final class Referrer {
     m.set("config", descriptor(EMPTY_MEDIA_TYPE, EMPTY));
     m.putArray("layers").add(descriptor(artifactType, content));
     ObjectNode s = m.putObject("subject");
-    s.put("mediaType", PlatformImage.OCI_MANIFEST);
-    s.put("digest", subject.manifestDigest());
-    s.put("size", subject.manifest().length);
+    s.put("mediaType", subjectMediaType);
+    s.put("digest", subjectDigest);
+    s.put("size", subjectBytes.length);
     putAnnotations(m, annotations);
     this.manifest = ImagePublisher.json(m);
     this.manifestDigest = PlatformImage.digest(manifest);
@@ -52,7 +58,17 @@ public final class Referrer {
     return new Referrer(subject, artifactType, content, annotations);
   }
 
-  /** The digest of the image manifest this artifact is attached to. */
+  /**
+   * {@code content} attached to the image index of {@code images} ({@link ImagePublisher#index}):
+   * what describes the multi-architecture image as a whole.
+   */
+  public static Referrer ofIndex(List<PlatformImage> images, Map<String, String> indexAnnotations,
+      String artifactType, byte[] content, Map<String, String> annotations) {
+    return new Referrer(ImagePublisher.OCI_INDEX, ImagePublisher.index(images, indexAnnotations), artifactType,
+        content, annotations);
+  }
+
+  /** The digest of the image manifest (or index) this artifact is attached to. */
   public String subjectDigest() {
     return subjectDigest;
   }

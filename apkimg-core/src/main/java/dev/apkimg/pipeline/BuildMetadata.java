@@ -84,8 +84,13 @@ final class BuildMetadata {
       } else {
         list = files != null ? files : (files = root.putArray("sboms"));
       }
-      ObjectNode entry = list.addObject().put("arch", sbom.arch()).put("format", sbom.format())
-          .put("mediaType", sbom.mediaType());
+      ObjectNode entry = list.addObject();
+      if (sbom.arch() != null) {
+        entry.put("arch", sbom.arch());
+      } else {
+        entry.put("subject", "index"); // the image index's SBOM, not one platform's
+      }
+      entry.put("format", sbom.format()).put("mediaType", sbom.mediaType());
       if (sbomDir != null) {
         entry.put("file", sbomDir.resolve(sbom.fileName()).toString());
       }

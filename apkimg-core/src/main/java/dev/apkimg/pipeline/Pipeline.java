@@ -87,7 +87,7 @@ public final class Pipeline implements Apkimg {
       List<PlatformImage> images = ImageStep.images(c, base.annotations());
       boolean attached = request.outputs().sbom() || request.outputs().sbomOnPush() && !request.outputs().push().isEmpty();
       List<SbomStep.Document> sboms = request.outputs().sbomDir() == null && !attached
-          ? List.of() : SbomStep.documents(c, images);
+          ? List.of() : SbomStep.documents(c, images, base.annotations());
       return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener, sboms);
     } finally {
       // Best effort: leftover temporary files are not worth failing a finished build for.
@@ -110,7 +110,8 @@ public final class Pipeline implements Apkimg {
   @Override
   public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
     List<SbomStep.Document> sboms = List.of();
-    if (request.outputs().sbomDir() != null || request.outputs().sbom()) {
+    if (request.outputs().sbomDir() != null || request.outputs().sbom()
+        || request.outputs().sbomOnPush() && !request.outputs().push().isEmpty()) {
       if (base.platforms().stream().anyMatch(p -> p.packageFacts() == null)) {
         // A base made other than by buildBase lacks the package facts (licenses, checksums, repositories).
         throw new ApkimgException("SBOMs (sbomDir, sbom) need the package facts of a base made by buildBase, which"

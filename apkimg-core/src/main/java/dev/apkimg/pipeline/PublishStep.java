@@ -125,6 +125,13 @@ final class PublishStep {
   private static List<Referrer> referrers(BaseImage base, List<PlatformImage> images, List<SbomStep.Document> sboms) {
     List<Referrer> referrers = new ArrayList<>();
     for (SbomStep.Document sbom : sboms) {
+      if (sbom.arch() == null) {
+        java.time.Instant created = images.stream().map(im -> im.config().created())
+            .max(java.time.Instant::compareTo).orElseThrow();
+        referrers.add(Referrer.ofIndex(images, base.annotations(), sbom.mediaType(), sbom.bytes(), java.util.Map.of(
+            "org.opencontainers.image.created", java.time.format.DateTimeFormatter.ISO_INSTANT.format(created))));
+        continue;
+      }
       int i = 0;
       while (!base.platforms().get(i).arch().equals(sbom.arch())) {
         i++;

@@ -7,7 +7,9 @@ import dev.apkimg.repo.Credentials;
 import dev.apkimg.repo.Repository;
 import dev.apkimg.rootfs.Layering;
 import dev.apkimg.rootfs.PackageSource;
+import dev.apkimg.image.ImagePublisher;
 import dev.apkimg.sbom.ImageFacts;
+import dev.apkimg.sbom.IndexFacts;
 import dev.apkimg.sbom.Provenance;
 import dev.apkimg.sbom.ProvenanceFacts;
 import dev.apkimg.sbom.Sbom;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -48,20 +51,24 @@ final class SbomStep {
    * Per architecture, in build order: {@code ARCH.spdx.json}, {@code ARCH.cdx.json}, then the
    * provenance {@code ARCH.provenance.json} (in-toto Statement v1, SLSA Provenance v1).
    */
-  static List<Document> documents(BuildContext c, List<PlatformImage> images) {
+  static List<Document> documents(BuildContext c, List<PlatformImage> images, Map<String, String> indexAnnotations) {
+    String reference = c.reference();
     List<Document> documents = new ArrayList<>();
+    List<IndexFacts.Platform> platforms = new ArrayList<>();
     String version = Sbom.toolVersion();
     for (int i = 0; i < c.builds.size(); i++) {
       ArchBuild a = c.builds.get(i);
       ImageFacts facts = facts(c.reference(), a, images.get(i), version);
-      documents.add(new Document(a.arch, "spdx-2.3", "application/spdx+json", a.arch + ".spdx.json",
-          Sbom.spdxJson(facts)));
+      byte[] spdx = Sbom.spdxJson(facts);
+      byte[] cdx = Sbom.cycloneDxJson(facts);
+      platforms.add(new IndexFacts.Platform(facts, spdx, cdx));
+      documents.add(new Document(a.arch, "spdx-2.3", "application/spdx+json", a.arch + ".spdx.json", spdx));
       documents.add(new Document(a.arch, "cyclonedx-1.6", "application/vnd.cyclonedx+json", a.arch + ".cdx.json",
-          Sbom.cycloneDxJson(facts)));
+          cdx));
       documents.add(new Document(a.arch, PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, a.arch + ".provenance.json",
           Provenance.json(provenance(c, a, images.get(i), version))));
     }
-    return documents;
+    return withIndex(documents, platforms, reference, images, indexAnnotations, version);
   }
 
   /** The provenance facts of {@code a}'s image: the build's inputs and what it read, fetched and verified. */
@@ -107,11 +114,14 @@ final class SbomStep {
   }
 
   /**
-   * Per platform of {@code base}, as {@link #documents(BuildContext, List)}, from the package facts the
+   * Per platform of {@code base}, as {@link #documents(BuildContext, List, Map)}, from the package facts the
    * base carries (every platform must) and the application on it.
    */
   static List<Document> documents(dev.apkimg.api.BaseImage base, List<PlatformImage> images) {
+    String reference = base.reference();
+    Map<String, String> indexAnnotations = base.annotations();
     List<Document> documents = new ArrayList<>();
+    List<IndexFacts.Platform> platforms = new ArrayList<>();
     String version = Sbom.toolVersion();
     for (int i = 0; i < base.platforms().size(); i++) {
       dev.apkimg.api.BaseImage.Platform p = base.platforms().get(i);
@@ -119,11 +129,37 @@ final class SbomStep {
       ImageFacts facts = new ImageFacts(base.reference(), p.arch(), image.platform(), image.manifestDigest(),
           image.configDigest(), image.config().created(), version, p.packageFacts())
           .withOs(p.os()).withApplication(base.application());
-      documents.add(new Document(p.arch(), "spdx-2.3", "application/spdx+json", p.arch() + ".spdx.json",
-          Sbom.spdxJson(facts)));
+      byte[] spdx = Sbom.spdxJson(facts);
+      byte[] cdx = Sbom.cycloneDxJson(facts);
+      platforms.add(new IndexFacts.Platform(facts, spdx, cdx));
+      documents.add(new Document(p.arch(), "spdx-2.3", "application/spdx+json", p.arch() + ".spdx.json", spdx));
       documents.add(new Document(p.arch(), "cyclonedx-1.6", "application/vnd.cyclonedx+json",
-          p.arch() + ".cdx.json", Sbom.cycloneDxJson(facts)));
+          p.arch() + ".cdx.json", cdx));
     }
+    return withIndex(documents, platforms, reference, images, indexAnnotations, version);
+  }
+
+  /** The file name of the index's SBOMs in the SBOM folder: {@code index.spdx.json}, {@code index.cdx.json}. */
+  static final String INDEX = "index";
+
+  /**
+   * {@code documents}, then, for an image of several platforms, the SBOMs of its image index
+   * ({@code index.spdx.json}, {@code index.cdx.json}, arch null): the index containing each
+   * platform's image, each referring to its platform's documents by checksum.
+   */
+  private static List<Document> withIndex(List<Document> documents, List<IndexFacts.Platform> platforms,
+      String reference, List<PlatformImage> images, Map<String, String> indexAnnotations, String version) {
+    if (images.size() < 2) {
+      return documents;
+    }
+    String digest = "sha256:" + sha256(ImagePublisher.index(images, indexAnnotations));
+    java.time.Instant created = images.stream().map(i -> i.config().created()).max(java.time.Instant::compareTo)
+        .orElseThrow();
+    IndexFacts facts = new IndexFacts(reference, digest, created, version, platforms);
+    documents.add(new Document(null, "spdx-2.3", "application/spdx+json", INDEX + ".spdx.json",
+        Sbom.indexSpdxJson(facts)));
+    documents.add(new Document(null, "cyclonedx-1.6", "application/vnd.cyclonedx+json", INDEX + ".cdx.json",
+        Sbom.indexCycloneDxJson(facts)));
     return documents;
   }
 

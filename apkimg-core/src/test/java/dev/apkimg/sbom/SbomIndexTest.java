@@ -1,0 +1,164 @@
+package dev.apkimg.sbom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apkimg.api.Apkimg;
+import dev.apkimg.api.BuildRequest;
+import dev.apkimg.api.BuildResult;
+import dev.apkimg.api.Outputs;
+import dev.apkimg.testing.SbomValidators;
+import dev.apkimg.testing.TestKeys;
+import dev.apkimg.testing.TestPackage;
+import dev.apkimg.testing.TestRepository;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A multi-architecture image also gets SBOMs of its image index, which refer to each platform's. */
+class SbomIndexTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+  private Path dir;
+  private BuildResult result;
+
+  @BeforeEach
+  void build() throws IOException {
+    dir = tmp.resolve("project");
+    TestKeys.primary().writePublicKey(dir.resolve("keys"));
+    TestRepository repo = new TestRepository(TestKeys.primary());
+    for (String arch : List.of("x86_64", "aarch64")) {
+      repo.add(TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L).dir("usr").dir("usr/bin")
+          .file("usr/bin/hello", "hello " + arch + "\n").build());
+    }
+    repo.write(dir.resolve("mirror/edge/main"));
+    Files.writeString(dir.resolve("multi.yaml"), """
+        contents:
+          repositories: [mirror/edge/main]
+          keyring: [keys]
+          packages: [hello]
+        archs: [x86_64, aarch64]
+        """);
+    result = build("m");
+  }
+
+  private BuildResult build(String name) {
+    return Apkimg.create().build(BuildRequest.builder(dir.resolve("multi.yaml"))
+        .cacheDir(tmp.resolve("cache")).imageReference("example/multi:1")
+        .outputs(Outputs.builder().ociArchive(tmp.resolve(name + ".tar")).sbomDir(tmp.resolve(name)).sbom(true)
+            .metadataFile(tmp.resolve(name + ".json")).build()).build(), e -> { });
+  }
+
+  @Test
+  void theIndexSbomsDescribeTheIndexAndReferToEachPlatformsSbomByChecksum() throws Exception {
+    Path spdxFile = tmp.resolve("m/index.spdx.json");
+    Path cdxFile = tmp.resolve("m/index.cdx.json");
+    assertThat(SbomValidators.spdxProblems(spdxFile)).isEmpty();
+    assertThat(SbomValidators.cycloneDxProblems(cdxFile)).isEmpty();
+
+    JsonNode spdx = JSON.readTree(spdxFile.toFile());
+    JsonNode index = spdx.get("packages").get(0);
+    assertThat(index.get("versionInfo").asText()).isEqualTo(result.digest());
+    assertThat(index.get("checksums").get(0).get("checksumValue").asText()).isEqualTo(result.digest().substring(7));
+    Map<String, String> refs = new TreeMap<>();
+    for (JsonNode r : spdx.get("externalDocumentRefs")) {
+      refs.put(r.get("externalDocumentId").asText(), r.get("checksum").get("checksumValue").asText()
+          + " " + r.get("spdxDocument").asText());
+    }
+    Map<String, String> expected = new TreeMap<>();
+    for (String arch : List.of("x86_64", "aarch64")) {
+      Path platform = tmp.resolve("m/" + arch + ".spdx.json");
+      // SPDX ids take letters, digits, '.' and '-': x86_64 becomes x86-64.
+      expected.put("DocumentRef-" + arch.replace('_', '-'), hex("SHA-1", Files.readAllBytes(platform)) + " "
+          + JSON.readTree(platform.toFile()).get("documentNamespace").asText());
+    }
+    assertThat(refs).isEqualTo(expected);
+    List<String> contained = new ArrayList<>();
+    spdx.get("relationships").forEach(r -> {
+      if (r.get("relationshipType").asText().equals("CONTAINS")) {
+        contained.add(r.get("relatedSpdxElement").asText());
+      }
+    });
+    assertThat(contained).containsExactly("DocumentRef-x86-64:SPDXRef-Image", "DocumentRef-aarch64:SPDXRef-Image");
+
+    JsonNode cdx = JSON.readTree(cdxFile.toFile());
+    assertThat(cdx.get("metadata").get("component").get("version").asText()).isEqualTo(result.digest());
+    for (int i = 0; i < 2; i++) {
+      BuildResult.ArchImage image = result.images().get(i);
+      JsonNode c = cdx.get("components").get(i);
+      assertThat(c.get("version").asText()).isEqualTo(image.manifestDigest());
+      JsonNode bom = c.get("externalReferences").get(0);
+      JsonNode platformBom = JSON.readTree(tmp.resolve("m/" + image.arch() + ".cdx.json").toFile());
+      assertThat(bom.get("url").asText())
+          .isEqualTo(platformBom.get("serialNumber").asText().replace("urn:uuid:", "urn:cdx:") + "/1");
+      assertThat(bom.get("hashes").get(0).get("content").asText())
+          .isEqualTo(hex("SHA-256", Files.readAllBytes(tmp.resolve("m/" + image.arch() + ".cdx.json"))));
+    }
+  }
+
+  @Test
+  void theIndexSbomsAreReferrersOfTheIndexInTheArchiveAndListedInTheMetadata() throws Exception {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(tmp.resolve("m.tar")))) {
+      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        if (e.isFile()) {
+          files.put(e.getName(), tar.readAllBytes());
+        }
+      }
+    }
+    List<String> onIndex = new ArrayList<>();
+    for (JsonNode d : JSON.readTree(files.get("index.json")).get("manifests")) {
+      if (!d.has("artifactType")) {
+        continue;
+      }
+      JsonNode m = JSON.readTree(files.get("blobs/sha256/" + d.get("digest").asText().substring(7)));
+      if (m.get("subject").get("digest").asText().equals(result.digest())) {
+        assertThat(m.get("subject").get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+        byte[] document = files.get("blobs/sha256/" + m.get("layers").get(0).get("digest").asText().substring(7));
+        String name = d.get("artifactType").asText().equals("application/spdx+json") ? "index.spdx.json" : "index.cdx.json";
+        assertThat(document).isEqualTo(Files.readAllBytes(tmp.resolve("m/" + name)));
+        onIndex.add(d.get("artifactType").asText());
+      }
+    }
+    assertThat(onIndex).containsExactlyInAnyOrder("application/spdx+json", "application/vnd.cyclonedx+json");
+
+    List<String> listed = new ArrayList<>();
+    JSON.readTree(tmp.resolve("m.json").toFile()).get("sboms").forEach(s -> listed.add(
+        s.path("arch").asText(s.path("subject").asText()) + " " + s.get("format").asText()));
+    assertThat(listed).containsExactly("x86_64 spdx-2.3", "x86_64 cyclonedx-1.6", "aarch64 spdx-2.3",
+        "aarch64 cyclonedx-1.6", "index spdx-2.3", "index cyclonedx-1.6");
+  }
+
+  @Test
+  void theIndexSbomsRepeatByteForByte() throws IOException {
+    build("again");
+    for (String name : List.of("index.spdx.json", "index.cdx.json")) {
+      assertThat(tmp.resolve("again/" + name)).hasSameBinaryContentAs(tmp.resolve("m/" + name));
+    }
+  }
+
+  @Test
+  void aSinglePlatformImageHasNoIndexSbom() throws IOException {
+    Files.writeString(dir.resolve("multi.yaml"), Files.readString(dir.resolve("multi.yaml"))
+        .replace("[x86_64, aarch64]", "[x86_64]"));
+    build("one");
+    assertThat(tmp.resolve("one/index.spdx.json")).doesNotExist();
+    assertThat(tmp.resolve("one/x86_64.spdx.json")).exists();
+  }
+
+  private static String hex(String algorithm, byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
+  }
+}
