@@ -99,17 +99,28 @@ class SbomReferrersTest {
   }
 
   @Test
-  void aMultiArchArchiveAttachesEachArchitecturesSbomsToItsOwnManifestNotToTheIndex() throws IOException {
+  void aMultiArchArchiveAttachesEachArchitecturesSbomsToItsOwnManifestAndTheIndexSbomsToTheIndex() throws IOException {
     build(multiProfile, "m.tar", "--sbom", "--sbom-dir", tmp.resolve("sbom").toString()).assertSuccess();
     Map<String, byte[]> tar = entries(tmp.resolve("m.tar"));
     JsonNode manifests = JSON.readTree(tar.get("index.json")).get("manifests");
-    assertThat(manifests).hasSize(7);
+    assertThat(manifests).hasSize(9);
     assertThat(manifests.get(0).get("mediaType").asText()).isEqualTo(INDEX);
     JsonNode platforms = JSON.readTree(blob(tar, manifests.get(0).get("digest").asText())).get("manifests");
     assertThat(platforms).hasSize(2);
     List<JsonNode> images = new ArrayList<>();
     platforms.forEach(images::add);
     assertReferrers(tar, manifests, images, "x86_64", "aarch64");
+    // Last, the image index's own SBOMs, whose subject is the index.
+    byte[] index = blob(tar, manifests.get(0).get("digest").asText());
+    for (int i = 7; i < 9; i++) {
+      JsonNode m = JSON.readTree(blob(tar, manifests.get(i).get("digest").asText()));
+      assertThat(m.get("subject").get("mediaType").asText()).isEqualTo(INDEX);
+      assertThat(m.get("subject").get("digest").asText()).isEqualTo(manifests.get(0).get("digest").asText());
+      assertThat(m.get("subject").get("size").asLong()).isEqualTo(index.length);
+      String file = m.get("artifactType").asText().equals("application/spdx+json") ? "index.spdx.json" : "index.cdx.json";
+      assertThat(blob(tar, m.get("layers").get(0).get("digest").asText()))
+          .isEqualTo(Files.readAllBytes(tmp.resolve("sbom/" + file)));
+    }
     assertEveryBlobIsNamedByItsDigest(tar);
   }
 
@@ -118,7 +129,7 @@ class SbomReferrersTest {
     build(multiProfile, "one.tar", "--sbom").assertSuccess();
     buildWithCache(multiProfile, "two.tar", "cache2", "--sbom").assertSuccess();
     assertThat(Files.readAllBytes(tmp.resolve("two.tar"))).isEqualTo(Files.readAllBytes(tmp.resolve("one.tar")));
-    assertThat(JSON.readTree(entries(tmp.resolve("one.tar")).get("index.json")).get("manifests")).hasSize(7);
+    assertThat(JSON.readTree(entries(tmp.resolve("one.tar")).get("index.json")).get("manifests")).hasSize(9);
   }
 
   @Test
@@ -210,7 +221,8 @@ class SbomReferrersTest {
         digests.add(d.get("digest").asText());
       }
     }
-    assertThat(manifests).hasSize(entry);
+    // With several architectures, the index's two SBOMs follow (checked by the caller).
+    assertThat(manifests).hasSize(archs.length > 1 ? entry + 2 : entry);
     return digests;
   }
 
