@@ -96,7 +96,7 @@ final class LayoutStore implements ArtifactStore {
     if (images.size() > 1 && ref == null) {
       throw new IOException(name() + " holds several images" + (names.isEmpty() ? "" : " ("
           + String.join(", ", names.stream().map(ArtifactStore::clip).toList()) + ")")
-          + ": name one, as oci-archive:PATH:NAME or oci:DIR:NAME");
+          + ": name one, as " + (tar != null ? "oci-archive:" : "oci:") + path + ":NAME");
     }
     JsonNode image = images.get(0);
     topDigest = checkedDigest(image.path("digest").asText(null));

@@ -57,10 +57,17 @@ public final class ReferrerReader implements AutoCloseable {
   /** The image has several platforms and none was chosen, or not the one asked for. */
   public static final class PlatformChoiceException extends ApkimgException {
     private final List<String> platforms;
+    private final boolean noneChosen;
 
-    PlatformChoiceException(String message, List<String> platforms) {
+    PlatformChoiceException(String message, List<String> platforms, boolean noneChosen) {
       super(message);
       this.platforms = List.copyOf(platforms);
+      this.noneChosen = noneChosen;
+    }
+
+    /** True when no platform was given (the message ends asking to choose one), false when the one given is missing. */
+    public boolean noneChosen() {
+      return noneChosen;
     }
 
     /** The platforms the image has. */
@@ -172,7 +179,7 @@ public final class ReferrerReader implements AutoCloseable {
         candidates = matching(attached(new Subject("index", top().digest())), artifactType, digest);
         if (candidates.isEmpty()) {
           throw new PlatformChoiceException(image + " has " + subjects().size() + " platforms ("
-              + String.join(", ", platforms()) + "): choose one", platforms());
+              + String.join(", ", platforms()) + "): choose one", platforms(), true);
         }
       } else {
         Subject s = platform == null ? subjects().get(0) : subject(platform);
@@ -268,7 +275,7 @@ public final class ReferrerReader implements AutoCloseable {
     }
     throw new PlatformChoiceException(image + " has no image for " + platform + " (" + (subjects().size() == 1
         ? "it is for " + subjects().get(0).platform() + " only" : "it has " + String.join(", ", platforms())) + ")",
-        platforms());
+        platforms(), false);
   }
 
   private static String normalized(String platform) {
@@ -330,7 +337,7 @@ public final class ReferrerReader implements AutoCloseable {
     if (e instanceof ArtifactStore.DamagedException) {
       return new ApkimgException(message, e);
     }
-    if (e instanceof RegistryStore.UnreachableException && !insecure) {
+    if (e instanceof RegistryStore.UnreachableException u && u.tls() && !insecure) {
       return new ApkimgException("cannot read " + image + ": " + message + "; a registry on plain HTTP or with an"
           + " untrusted certificate must be allowed explicitly", Hint.ALLOW_INSECURE_REGISTRY, e);
     }

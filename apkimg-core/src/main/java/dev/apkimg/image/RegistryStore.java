@@ -192,15 +192,19 @@ final class RegistryStore implements ArtifactStore {
     if (scheme == null) {
       scheme = "https";
       if (insecure) {
-        // As docker with an insecure registry: HTTPS when it answers, else plain HTTP.
+        // Plain HTTP is allowed: ask it first (anonymously) whether it speaks HTTP at all. An HTTPS port
+        // answers plain HTTP with 400 (Go's and nginx's servers) or not at all; then HTTPS it is.
         try {
-          HttpRequest ping = HttpRequest.newBuilder(URI.create("https://" + image.getRegistry() + "/v2/"))
-              .timeout(timeout).header("User-Agent", "apkimg").GET().build();
-          http.send(ping, HttpResponse.BodyHandlers.discarding());
+          HttpRequest ping = HttpRequest.newBuilder(URI.create("http://" + image.getRegistry() + "/v2/"))
+              .timeout(Duration.ofMillis(RegistryPush.REGISTRY_CONNECT_TIMEOUT_MILLIS))
+              .header("User-Agent", "apkimg").GET().build();
+          if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() != 400) {
+            scheme = "http";
+          }
         } catch (InterruptedIOException e) {
           throw e;
         } catch (IOException e) {
-          scheme = "http";
+          // Not HTTP: HTTPS, whose failure the first real request reports.
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new InterruptedIOException("interrupted");
@@ -212,8 +216,16 @@ final class RegistryStore implements ArtifactStore {
 
   /** Nothing answered over HTTP(S) at all: a wrong host or port, a registry on plain HTTP, a certificate. */
   static final class UnreachableException extends IOException {
-    UnreachableException(String message, IOException cause) {
+    private final boolean tls;
+
+    UnreachableException(String message, IOException cause, boolean tls) {
       super(message, cause);
+      this.tls = tls;
+    }
+
+    /** Whether a TLS handshake failed (a registry on plain HTTP, an untrusted certificate), not the connection. */
+    boolean tls() {
+      return tls;
     }
   }
 
@@ -263,8 +275,15 @@ final class RegistryStore implements ArtifactStore {
       } catch (InterruptedIOException e) {
         throw e;
       } catch (IOException e) {
-        throw new UnreachableException("no answer from " + current.getScheme() + "://" + current.getAuthority()
-            + " (" + RegistryPush.oneLine(e) + ")", e);
+        boolean tls = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+          tls |= t instanceof javax.net.ssl.SSLException;
+        }
+        throw new UnreachableException(tls
+            ? "no trusted TLS connection to " + current.getAuthority() + " (" + RegistryPush.oneLine(e) + ")"
+            : "nothing answers at " + current.getScheme() + "://" + current.getAuthority() + " ("
+                + RegistryPush.oneLine(e) + "); check that the registry is running and the host and port are right",
+            e, tls);
       }
       try (InputStream body = response.body()) {
         int status = response.statusCode();
