@@ -65,7 +65,8 @@ final class RegistryStore implements ArtifactStore {
     this.found = found;
     this.insecure = insecure;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+    // The default proxy selector: https.proxyHost and friends, as jib's pushes go through them.
+    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).proxy(java.net.ProxySelector.getDefault())
         .connectTimeout(Duration.ofMillis(RegistryPush.REGISTRY_CONNECT_TIMEOUT_MILLIS)).build();
   }
 
