@@ -204,13 +204,22 @@ class SbomCommandTest {
   }
 
   @Test
-  void wrongUsageExitsWithTwo() throws IOException {
+  void wrongUsageExitsWithTwoSayingWhatIsWrong() throws IOException {
     Path archive = build(profile, "a.tar", "--sbom");
-    assertThat(sbom("--format", "xml", archive.toString()).code()).isEqualTo(2);
-    assertThat(sbom("--arch", "x86_64", "--platform", "linux/amd64", archive.toString()).code()).isEqualTo(2);
-    assertThat(sbom("--json", archive.toString()).code()).isEqualTo(2);
-    assertThat(sbom("--digest", "abc", archive.toString()).code()).isEqualTo(2);
-    assertThat(sbom().code()).isEqualTo(2);
+    assertUsage(sbom("--format", "xml", archive.toString()), "--format must be spdx, cyclonedx or provenance, not 'xml'");
+    assertUsage(sbom("--arch", "x86_64", "--platform", "linux/amd64", archive.toString()), "give one of them");
+    assertUsage(sbom("--arch", "sparc", archive.toString()), "unknown architecture 'sparc' for --arch");
+    assertUsage(sbom("--json", archive.toString()), "--json goes with --list");
+    assertUsage(sbom("--digest", "abc", archive.toString()), "--digest must be sha256:");
+    assertUsage(sbom("--password-stdin", archive.toString()), "--password-stdin needs --registry-username");
+    assertUsage(sbom(), "Missing required parameter: 'IMAGE'");
+  }
+
+  private static void assertUsage(Run run, String message) {
+    assertThat(run.code()).as(run.err()).isEqualTo(2);
+    assertThat(run.stdout()).isEmpty();
+    assertThat(run.err().lines().findFirst().orElse("")).contains(message);
+    assertThat(run.err()).contains("Usage: apkimg sbom");
   }
 
   @Test
