@@ -121,7 +121,9 @@ final class SbomCommand implements Callable<Integer> {
       throw usage("--platform must be OS/ARCH[/VARIANT], e.g. linux/arm64, not '" + platform + "'");
     }
     if (output != null) {
-      OutputFiles.checkTarget(output, "--output", List.of());
+      // The archive read is an input: the document must not replace it.
+      String local = image.replaceFirst("^oci-archive:", "").replaceFirst("^oci:", "").replaceFirst(":.*$", "");
+      OutputFiles.checkTarget(output, "--output", local.isEmpty() ? List.of() : List.of(Path.of(local)));
     }
     try (ReferrerReader reader = ReferrerReader.open(image, credentials(), allowInsecureRegistry)) {
       if (list) {

@@ -129,6 +129,9 @@ class SbomCommandTest {
     assertThat(written.stdout()).isEmpty();
     assertThat(out).hasBinaryContent(file("x86_64.cdx.json"));
     assertThat(out.getParent()).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith("."));
+    sbom("-o", archive.toString(), archive.toString()).assertOneLineError(1, "which this command reads");
+    sbom("-o", archive.toString(), "oci-archive:" + archive).assertOneLineError(1, "which this command reads");
+    assertThat(sbom(archive.toString()).assertSuccess().stdout()).isEqualTo(file("x86_64.spdx.json"));
 
     Run list = sbom("--list", archive.toString()).assertSuccess();
     assertThat(list.stdout()).isEmpty();
