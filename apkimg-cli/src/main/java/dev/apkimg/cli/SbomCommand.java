@@ -63,7 +63,8 @@ final class SbomCommand implements Callable<Integer> {
   String platform;
 
   @Option(names = "--digest", paramLabel = "sha256:HEX",
-      description = "Read the attached artifact whose manifest has this digest (see --list). Default: the newest of the format.")
+      description = "Read the attached artifact whose manifest has this digest (see --list), of any format unless"
+          + " --format is given, on any platform unless one is chosen. Default: the newest of the format.")
   String digest;
 
   @Option(names = "--list", description = "List what is attached instead, one artifact a line: platform, type, manifest digest,"
@@ -132,7 +133,9 @@ final class SbomCommand implements Callable<Integer> {
       }
       ReferrerReader.Document document;
       try {
-        document = reader.document(chosen, artifactType, digest);
+        // --digest alone reads that artifact whatever its type; with --format, only if it is of that type.
+        boolean formatGiven = spec.commandLine().getParseResult().hasMatchedOption("--format");
+        document = reader.document(chosen, digest != null && !formatGiven ? null : artifactType, digest);
       } catch (ReferrerReader.PlatformChoiceException e) {
         throw e.noneChosen() ? new ApkimgException(e.getMessage() + " with --arch ARCH or --platform OS/ARCH", e) : e;
       } catch (ReferrerReader.NotAttachedException e) {

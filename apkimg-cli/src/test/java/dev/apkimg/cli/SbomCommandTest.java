@@ -165,6 +165,13 @@ class SbomCommandTest {
         "linux/amd64 application/spdx+json", "linux/amd64 application/vnd.cyclonedx+json",
         "linux/arm64 application/spdx+json", "linux/arm64 application/vnd.cyclonedx+json");
     assertThat(sbom("--list", "--arch", "aarch64", archive.toString()).assertSuccess().out().lines()).hasSize(2);
+    // --digest names one artifact: no platform or format needed, and a format that is not its own is refused.
+    String aarch64Cdx = JSON.readTree(sbom("--list", "--json", "--arch", "aarch64", archive.toString()).out())
+        .get(1).get("digest").asText();
+    assertThat(sbom("--digest", aarch64Cdx, archive.toString()).assertSuccess().stdout())
+        .isEqualTo(file("aarch64.cdx.json"));
+    sbom("--digest", aarch64Cdx, "--format", "spdx", archive.toString())
+        .assertOneLineError(1, "no application/spdx+json document with manifest " + aarch64Cdx);
   }
 
   @Test

@@ -167,15 +167,29 @@ public final class ReferrerReader implements AutoCloseable {
    * The newest document of {@code artifactType} attached to the image of {@code platform}; {@code platform}
    * null: the image's only platform, or the index itself when the document is attached to it.
    *
-   * @param digest the digest of the artifact's manifest to read, or null for the newest of the type
+   * @param artifactType the type to read; null (with {@code digest} only) for whatever that artifact is
+   * @param digest the digest of the artifact's manifest to read (on any platform when {@code platform} is
+   *     null), or null for the newest of the type
    * @throws PlatformChoiceException when no platform is given and the image has several, or not that one
    * @throws NotAttachedException when no such document is attached
    */
   public Document document(String platform, String artifactType, String digest) {
-    Objects.requireNonNull(artifactType, "artifactType");
+    if (artifactType == null && digest == null) {
+      throw new IllegalArgumentException("an artifactType, a digest or both");
+    }
     try {
       List<Attached> candidates;
-      if (platform == null && subjects().size() > 1) {
+      if (digest != null && platform == null) {
+        List<Attached> all = new ArrayList<>();
+        for (Subject s : everySubject()) {
+          all.addAll(attached(s));
+        }
+        candidates = matching(all, artifactType, digest);
+        if (candidates.isEmpty()) {
+          throw new NotAttachedException("no " + (artifactType == null ? "artifact" : artifactType + " document")
+              + " with manifest " + digest + " is attached to " + image);
+        }
+      } else if (platform == null && subjects().size() > 1) {
         candidates = matching(attached(new Subject("index", top().digest())), artifactType, digest);
         if (candidates.isEmpty()) {
           throw new PlatformChoiceException(image + " has " + subjects().size() + " platforms ("
@@ -208,7 +222,7 @@ public final class ReferrerReader implements AutoCloseable {
   }
 
   private static List<Attached> matching(List<Attached> all, String artifactType, String digest) {
-    return all.stream().filter(a -> a.artifactType().equals(artifactType)
+    return all.stream().filter(a -> (artifactType == null || a.artifactType().equals(artifactType))
         && (digest == null || a.digest().equals(digest))).toList();
   }
 
