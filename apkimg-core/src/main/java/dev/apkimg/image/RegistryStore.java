@@ -75,6 +75,27 @@ final class RegistryStore implements ArtifactStore {
     return new RegistryStore(reference, image, credentials.find(image), insecure, Duration.ofSeconds(60));
   }
 
+  /**
+   * A store for {@code repository} alone, no image named: what a push reads its referrers tag with, so that
+   * read gets the same Basic and Bearer token flow as {@code apkimg sbom}.
+   */
+  static RegistryStore forRepository(String registry, String repository, Optional<Credential> credential,
+      boolean insecure) {
+    ImageReference image = ImageReference.of(registry, repository, null);
+    return new RegistryStore(registry + "/" + repository, image,
+        credential.map(c -> new RegistryCredentials.Found(c, "the push's credentials")), insecure, Duration.ofSeconds(60));
+  }
+
+  /** The manifest or index tagged {@code tag} (at most {@code max} bytes), or empty when there is none (404). */
+  Optional<byte[]> tagged(String tag, String accept, int max) throws IOException {
+    Response r = get(path("manifests/" + tag), accept, max);
+    if (r.status == 404) {
+      return Optional.empty();
+    }
+    r.expectOk();
+    return Optional.of(r.body);
+  }
+
   @Override
   public String name() {
     return "registry " + image.getRegistry();
