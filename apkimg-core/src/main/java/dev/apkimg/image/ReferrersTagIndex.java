@@ -5,15 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.tools.jib.api.Credential;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -80,46 +72,14 @@ final class ReferrersTagIndex {
   /**
    * The index tagged {@code tag} in {@code repository}, or empty when there is none (404). jib's
    * registry client reads an index into its own template, which drops {@code artifactType}, so this one
-   * GET is ours: anonymous, or with Basic credentials when some were found; over HTTPS, and over plain
-   * HTTP when insecure registries are allowed.
+   * GET is ours ({@link RegistryStore}'s, as {@code apkimg sbom} reads): anonymous first, then with Basic
+   * credentials or a Bearer token as the registry's challenge asks; over HTTPS, and over plain HTTP when
+   * insecure registries are allowed.
    */
   static Optional<byte[]> fetch(String registry, String repository, String tag, Optional<Credential> credential,
       boolean insecure) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(
-        Duration.ofMillis(RegistryPush.REGISTRY_CONNECT_TIMEOUT_MILLIS)).build();
-    List<String> schemes = insecure ? List.of("https", "http") : List.of("https");
-    IOException failed = null;
-    for (String scheme : schemes) {
-      URI uri = URI.create(scheme + "://" + registry + "/v2/" + repository + "/manifests/" + tag);
-      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-          .header("Accept", ImagePublisher.OCI_INDEX).header("User-Agent", "apkimg").GET();
-      credential.filter(c -> !c.isOAuth2RefreshToken()).ifPresent(c -> request.header("Authorization", "Basic "
-          + Base64.getEncoder().encodeToString((c.getUsername() + ":" + c.getPassword())
-              .getBytes(StandardCharsets.UTF_8))));
-      HttpResponse<InputStream> response;
-      try {
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (IOException e) {
-        failed = e;
-        continue;
-      }
-      try (InputStream body = response.body()) {
-        if (response.statusCode() == 404) {
-          return Optional.empty();
-        }
-        if (response.statusCode() != 200) {
-          throw new IOException("GET " + uri + " answered HTTP " + response.statusCode()
-              + (response.statusCode() == 401 ? " (apkimg reads the referrers tag anonymously or with Basic"
-                  + " credentials only)" : ""));
-        }
-        byte[] bytes = body.readNBytes(MAX_INDEX_BYTES + 1);
-        if (bytes.length > MAX_INDEX_BYTES) {
-          throw new IOException("the referrers index " + uri + " is larger than " + MAX_INDEX_BYTES + " bytes");
-        }
-        return Optional.of(bytes);
-      }
-    }
-    throw new IOException("cannot read the referrers tag " + tag + ": " + RegistryPush.oneLine(failed), failed);
+    return RegistryStore.forRepository(registry, repository, credential, insecure)
+        .tagged(tag, ImagePublisher.OCI_INDEX, MAX_INDEX_BYTES);
   }
 
   /** The descriptors of {@code referrers}, as the index lists them. */

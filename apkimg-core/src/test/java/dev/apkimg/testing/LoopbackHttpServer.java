@@ -160,6 +160,8 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private final List<Received> received = new ArrayList<>();
     private final Map<String, Deque<Reply>> scripts = new HashMap<>();
     private String requiredAuthorization;
+    private String tokenLogin;
+    private String bearerToken;
     private volatile java.util.function.Predicate<String> stalled = path -> false;
     private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
@@ -243,6 +245,19 @@ public final class LoopbackHttpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A registry's token flow (docker's, as the OCI distribution spec's registries use it): every request
+     * without {@code Authorization: Bearer TOKEN} gets 401 with a {@code Bearer} challenge whose realm is
+     * {@code /token} on this server; {@code GET /token} answers {@code {"token": TOKEN}} to Basic
+     * credentials {@code user}/{@code password} and 401 to anything else.
+     */
+    public synchronized LoopbackHttpServer requireBearerToken(String user, String password, String token) {
+        tokenLogin = "Basic " + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        bearerToken = token;
+        return this;
+    }
+
     @Override
     public void close() {
         release.countDown();
@@ -256,7 +271,11 @@ public final class LoopbackHttpServer implements AutoCloseable {
             String rawPath = ex.getRequestURI().getRawPath();
             Reply reply;
             boolean authorized;
+            String token;
+            String login;
             synchronized (this) {
+                token = bearerToken;
+                login = tokenLogin;
                 log.add(new Request(method, rawPath));
                 Map<String, List<String>> headers = new TreeMap<>();
                 ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
@@ -264,7 +283,25 @@ public final class LoopbackHttpServer implements AutoCloseable {
                 authorized = requiredAuthorization == null
                     || requiredAuthorization.equals(ex.getRequestHeaders().getFirst("Authorization"));
                 Deque<Reply> script = scripts.get(rawPath);
-                reply = !authorized || script == null ? null : script.poll();
+                boolean bearerOk = bearerToken == null || rawPath.equals("/token")
+                    || ("Bearer " + bearerToken).equals(ex.getRequestHeaders().getFirst("Authorization"));
+                reply = !authorized || !bearerOk || script == null ? null : script.poll();
+            }
+            if (token != null) {
+                String given = ex.getRequestHeaders().getFirst("Authorization");
+                if (rawPath.equals("/token")) {
+                    byte[] body = ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
+                    ex.sendResponseHeaders(login.equals(given) ? 200 : 401, login.equals(given) ? body.length : -1);
+                    if (login.equals(given)) {
+                        ex.getResponseBody().write(body);
+                    }
+                    return;
+                }
+                if (!("Bearer " + token).equals(given)) {
+                    ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + url() + "token\",service=\"loopback\"");
+                    ex.sendResponseHeaders(401, -1);
+                    return;
+                }
             }
             if (!authorized) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"loopback\"");
