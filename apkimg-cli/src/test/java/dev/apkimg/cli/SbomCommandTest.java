@@ -135,12 +135,15 @@ class SbomCommandTest {
 
     Run list = sbom("--list", archive.toString()).assertSuccess();
     assertThat(list.stdout()).isEmpty();
-    assertThat(list.out().lines()).hasSize(2);
+    assertThat(list.out().lines()).hasSize(3);
+    assertThat(list.out().lines().toList().get(2)).startsWith("linux/amd64 application/vnd.in-toto+json sha256:");
+    assertThat(sbom("--format", "provenance", archive.toString()).assertSuccess().stdout())
+        .isEqualTo(file("x86_64.provenance.json"));
     assertThat(list.out().lines().toList().get(0)).matches(
         "linux/amd64 application/spdx\\+json sha256:[0-9a-f]{64} " + file("x86_64.spdx.json").length + " \\S+Z");
     assertThat(list.out().lines().toList().get(1)).startsWith("linux/amd64 application/vnd.cyclonedx+json sha256:");
     JsonNode json = JSON.readTree(sbom("--list", "--json", archive.toString()).assertSuccess().out());
-    assertThat(json).hasSize(2);
+    assertThat(json).hasSize(3);
     assertThat(json.get(1).get("artifactType").asText()).isEqualTo("application/vnd.cyclonedx+json");
     assertThat(json.get(1).get("size").asLong()).isEqualTo(file("x86_64.cdx.json").length);
     // --digest reads the artifact --list names.
@@ -149,9 +152,14 @@ class SbomCommandTest {
   }
 
   @Test
-  void aMultiPlatformArchiveNeedsAPlatformAndListsThemWhenNoneIsChosen() throws IOException {
+  void aMultiPlatformArchiveGivesTheIndexSbomOrAChosenPlatformsAndListsThePlatformsWhenItMustChoose()
+      throws IOException {
     Path archive = build(multiProfile, "m.tar", "--sbom", "--sbom-dir", tmp.resolve("sbom").toString());
-    sbom(archive.toString()).assertOneLineError(1, "linux/amd64, linux/arm64", "--arch ARCH");
+    // No platform: the image index's own SBOM; the provenance is per platform only.
+    assertThat(sbom(archive.toString()).assertSuccess().stdout()).isEqualTo(file("index.spdx.json"));
+    assertThat(sbom("--format", "cyclonedx", archive.toString()).assertSuccess().stdout())
+        .isEqualTo(file("index.cdx.json"));
+    sbom("--format", "provenance", archive.toString()).assertOneLineError(1, "linux/amd64, linux/arm64", "--arch ARCH");
     assertThat(sbom("--arch", "aarch64", archive.toString()).assertSuccess().stdout())
         .isEqualTo(file("aarch64.spdx.json"));
     assertThat(sbom("--platform", "linux/amd64", "--format", "cyclonedx", archive.toString()).assertSuccess().stdout())
@@ -163,8 +171,11 @@ class SbomCommandTest {
     Run list = sbom("--list", archive.toString()).assertSuccess();
     assertThat(list.out().lines().map(l -> l.split(" ")[0] + " " + l.split(" ")[1])).containsExactly(
         "linux/amd64 application/spdx+json", "linux/amd64 application/vnd.cyclonedx+json",
-        "linux/arm64 application/spdx+json", "linux/arm64 application/vnd.cyclonedx+json");
-    assertThat(sbom("--list", "--arch", "aarch64", archive.toString()).assertSuccess().out().lines()).hasSize(2);
+        "linux/amd64 application/vnd.in-toto+json",
+        "linux/arm64 application/spdx+json", "linux/arm64 application/vnd.cyclonedx+json",
+        "linux/arm64 application/vnd.in-toto+json",
+        "index application/spdx+json", "index application/vnd.cyclonedx+json");
+    assertThat(sbom("--list", "--arch", "aarch64", archive.toString()).assertSuccess().out().lines()).hasSize(3);
     // --digest names one artifact: no platform or format needed, and a format that is not its own is refused.
     String aarch64Cdx = JSON.readTree(sbom("--list", "--json", "--arch", "aarch64", archive.toString()).out())
         .get(1).get("digest").asText();
@@ -268,7 +279,10 @@ class SbomCommandTest {
           .isEqualTo(file("aarch64.spdx.json"));
       assertThat(server.requestedPaths()).anyMatch(p -> p.startsWith("/v2/hello/referrers/sha256:"))
           .anyMatch(p -> p.startsWith("/v2/hello/manifests/sha256-"));
-      sbom("--allow-insecure-registry", reference).assertOneLineError(1, "linux/amd64, linux/arm64");
+      assertThat(sbom("--allow-insecure-registry", reference).assertSuccess().stdout())
+          .as("no platform: the index's SBOM, under the index digest's referrers tag").isEqualTo(file("index.spdx.json"));
+      sbom("--allow-insecure-registry", "--format", "provenance", reference)
+          .assertOneLineError(1, "linux/amd64, linux/arm64");
     }
   }
 
