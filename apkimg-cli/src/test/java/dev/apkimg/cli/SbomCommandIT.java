@@ -88,7 +88,7 @@ class SbomCommandIT {
     assertThat(log).as("the referrers API was asked first (404), then the tag")
         .contains("/v2/sbom/hello/referrers/" + digest).contains("/v2/sbom/hello/manifests/" + digest.replace(':', '-'));
     assertThat(SbomCommandTest.sbom("--allow-insecure-registry", "--list", reference).assertSuccess().out().lines())
-        .hasSize(2);
+        .as("SPDX, CycloneDX, provenance").hasSize(3);
     // A registry on plain HTTP is read only when allowed.
     SbomCommandTest.sbom(reference).assertOneLineError(1, "TLS", "--allow-insecure-registry");
   }
@@ -97,7 +97,9 @@ class SbomCommandIT {
   void aMultiPlatformPushIsReadPerPlatformAndAnImagePushedWithoutSbomsSaysSo() throws Exception {
     String reference = registry + "/sbom/multi:1";
     build(multi, "multi", "--sbom", "--sbom-dir", tmp.resolve("multi").toString(), "--push", reference);
-    SbomCommandTest.sbom("--allow-insecure-registry", reference)
+    assertThat(SbomCommandTest.sbom("--allow-insecure-registry", reference).assertSuccess().stdout())
+        .as("no platform: the image index's SBOM").isEqualTo(Files.readAllBytes(tmp.resolve("multi/index.spdx.json")));
+    SbomCommandTest.sbom("--allow-insecure-registry", "--format", "provenance", reference)
         .assertOneLineError(1, "linux/amd64, linux/arm64", "--arch ARCH");
     assertThat(SbomCommandTest.sbom("--allow-insecure-registry", "--arch", "aarch64", "--format", "cyclonedx",
         reference).assertSuccess().stdout()).isEqualTo(Files.readAllBytes(tmp.resolve("multi/aarch64.cdx.json")));
@@ -105,7 +107,7 @@ class SbomCommandIT {
         .assertSuccess().stdout()).isEqualTo(Files.readAllBytes(tmp.resolve("multi/x86_64.spdx.json")));
 
     String plain = registry + "/sbom/plain:1";
-    build(single, "plain", "--push", plain);
+    build(single, "plain", "--push", plain, "--no-sbom");
     SbomCommandTest.sbom("--allow-insecure-registry", plain).assertOneLineError(1, "nothing is attached", "--sbom");
   }
 
