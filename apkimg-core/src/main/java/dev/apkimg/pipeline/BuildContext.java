@@ -36,8 +36,6 @@ final class BuildContext {
   final String profileSha256;
   /** Where layers and images are written; whoever started the run deletes it. */
   Path work;
-  /** One warning per build for images without os-release, not one per architecture. */
-  boolean osReleaseWarned;
 
   BuildContext(BuildRequest request, BuildListener listener, RepositoryClient client) {
     this.request = request;

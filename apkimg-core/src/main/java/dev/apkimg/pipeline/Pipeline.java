@@ -4,6 +4,7 @@ import dev.apkimg.ApkimgException;
 import dev.apkimg.TemporaryFiles;
 import dev.apkimg.api.Apkimg;
 import dev.apkimg.api.BaseImage;
+import dev.apkimg.api.BuildEvent;
 import dev.apkimg.api.BuildListener;
 import dev.apkimg.api.BuildRequest;
 import dev.apkimg.api.BuildResult;
@@ -88,7 +89,9 @@ public final class Pipeline implements Apkimg {
       boolean attached = request.outputs().sbom() || request.outputs().sbomOnPush() && !request.outputs().push().isEmpty();
       List<SbomStep.Document> sboms = request.outputs().sbomDir() == null && !attached
           ? List.of() : SbomStep.documents(c, images, base.annotations());
-      return PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener, sboms);
+      BuildResult result = PublishStep.publish(base, images, request.outputs(), c.cacheDir, listener, sboms);
+      warnWithoutOsRelease(listener, c.builds.stream().anyMatch(a -> a.osRelease == null));
+      return result;
     } finally {
       // Best effort: leftover temporary files are not worth failing a finished build for.
       TemporaryFiles.delete(c.work);
@@ -122,8 +125,23 @@ public final class Pipeline implements Apkimg {
       }
       sboms = SbomStep.documents(base, images);
     }
-    return PublishStep.publish(base, images, request.outputs(),
+    BuildResult result = PublishStep.publish(base, images, request.outputs(),
         request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener, sboms);
+    // Only a base from buildBase knows: one made otherwise has no package facts either.
+    warnWithoutOsRelease(listener, base.platforms().stream().anyMatch(p -> p.packageFacts() != null && p.os() == null));
+    return result;
+  }
+
+  /**
+   * Once per build, after the image is out (a failed build shows its error alone): an image
+   * without os-release hides its distribution from scanners.
+   */
+  private static void warnWithoutOsRelease(BuildListener listener, boolean missing) {
+    if (missing) {
+      listener.on(new BuildEvent.Warning("the image has no etc/os-release: scanners (Trivy, Grype) cannot tell its"
+          + " distribution; install the package that ships it (alpine-release from Alpine 3.21, wolfi-base) or add"
+          + " it with files:", null));
+    }
   }
 
   /** Steps 1 to 4 for every architecture: each one's layer and configuration. */

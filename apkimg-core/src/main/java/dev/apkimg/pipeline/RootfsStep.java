@@ -55,12 +55,6 @@ final class RootfsStep {
       }
       reportScripts(c, layer.scripts());
       a.osRelease = osRelease.osRelease().orElse(null);
-      if (a.osRelease == null && !c.osReleaseWarned) {
-        c.osReleaseWarned = true;
-        c.emit(new BuildEvent.Warning("the image has no " + (osRelease.present() ? "usable " : "")
-            + "etc/os-release: scanners (Trivy, Grype) cannot tell its distribution; install the package that"
-            + " ships it (alpine-release from Alpine 3.21, wolfi-base) or add it with files:", null));
-      }
       a.layer = layer;
       a.config = imageConfig(c.profile, a.arch, Instant.ofEpochSecond(timestamp), mutations.user())
           .withMetadata(c.profile.labels(), c.profile.volumes(), c.profile.ports(), c.profile.stopSignal(),
