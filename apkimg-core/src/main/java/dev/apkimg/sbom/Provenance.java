@@ -2,9 +2,6 @@ package dev.apkimg.sbom;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 
 /**
  * The provenance of one architecture's image: an in-toto Statement v1 whose predicate is SLSA
@@ -52,16 +49,7 @@ public final class Provenance {
 
   /** The jib-core version the build put in the jar ({@code unknown} when it did not). */
   public static String jibVersion() {
-    Properties p = new Properties();
-    try (InputStream in = Sbom.class.getResourceAsStream("version.properties")) {
-      if (in != null) {
-        p.load(in);
-      }
-    } catch (IOException e) {
-      return "unknown";
-    }
-    String v = p.getProperty("jib-core", "unknown");
-    return v.startsWith("${") ? "unknown" : v;
+    return Sbom.versionProperty("jib-core");
   }
 
   static ObjectNode statement(ProvenanceFacts facts) {

@@ -62,6 +62,11 @@ public final class Sbom {
 
   /** apkimg's version, as the build put it in the jar ({@code unknown} when it did not). */
   public static String toolVersion() {
+    return versionProperty("version");
+  }
+
+  /** A version the build put into {@code version.properties}, or {@code unknown}. */
+  static String versionProperty(String key) {
     Properties p = new Properties();
     try (InputStream in = Sbom.class.getResourceAsStream("version.properties")) {
       if (in != null) {
@@ -70,7 +75,7 @@ public final class Sbom {
     } catch (IOException e) {
       return "unknown";
     }
-    String v = p.getProperty("version", "unknown");
+    String v = p.getProperty(key, "unknown");
     return v.startsWith("${") ? "unknown" : v;
   }
 
