@@ -68,11 +68,6 @@ public record ProvenanceFacts(
         base.packages(), base.indexes(), base.keys(), application);
   }
 
-  /** What these facts owe to the base build: {@link #of} with it gives them back. */
-  public Base base() {
-    return new Base(parameters, packages, indexes, keys);
-  }
-
   /**
    * What the provenance owes to the build of a base ({@code Apkimg.buildBase}), before an image is
    * made of it: the inputs that change the output and every material read, fetched and verified.
