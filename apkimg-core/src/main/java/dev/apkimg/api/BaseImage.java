@@ -4,6 +4,7 @@ import dev.apkimg.image.ImageConfig;
 import dev.apkimg.image.LayerBlob;
 import dev.apkimg.rootfs.ScriptReport;
 import dev.apkimg.sbom.ImageFacts;
+import dev.apkimg.sbom.ProvenanceFacts;
 import java.util.List;
 import java.util.Map;
 
@@ -44,10 +45,14 @@ public record BaseImage(String reference, Map<String, String> annotations, List<
    * @param packageFacts what the SBOMs say of each installed package (licence, checksums, repository,
    *     dependencies), in install order; null when not known (then no SBOM can be made)
    * @param os the distribution the image's os-release names, for the SBOMs; null when it has none
+   * @param provenance what the provenance owes to the base build (its inputs, and every package,
+   *     index and key it read), for {@code ARCH.provenance.json}; null when not known (then the
+   *     image gets SBOMs but no provenance)
    */
   public record Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
       List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts, List<LayerBlob> lowerLayers,
-      List<String> lowerHistory, List<ImageFacts.InstalledPackage> packageFacts, ImageFacts.OperatingSystem os) {
+      List<String> lowerHistory, List<ImageFacts.InstalledPackage> packageFacts, ImageFacts.OperatingSystem os,
+      ProvenanceFacts.Base provenance) {
     public Platform {
       packages = List.copyOf(packages);
       packageFacts = packageFacts == null ? null : List.copyOf(packageFacts);
@@ -57,6 +62,19 @@ public record BaseImage(String reference, Map<String, String> annotations, List<
       if (lowerLayers.size() != lowerHistory.size()) {
         throw new IllegalArgumentException("one history line per lower layer");
       }
+    }
+
+    /** A platform whose provenance facts are not known. */
+    public Platform(String arch, LayerBlob layer, ImageConfig config, long uncompressedSize,
+        List<BuildResult.InstalledPackage> packages, List<ScriptReport> scripts, List<LayerBlob> lowerLayers,
+        List<String> lowerHistory, List<ImageFacts.InstalledPackage> packageFacts, ImageFacts.OperatingSystem os) {
+      this(arch, layer, config, uncompressedSize, packages, scripts, lowerLayers, lowerHistory, packageFacts, os, null);
+    }
+
+    /** This platform with the image configuration {@code config} and {@code uncompressedSize} (a front end's layers on it). */
+    public Platform withConfig(ImageConfig config, long uncompressedSize) {
+      return new Platform(arch, layer, config, uncompressedSize, packages, scripts, lowerLayers, lowerHistory,
+          packageFacts, os, provenance);
     }
 
     /** A platform whose packages' SBOM facts are not known. */

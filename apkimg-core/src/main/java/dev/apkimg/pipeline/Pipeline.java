@@ -124,6 +124,13 @@ public final class Pipeline implements Apkimg {
         throw new IllegalArgumentException(images.size() + " images for " + base.platforms().size() + " platforms");
       }
       sboms = SbomStep.documents(base, images);
+      if (base.platforms().stream().anyMatch(p -> p.provenance() == null)) {
+        // A platform copied without its provenance facts (the older constructor) still gets its SBOMs.
+        listener.on(new BuildEvent.Warning("no provenance (ARCH.provenance.json) for "
+            + base.platforms().stream().filter(p -> p.provenance() == null).map(BaseImage.Platform::arch).toList()
+            + ": the base's platforms do not carry the provenance facts of buildBase; keep them when copying a"
+            + " platform (BaseImage.Platform#withConfig)", null));
+      }
     }
     BuildResult result = PublishStep.publish(base, images, request.outputs(),
         request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot(), listener, sboms);
@@ -165,7 +172,7 @@ public final class Pipeline implements Apkimg {
             a.uncompressedSize, ImageStep.installed(a.sources), a.layer.scripts(),
             a.packageLayers == null ? List.of() : ImageStep.lowerBlobs(a.packageLayers),
             a.packageLayers == null ? List.of() : ImageStep.lowerHistory(a.packageLayers),
-            SbomStep.packages(a), SbomStep.os(a)))
+            SbomStep.packages(a), SbomStep.os(a), SbomStep.provenanceBase(c, a)))
         .toList());
   }
 

@@ -66,13 +66,14 @@ final class SbomStep {
       documents.add(new Document(a.arch, "cyclonedx-1.6", "application/vnd.cyclonedx+json", a.arch + ".cdx.json",
           cdx));
       documents.add(new Document(a.arch, PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, a.arch + ".provenance.json",
-          Provenance.json(provenance(c, a, images.get(i), version))));
+          Provenance.json(ProvenanceFacts.of(provenanceBase(c, a), c.reference(), images.get(i).manifestDigest(),
+              a.config.created(), version, Provenance.jibVersion(), null))));
     }
     return withIndex(documents, platforms, reference, images, indexAnnotations, version);
   }
 
-  /** The provenance facts of {@code a}'s image: the build's inputs and what it read, fetched and verified. */
-  static ProvenanceFacts provenance(BuildContext c, ArchBuild a, PlatformImage image, String toolVersion) {
+  /** What {@code a}'s provenance owes to the build: its inputs and what it read, fetched and verified. */
+  static ProvenanceFacts.Base provenanceBase(BuildContext c, ArchBuild a) {
     Layering layering = c.layering();
     ProvenanceFacts.Parameters parameters = new ProvenanceFacts.Parameters(
         c.request.profileFile() == null ? null : c.request.profileFile().getFileName().toString(),
@@ -97,8 +98,7 @@ final class SbomStep {
     }
     List<ProvenanceFacts.Key> keys = new ArrayList<>();
     new TreeMap<>(a.keys).forEach((name, pem) -> keys.add(new ProvenanceFacts.Key(name, sha256(pem))));
-    return new ProvenanceFacts(c.reference(), image.manifestDigest(), a.config.created(), toolVersion,
-        Provenance.jibVersion(), parameters, packages, a.indexes, keys);
+    return new ProvenanceFacts.Base(parameters, packages, a.indexes, keys);
   }
 
   private static boolean present(String s) {
@@ -115,7 +115,8 @@ final class SbomStep {
 
   /**
    * Per platform of {@code base}, as {@link #documents(BuildContext, List, Map)}, from the package facts the
-   * base carries (every platform must) and the application on it.
+   * base carries (every platform must) and the application on it; the provenance where the platform carries
+   * its base's provenance facts (a base from {@code buildBase} does), naming the published image as its subject.
    */
   static List<Document> documents(dev.apkimg.api.BaseImage base, List<PlatformImage> images) {
     String reference = base.reference();
@@ -135,6 +136,11 @@ final class SbomStep {
       documents.add(new Document(p.arch(), "spdx-2.3", "application/spdx+json", p.arch() + ".spdx.json", spdx));
       documents.add(new Document(p.arch(), "cyclonedx-1.6", "application/vnd.cyclonedx+json",
           p.arch() + ".cdx.json", cdx));
+      if (p.provenance() != null) {
+        documents.add(new Document(p.arch(), PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, p.arch() + ".provenance.json",
+            Provenance.json(ProvenanceFacts.of(p.provenance(), base.reference(), image.manifestDigest(),
+                image.config().created(), version, Provenance.jibVersion(), base.application()))));
+      }
     }
     return withIndex(documents, platforms, reference, images, indexAnnotations, version);
   }

@@ -29,6 +29,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * ({@code APKINDEX.tar.gz} URL, SHA-256 of the bytes read) and every trusted key that verified
  * something ({@code name}, SHA-256 of the key file, as in the image's {@code etc/apk/keys}).
  *
+ * <p>An image a front end put an application on (the Maven plugin: {@code Apkimg.buildBase}, its
+ * layers, {@code Apkimg.publish}) has the same build type and the base's parameters and materials
+ * above (the subject, {@code image} and {@code created} are the published image's), and adds:
+ * <ul>
+ *   <li>to {@code externalParameters}, {@code application}: {@code project} (the Maven project as
+ *       {@code groupId:artifactId:version}), {@code packaging} and {@code path} (the folder of the
+ *       image it lies in, e.g. {@code /app});
+ *   <li>to {@code resolvedDependencies}, after the keys, every jar that went into the image, in
+ *       classpath order: {@code uri} its {@code pkg:maven} purl, {@code digest.sha256} the SHA-256
+ *       of the file as it is in the image, {@code name} its file name there, and annotations
+ *       {@code kind} ({@code maven dependency}), {@code groupId}, {@code artifactId},
+ *       {@code version}, {@code type}, {@code classifier} (when it has one), {@code scope} and
+ *       {@code path} (its path in the image).
+ * </ul>
+ * The application's own classes and resources are not a material: they are what the project
+ * built, named by {@code application.project}.
+ *
  * <p>{@code runDetails.builder.id} is {@code https://apkimg.dev/builder/apkimg@VERSION};
  * {@code builder.version} names apkimg's and jib-core's versions, not the JVM's: the image's bytes
  * do not depend on the JVM, and naming it would give two machines different provenance for the
@@ -97,6 +114,11 @@ public final class Provenance {
       d.putObject("digest").put("sha256", k.sha256());
       d.putObject("annotations").put("kind", "apk signing key");
     }
+    if (facts.application() != null) {
+      for (ImageFacts.Component jar : facts.application().dependencies()) {
+        resolved.add(jar(jar));
+      }
+    }
 
     ObjectNode builder = predicate.putObject("runDetails").putObject("builder");
     builder.put("id", "https://apkimg.dev/builder/apkimg@" + facts.toolVersion());
@@ -106,6 +128,36 @@ public final class Provenance {
       versions.put("jib-core", facts.jibVersion());
     }
     return root;
+  }
+
+  /** One jar in the image as a material: its purl, the digest of the file in the image, what Maven calls it. */
+  private static ObjectNode jar(ImageFacts.Component jar) {
+    ObjectNode d = Sbom.JSON.createObjectNode();
+    d.put("uri", Purl.maven(jar));
+    if (jar.sha256() != null) {
+      d.putObject("digest").put("sha256", jar.sha256());
+    }
+    d.put("name", jar.path() != null ? jar.path().substring(jar.path().lastIndexOf('/') + 1)
+        : jar.artifactId() + "-" + jar.version() + (jar.classifier() == null ? "" : "-" + jar.classifier()) + "."
+            + (jar.type() == null ? "jar" : jar.type()));
+    ObjectNode a = d.putObject("annotations");
+    a.put("kind", "maven dependency");
+    a.put("groupId", jar.groupId());
+    a.put("artifactId", jar.artifactId());
+    a.put("version", jar.version());
+    if (jar.type() != null) {
+      a.put("type", jar.type());
+    }
+    if (jar.classifier() != null) {
+      a.put("classifier", jar.classifier());
+    }
+    if (jar.scope() != null) {
+      a.put("scope", jar.scope());
+    }
+    if (jar.path() != null) {
+      a.put("path", jar.path());
+    }
+    return d;
   }
 
   private static void externalParameters(ObjectNode out, ProvenanceFacts facts) {
@@ -138,5 +190,16 @@ public final class Provenance {
       out.put("sourceDateEpoch", p.sourceDateEpoch());
     }
     out.put("allowUntrusted", p.allowUntrusted());
+    if (facts.application() != null) {
+      ImageFacts.Component app = facts.application().application();
+      ObjectNode application = out.putObject("application");
+      application.put("project", app.groupId() + ":" + app.artifactId() + ":" + app.version());
+      if (app.type() != null) {
+        application.put("packaging", app.type());
+      }
+      if (app.path() != null) {
+        application.put("path", app.path());
+      }
+    }
   }
 }

@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param packages every installed package, in install order
  * @param indexes every repository index read, in repository order (none for a lockfile build)
  * @param keys every trusted key that verified something, by name
+ * @param application for an image a front end put an application on (the Maven plugin): the
+ *     application (its project, packaging, folder) and the jars that went into the image, with the
+ *     SHA-256 of each file as it is in the image; else null
  */
 public record ProvenanceFacts(
     String reference,
@@ -28,7 +31,8 @@ public record ProvenanceFacts(
     Parameters parameters,
     List<Package> packages,
     List<Index> indexes,
-    List<Key> keys) {
+    List<Key> keys,
+    ImageFacts.Application application) {
 
   public ProvenanceFacts {
     Objects.requireNonNull(reference, "reference");
@@ -39,6 +43,48 @@ public record ProvenanceFacts(
     packages = List.copyOf(packages);
     indexes = List.copyOf(indexes);
     keys = List.copyOf(keys);
+  }
+
+  /** The provenance of an image of apk packages only. */
+  public ProvenanceFacts(String reference, String manifestDigest, Instant created, String toolVersion,
+      String jibVersion, Parameters parameters, List<Package> packages, List<Index> indexes, List<Key> keys) {
+    this(reference, manifestDigest, created, toolVersion, jibVersion, parameters, packages, indexes, keys, null);
+  }
+
+  /**
+   * The provenance of the image made of {@code base} (with nothing on it, or with {@code application}):
+   * the base build's inputs and materials, the image as the subject.
+   *
+   * @param reference the image name as published
+   * @param manifestDigest the published image manifest's digest
+   * @param created the published image's creation time
+   * @param toolVersion apkimg's version
+   * @param jibVersion the jib-core version that assembled the image
+   * @param application what a front end put on the base, or null
+   */
+  public static ProvenanceFacts of(Base base, String reference, String manifestDigest, Instant created,
+      String toolVersion, String jibVersion, ImageFacts.Application application) {
+    return new ProvenanceFacts(reference, manifestDigest, created, toolVersion, jibVersion, base.parameters(),
+        base.packages(), base.indexes(), base.keys(), application);
+  }
+
+  /**
+   * What the provenance owes to the build of a base ({@code Apkimg.buildBase}), before an image is
+   * made of it: the inputs that change the output and every material read, fetched and verified.
+   * A front end's image on that base names itself (reference, digest, creation time) when published.
+   *
+   * @param parameters the inputs the user gave that change the output
+   * @param packages every installed package, in install order
+   * @param indexes every repository index read, in repository order (none for a lockfile build)
+   * @param keys every trusted key that verified something, by name
+   */
+  public record Base(Parameters parameters, List<Package> packages, List<Index> indexes, List<Key> keys) {
+    public Base {
+      Objects.requireNonNull(parameters, "parameters");
+      packages = List.copyOf(packages);
+      indexes = List.copyOf(indexes);
+      keys = List.copyOf(keys);
+    }
   }
 
   /**

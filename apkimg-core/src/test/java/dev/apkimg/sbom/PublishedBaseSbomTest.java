@@ -103,11 +103,12 @@ class PublishedBaseSbomTest {
     BuildResult published = apkimg.publish(base, images(base, tmp.resolve("work")), request, e -> { });
 
     assertThat(published.digest()).isEqualTo(built.digest());
-    for (String name : List.of("x86_64.spdx.json", "x86_64.cdx.json")) {
+    for (String name : List.of("x86_64.spdx.json", "x86_64.cdx.json", "x86_64.provenance.json")) {
       assertThat(Files.readAllBytes(tmp.resolve("published").resolve(name))).as(name)
           .isEqualTo(Files.readAllBytes(tmp.resolve("built").resolve(name)));
     }
     assertThat(JSON.readTree(tmp.resolve("published.json").toFile()).get("sboms")).hasSize(2);
+    assertThat(JSON.readTree(tmp.resolve("published.json").toFile()).get("provenance")).hasSize(1);
   }
 
   @Test
@@ -169,10 +170,11 @@ class PublishedBaseSbomTest {
     assertThat(dependencies.get("pkg:maven/org.example/app@1.0").get("dependsOn").toString()).isEqualTo(
         "[\"pkg:maven/info.picocli/picocli@4.7.7\",\"pkg:maven/org.example/native@2.0?classifier=linux-x86_64\"]");
 
-    // Attached too: the archive's index lists the image and its two SBOMs, the SPDX one byte for byte the file.
+    // Attached too: the archive's index lists the image, its two SBOMs and its provenance, the SPDX one byte
+    // for byte the file.
     try (TarFile tar = new TarFile(tmp.resolve("app.tar"))) {
       JsonNode index = JSON.readTree(read(tar, "index.json"));
-      assertThat(index.get("manifests")).hasSize(3);
+      assertThat(index.get("manifests")).hasSize(4);
       List<String> blobs = new ArrayList<>();
       for (JsonNode m : index.get("manifests")) {
         if ("application/spdx+json".equals(m.path("artifactType").asText())) {

@@ -117,14 +117,16 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   /**
    * The folder the image's SBOMs are written to, one SPDX 2.3 ({@code ARCH.spdx.json}) and one
    * CycloneDX 1.6 ({@code ARCH.cdx.json}) per architecture, listing the apk packages, the
-   * application and its jars. Default: {@code ${project.build.directory}/apkimg-sbom}, unless
-   * {@code <sbom>} is false.
+   * application and its jars, and its SLSA v1 provenance ({@code ARCH.provenance.json}, an
+   * in-toto statement naming the project and every package, index, key and jar with its digest).
+   * Default: {@code ${project.build.directory}/apkimg-sbom}, unless {@code <sbom>} is false.
    */
   @Parameter(property = "apkimg.sbomDir")
   File sbomDir;
 
   /**
-   * Attach the SBOMs to the image as OCI 1.1 referrers (to the pushed image, or in the OCI tar).
+   * Attach the SBOMs and the provenance to the image as OCI 1.1 referrers (to the pushed image, or
+   * in the OCI tar).
    * Default: yes for {@code build}, no for {@code buildTar} and {@code dockerBuild}. {@code false}
    * turns SBOMs off altogether: no referrers, and no files unless {@code <sbomDir>} is set.
    */
@@ -266,7 +268,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
       OutputFiles.write(imageIdFile, (images.get(0).configDigest() + "\n").getBytes(StandardCharsets.US_ASCII));
       getLog().info("apkimg: " + image + " " + result.digest());
       if (sboms.dir() != null) {
-        getLog().info("apkimg: SBOMs (SPDX, CycloneDX) in " + sboms.dir());
+        getLog().info("apkimg: SBOMs (SPDX, CycloneDX) and provenance (SLSA) in " + sboms.dir());
       }
     } finally {
       TemporaryFiles.delete(work);

@@ -64,10 +64,9 @@ record AppImages(List<PlatformImage> images, Map<String, String> annotations, Li
       PlatformImage image = PlatformImage.build(rootfs, builder, annotations);
       images.add(image);
       // In the metadata, uncompressedSize counts every layer, the application's too.
-      published.add(new BaseImage.Platform(platform.arch(), platform.layer(), configs.get(i),
-          platform.uncompressedSize() + appUncompressedSize(image, platform.lowerLayers().size() + 1),
-          platform.packages(), platform.scripts(), platform.lowerLayers(),
-          platform.lowerHistory(), platform.packageFacts(), platform.os()));
+      // The base's SBOM and provenance facts stay with it.
+      published.add(platform.withConfig(configs.get(i),
+          platform.uncompressedSize() + appUncompressedSize(image, platform.lowerLayers().size() + 1)));
     }
     return new AppImages(images, annotations, published);
   }

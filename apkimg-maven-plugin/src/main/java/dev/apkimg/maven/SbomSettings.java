@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * Where the image's SBOMs go, from {@code <sbomDir>} and {@code <sbom>} (or {@code -Dapkimg.sbomDir},
  * {@code -Dapkimg.sbom}):
  * <ul>
- *   <li>the files ({@code ARCH.spdx.json}, {@code ARCH.cdx.json}) go to {@code <sbomDir>}, by default
+ *   <li>the files ({@code ARCH.spdx.json}, {@code ARCH.cdx.json}, the provenance {@code ARCH.provenance.json})
+ *       go to {@code <sbomDir>}, by default
  *       {@code target/apkimg-sbom};
  *   <li>they are attached to the image as OCI referrers when {@code <sbom>} is true; unset, the goal
  *       decides: {@code build} attaches them to the pushed image, {@code buildTar} and

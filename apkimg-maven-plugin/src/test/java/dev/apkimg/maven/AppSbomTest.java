@@ -112,7 +112,7 @@ class AppSbomTest {
 
     Map<String, String> imageJars = new TreeMap<>();
     TreeSet<String> installed = new TreeSet<>();
-    unpack(tar, imageJars, installed);
+    unpack(tar, imageJars, installed, "/app/libs/");
     assertThat(imageJars).containsOnlyKeys("/app/libs/picocli-4.7.7.jar", "/app/libs/org.one-util-1.0.jar",
         "/app/libs/org.two-util-1.0.jar");
     assertThat(installed).containsExactly("libfoo 1.2.3-r0", "tool 2.0-r1");
@@ -162,8 +162,79 @@ class AppSbomTest {
         .filter(id -> id.equals(applicationId)).count()).isEqualTo(3);
   }
 
-  /** The jars under /app/libs (path, SHA-256) and the apk database's packages, from the OCI tar's layers. */
-  private static void unpack(Path tar, Map<String, String> jars, TreeSet<String> installed) throws Exception {
+  @Test
+  void theProvenanceNamesTheProjectTheBasePackagesAndEveryJarWithTheSha256OfTheJarInTheImage() throws Exception {
+    List<AppLayers.Jar> jars = List.of(
+        new AppLayers.Jar("info.picocli", jar("picocli-4.7.7.jar", "picocli bytes"), false,
+            new AppLayers.Coordinates("picocli", "4.7.7", "jar", null, "compile")),
+        new AppLayers.Jar("org.one", jar("util-1.0.jar", "one's util"), false,
+            new AppLayers.Coordinates("util", "1.0", "jar", null, "runtime")),
+        new AppLayers.Jar("org.two", Files.writeString(Files.createDirectories(tmp.resolve("m2/two"))
+            .resolve("util-1.0.jar"), "two's util"), false,
+            new AppLayers.Coordinates("util", "1.0", "jar", null, "compile")));
+    Path classes = Files.createDirectories(tmp.resolve("classes/it"));
+    Files.writeString(classes.resolve("Main.class"), "class");
+    Path work = tmp.resolve("work");
+    AppLayers.App app = AppLayers.of(jars, tmp.resolve("classes"), "/srv", Instant.ofEpochSecond(1), List.of(),
+        "it.Main", work.resolve("app"));
+    ContainerConfiguration container = new ContainerConfiguration();
+    container.appRoot = "/srv";
+    container.creationTime = "2024-03-04T05:06:07Z";
+    ContainerSettings settings = ContainerSettings.read(container, ConfigValues.of(Map.of()),
+        Clock.fixed(Instant.parse("2024-01-01T00:00:00Z"), ZoneOffset.UTC));
+
+    Path tar = tmp.resolve("app.tar");
+    Path sbomDir = tmp.resolve("sbom");
+    BuildRequest request = BuildRequest.builder(dir.resolve("base.yaml")).cacheDir(tmp.resolve("cache"))
+        .imageReference("example/app:1.0")
+        .outputs(Outputs.builder().ociArchive(tar).sbomDir(sbomDir).sbom(true).build()).build();
+    Apkimg apkimg = Apkimg.create();
+    BaseImage base = apkimg.buildBase(request, work.resolve("base"), e -> { });
+    AppImages images = AppImages.assemble(List.of(base), settings, "it.Main", app.classpath(), app.layers(), work);
+    MavenProject project = new MavenProject();
+    project.setGroupId("org.example");
+    project.setArtifactId("app");
+    project.setVersion("1.0");
+    project.setPackaging("jar");
+    dev.apkimg.api.BuildResult result = apkimg.publish(images.base("example/app:1.0",
+        ProjectApp.application(project, "/srv", AppLayers.components(jars, "/srv"))), images.images(), request,
+        e -> { });
+
+    Path file = sbomDir.resolve("x86_64.provenance.json");
+    assertThat(SbomValidators.provenanceProblems(Files.readAllBytes(file))).isEmpty();
+    Map<String, String> imageJars = new TreeMap<>();
+    TreeSet<String> installed = new TreeSet<>();
+    unpack(tar, imageJars, installed, "/srv/libs/");
+    assertThat(imageJars).hasSize(3);
+
+    JsonNode statement = JSON.readTree(file.toFile());
+    assertThat("sha256:" + statement.get("subject").get(0).get("digest").get("sha256").asText())
+        .as("the application image, not the base").isEqualTo(result.images().get(0).manifestDigest());
+    JsonNode parameters = statement.get("predicate").get("buildDefinition").get("externalParameters");
+    assertThat(parameters.get("application").toString())
+        .isEqualTo("{\"project\":\"org.example:app:1.0\",\"packaging\":\"jar\",\"path\":\"/srv\"}");
+    assertThat(parameters.get("created").asText()).as("<creationTime>, not the base's").isEqualTo("2024-03-04T05:06:07Z");
+    Map<String, String> provenanceJars = new TreeMap<>();
+    List<String> purls = new ArrayList<>();
+    TreeSet<String> packages = new TreeSet<>();
+    for (JsonNode d : statement.get("predicate").get("buildDefinition").get("resolvedDependencies")) {
+      JsonNode a = d.path("annotations");
+      if (a.path("kind").asText().equals("maven dependency")) {
+        provenanceJars.put(a.get("path").asText(), d.get("digest").get("sha256").asText());
+        purls.add(d.get("uri").asText());
+      } else if (a.has("apkChecksum")) {
+        packages.add(a.get("name").asText() + " " + a.get("version").asText());
+      }
+    }
+    assertThat(provenanceJars).isEqualTo(imageJars);
+    assertThat(purls).containsExactly("pkg:maven/info.picocli/picocli@4.7.7", "pkg:maven/org.one/util@1.0",
+        "pkg:maven/org.two/util@1.0");
+    assertThat(packages).isEqualTo(installed);
+  }
+
+  /** The jars under {@code libs} (path, SHA-256) and the apk database's packages, from the OCI tar's layers. */
+  private static void unpack(Path tar, Map<String, String> jars, TreeSet<String> installed, String libs)
+      throws Exception {
     try (TarFile oci = new TarFile(tar)) {
       JsonNode index = JSON.readTree(read(oci, "index.json"));
       JsonNode manifest = null;
@@ -178,7 +249,7 @@ class AppSbomTest {
           TarArchiveInputStream layerTar = (TarArchiveInputStream) in;
           for (TarArchiveEntry e; (e = layerTar.getNextEntry()) != null; ) {
             String name = "/" + e.getName().replaceFirst("^\\./", "").replaceFirst("^/", "");
-            if (e.isFile() && name.startsWith("/app/libs/")) {
+            if (e.isFile() && name.startsWith(libs)) {
               jars.put(name, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                   .digest(layerTar.readAllBytes())));
             } else if (e.isFile() && name.equals("/lib/apk/db/installed")) {

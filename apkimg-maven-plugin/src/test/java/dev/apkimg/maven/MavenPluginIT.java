@@ -207,6 +207,49 @@ class MavenPluginIT {
     assertThat(cdxApks).isEqualTo(installed);
     assertThat(cdxJars).isEqualTo(jars);
 
+    // The provenance: the image as its subject, the Maven project, and every material of the image: the
+    // installed packages, the index read, the keys, and each jar with the SHA-256 of the jar in the image.
+    Path provenanceFile = work.resolve("app/target/apkimg-sbom/x86_64.provenance.json");
+    assertThat(dev.apkimg.testing.SbomValidators.provenanceProblems(Files.readAllBytes(provenanceFile))).isEmpty();
+    JsonNode statement = JSON.readTree(provenanceFile.toFile());
+    assertThat("sha256:" + statement.path("subject").path(0).path("digest").path("sha256").asText())
+        .isEqualTo(manifestDigest);
+    JsonNode definition = statement.path("predicate").path("buildDefinition");
+    assertThat(definition.path("externalParameters").path("application").toString())
+        .isEqualTo("{\"project\":\"dev.apkimg.it:app:1.0\",\"packaging\":\"jar\",\"path\":\"/app\"}");
+    assertThat(definition.path("externalParameters").path("created").asText()).isEqualTo("2024-02-03T04:05:06Z");
+    java.util.TreeSet<String> provenanceApks = new java.util.TreeSet<>();
+    java.util.Map<String, String> provenanceJars = new java.util.TreeMap<>();
+    List<String> provenanceJarUris = new ArrayList<>();
+    int indexes = 0;
+    int keys = 0;
+    for (JsonNode d : definition.path("resolvedDependencies")) {
+      JsonNode a = d.path("annotations");
+      if (a.path("kind").asText().equals("maven dependency")) {
+        provenanceJars.put(a.path("path").asText(), d.path("digest").path("sha256").asText());
+        provenanceJarUris.add(d.path("uri").asText());
+      } else if (a.has("apkChecksum")) {
+        provenanceApks.add(a.path("name").asText() + " " + a.path("version").asText());
+        assertThat(d.path("uri").asText()).endsWith(".apk");
+        assertThat(d.path("digest").path("sha256").asText()).hasSize(64);
+      } else if (d.path("name").asText().equals("APKINDEX.tar.gz")) {
+        indexes++;
+      } else if (a.path("kind").asText().equals("apk signing key")) {
+        keys++;
+      }
+    }
+    assertThat(provenanceApks).isEqualTo(installed);
+    assertThat(provenanceJars).isEqualTo(jars);
+    assertThat(provenanceJarUris).containsExactly("pkg:maven/info.picocli/picocli@4.7.7",
+        "pkg:maven/dev.apkimg/apkimg-core@" + VERSION);
+    assertThat(indexes).as("the fixture mirror's index").isPositive();
+    assertThat(keys).as("the keys that verified it").isPositive();
+    JsonNode listed = JSON.readTree(work.resolve("app/target/apkimg-image.json").toFile()).path("provenance");
+    assertThat(listed).hasSize(1);
+    assertThat(listed.path(0).path("file").asText()).endsWith("target/apkimg-sbom/x86_64.provenance.json");
+    assertThat(listed.path(0).path("sha256").asText()).isEqualTo(java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(provenanceFile))));
+
     // -Dapkimg.sbom=true puts them into the OCI tar too, as referrers of the image: the same bytes as the files.
     Run attached = mvn("app", "apkimg:buildTar", "-Dapkimg.sbom=true", "-Dapkimg.outputPaths.tar=target/sbom.tar",
         "-Dapkimg.outputPaths.imageJson=target/sbom.json", "-Dapkimg.outputPaths.digest=target/sbom.digest",
@@ -215,7 +258,7 @@ class MavenPluginIT {
     java.util.Map<String, byte[]> referrers = new java.util.TreeMap<>();
     try (TarFile oci = new TarFile(work.resolve("app/target/sbom.tar"))) {
       JsonNode manifests = readJson(oci, "index.json").path("manifests");
-      assertThat(manifests).hasSize(3);
+      assertThat(manifests).hasSize(4);
       assertThat(manifests.path(0).path("digest").asText()).isEqualTo(manifestDigest);
       for (JsonNode m : manifests) {
         if (m.has("artifactType")) {
@@ -230,7 +273,11 @@ class MavenPluginIT {
     assertThat(referrers.get("application/spdx+json")).isEqualTo(Files.readAllBytes(spdxFile))
         .isEqualTo(Files.readAllBytes(work.resolve("app/target/sbom-files/x86_64.spdx.json")));
     assertThat(referrers.get("application/vnd.cyclonedx+json")).isEqualTo(Files.readAllBytes(cdxFile));
+    // The same image from a second build: the same provenance, byte for byte.
+    assertThat(referrers.get("application/vnd.in-toto+json")).isEqualTo(Files.readAllBytes(provenanceFile))
+        .isEqualTo(Files.readAllBytes(work.resolve("app/target/sbom-files/x86_64.provenance.json")));
     assertThat(JSON.readTree(work.resolve("app/target/sbom.json").toFile()).path("sboms")).hasSize(2);
+    assertThat(JSON.readTree(work.resolve("app/target/sbom.json").toFile()).path("provenance")).hasSize(1);
   }
 
   @Test
@@ -352,7 +399,8 @@ class MavenPluginIT {
     JsonNode referrers = JSON.readTree(skopeo("inspect", "--tls-verify=false", "--creds", creds, "--raw",
         "docker://" + image + ":sha256-" + pushedDigest.substring("sha256:".length())));
     assertThat(referrers.path("manifests").findValuesAsText("artifactType"))
-        .containsExactlyInAnyOrder("application/spdx+json", "application/vnd.cyclonedx+json");
+        .containsExactlyInAnyOrder("application/spdx+json", "application/vnd.cyclonedx+json",
+            "application/vnd.in-toto+json");
 
     // Same sources as the last buildTar: the registry has the very same layers.
     Run tarAgain = mvn("app", "apkimg:buildTar");
