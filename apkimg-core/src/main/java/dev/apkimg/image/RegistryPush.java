@@ -328,7 +328,7 @@ final class RegistryPush {
     RegistryStore store = RegistryStore.forRepository(registry, repository, credential, insecure);
     boolean tagged = false;
     for (Map.Entry<String, List<Referrer>> subject : bySubject.entrySet()) {
-      if (listedByApi(store, registry, repository, subject.getKey(), subject.getValue())) {
+      if (listedByApi(store, registry, subject.getKey(), subject.getValue())) {
         continue;
       }
       tagged = true;
@@ -359,19 +359,21 @@ final class RegistryPush {
 
   /**
    * Whether the referrers API of the registry lists every one of {@code referrers} (just pushed) for {@code
-   * subject}: false when it has no such API, and when it answers without them (a registry that lists
-   * referrers later, or not those it was sent), for which the tag is kept as well.
+   * subject}: false when it has no such API, when it answers anything but a referrers list (a registry that
+   * does not know the path may say 400 or worse), and when it answers without them (a registry that lists
+   * referrers later, or not those it was sent). The tag is kept then, which the spec allows any client.
    */
-  private static boolean listedByApi(RegistryStore store, String registry, String repository, String subject,
-      List<Referrer> referrers) throws IOException {
+  private static boolean listedByApi(RegistryStore store, String registry, String subject, List<Referrer> referrers)
+      throws IOException {
     Optional<List<JsonNode>> listed;
     try {
       listed = store.referrersFromApi(subject);
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException e) {
-      throw new ApkimgException("pushed the image and its SBOMs to " + registry + "/" + repository
-          + " but cannot ask its referrers API for them: " + oneLine(e) + "; push again, or push without attaching the SBOMs", e);
+      RootfsImage.log(LogEvent.debug("the referrers API of " + registry + " did not answer with a list: "
+          + oneLine(e) + "; the referrers tag lists the SBOMs"));
+      return false;
     }
     if (listed.isEmpty()) {
       return false;

@@ -276,6 +276,17 @@ class RegistryPushTest {
     assertThat(registry.tags("team/app")).containsExactlyInAnyOrder("1", base.manifestDigest().replace(':', '-'));
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {400, 405, 500})
+  void aRegistryThatAnswersTheReferrersApiWithAnErrorGetsTheReferrersTag(int answer) throws Exception {
+    registry.noReferrersApiAnswer = answer;
+
+    PushReport report = pushWithSboms(base, "team/app:1");
+
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.TAG);
+    assertThat(registry.tags("team/app")).containsExactlyInAnyOrder("1", base.manifestDigest().replace(':', '-'));
+  }
+
   @Test
   void aPushWithoutSbomsSaysNothingAboutReferrersAndAsksNothing() throws Exception {
     registry.referrersApi = true;
@@ -362,6 +373,8 @@ class RegistryPushTest {
     volatile boolean referrersApi;
     /** With {@link #referrersApi}: whether the list names what was pushed (else it answers an empty list). */
     volatile boolean referrersListed = true;
+    /** What {@code GET /v2/NAME/referrers/DIGEST} answers when {@link #referrersApi} is off. */
+    volatile int noReferrersApiAnswer = 404;
     /** Bearer tokens from {@code /token}, which refuses a scope that asks for pulls from another repository. */
     volatile boolean tokenAuth;
     private static final Pattern BLOB = Pattern.compile("/v2/(.+)/blobs/(sha256:[0-9a-f]{64})");
@@ -510,7 +523,7 @@ class RegistryPushTest {
         ex.getResponseHeaders().set("Content-Type", ImagePublisher.OCI_INDEX);
         send(ex, method, referrersList(m.group(1), m.group(2)));
       } else if (REFERRERS.matcher(path).matches()) {
-        ex.sendResponseHeaders(404, -1);
+        ex.sendResponseHeaders(noReferrersApiAnswer, -1);
       } else {
         ex.sendResponseHeaders(405, -1);
       }
