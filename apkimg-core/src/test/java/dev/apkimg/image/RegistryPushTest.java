@@ -233,6 +233,25 @@ class RegistryPushTest {
   }
 
   @Test
+  void anImageIndexAndEachOfItsImagesHaveTheirSbomsListedByTheApiWithoutAnyReferrersTag() throws Exception {
+    registry.referrersApi = true;
+    List<PlatformImage> images = List.of(base, plus);
+    byte[] index = ImagePublisher.index(images, Map.of());
+    List<Referrer> referrers = new ArrayList<>(sboms(base));
+    referrers.addAll(sboms(plus));
+    referrers.add(Referrer.ofIndex(images, Map.of(), SPDX, "{\"name\":\"index\"}\n".getBytes(StandardCharsets.UTF_8),
+        Map.of(ReferrerReader.CREATED, "2024-05-01T12:00:00Z")));
+
+    PushReport report = RegistryPush.push(images, index, referrers, ref("team/multi:1"), outputs(), cache);
+
+    assertThat(registry.tags("team/multi")).containsExactly("1");
+    assertThat(registry.requests).contains("GET /v2/team/multi/referrers/" + base.manifestDigest(),
+        "GET /v2/team/multi/referrers/" + plus.manifestDigest(),
+        "GET /v2/team/multi/referrers/" + PlatformImage.digest(index));
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.API);
+  }
+
+  @Test
   void aTokenRegistryWithTheReferrersApiIsAskedWithATokenAndGetsNoReferrersTag() throws Exception {
     registry.referrersApi = true;
     registry.tokenAuth = true;
