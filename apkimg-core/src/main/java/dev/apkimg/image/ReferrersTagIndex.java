@@ -15,7 +15,8 @@ import java.util.Set;
  * The referrers tag schema of the OCI distribution spec 1.1: a registry without the referrers API
  * (Debian's docker-registry 2.8) lists a manifest's referrers in an image index tagged {@code
  * sha256-<hex>} of the subject's digest, which each client that pushes a referrer fetches, extends and
- * pushes back. The spec lets clients keep the tag even where the API exists, so apkimg always does.
+ * pushes back. Where the registry has the API, it lists the referrers by their {@code subject} and a push
+ * leaves the tag alone ({@link RegistryPush}).
  */
 final class ReferrersTagIndex {
   /** More than any referrers list; bounds what a registry can make us read. */
@@ -78,8 +79,12 @@ final class ReferrersTagIndex {
    */
   static Optional<byte[]> fetch(String registry, String repository, String tag, Optional<Credential> credential,
       boolean insecure) throws IOException, InterruptedException {
-    return RegistryStore.forRepository(registry, repository, credential, insecure)
-        .tagged(tag, ImagePublisher.OCI_INDEX, MAX_INDEX_BYTES);
+    return fetch(RegistryStore.forRepository(registry, repository, credential, insecure), tag);
+  }
+
+  /** As above, from a store already open on the repository (its authorization settled). */
+  static Optional<byte[]> fetch(RegistryStore store, String tag) throws IOException {
+    return store.tagged(tag, ImagePublisher.OCI_INDEX, MAX_INDEX_BYTES);
   }
 
   /** The descriptors of {@code referrers}, as the index lists them. */

@@ -87,8 +87,8 @@ final class RegistryPush {
 
   /**
    * As above, then {@code referrers} (artifacts whose subject is one of {@code images}): their blobs and
-   * manifests by digest, and each subject's referrers tag ({@link ReferrersTagIndex}) extended with them.
-   * The report counts the image's blobs only.
+   * manifests by digest, listed by the registry's referrers API or, where it has none, under each subject's
+   * referrers tag ({@link ReferrersTagIndex}). The report counts the image's blobs only, and says which.
    */
   static PushReport push(List<PlatformImage> images, byte[] index, List<Referrer> referrers, String reference,
       ImageOutputs outputs, Path cacheDir) throws IOException {
@@ -136,13 +136,14 @@ final class RegistryPush {
       if (index != null) {
         pushManifest(client, index, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(index));
       }
+      PushReport.Referrers listing = null;
       if (!referrers.isEmpty()) {
-        pushReferrers(client, registry, repository, referrers, new BlobCounter(repository, record),
+        listing = pushReferrers(client, registry, repository, referrers, new BlobCounter(repository, record),
             found.map(RegistryCredentials.Found::credential), insecure);
       }
       record.record(repository, blobs);
       record.save();
-      return counter.report(reference);
+      return counter.report(reference).withReferrers(listing);
     } catch (RegistryUnauthorizedException e) {
       throw new ApkimgException("registry " + registry + " refused the push to "
           + target.getRepository() + who + " (unauthorized): check the user name and password");
@@ -300,9 +301,18 @@ final class RegistryPush {
 
   /**
    * Each referrer's blobs (the empty configuration, the document) and manifest by digest, after the
-   * images they are attached to; then, per subject, the referrers tag index with them added.
+   * images they are attached to; then, per subject, the registry's referrers API is asked whether it
+   * lists them (the OCI distribution spec 1.1's registries index a manifest's {@code subject} as it is
+   * pushed). Where it does, that is all; where the registry has no referrers API (404), the referrers
+   * tag index gets them added, as the spec's fallback has it.
+   *
+   * <p>The spec's own signal is the {@code OCI-Subject} header of the manifest PUT, which jib's client
+   * does not pass on; asking the API afterwards is what a reader does too ({@code apkimg sbom}, {@code
+   * oras discover}), so the tag is kept exactly where a reader would need it.
+   *
+   * @return how the registry lists them: {@code TAG} when any subject needed the tag
    */
-  private static void pushReferrers(RegistryClient client, String registry, String repository,
+  private static PushReport.Referrers pushReferrers(RegistryClient client, String registry, String repository,
       List<Referrer> referrers, BlobCounter counter, Optional<com.google.cloud.tools.jib.api.Credential> credential,
       boolean insecure) throws IOException, RegistryException {
     Map<String, List<Referrer>> bySubject = new LinkedHashMap<>();
@@ -315,14 +325,17 @@ final class RegistryPush {
           referrer.manifestDigest());
       bySubject.computeIfAbsent(referrer.subjectDigest(), s -> new ArrayList<>()).add(referrer);
     }
+    RegistryStore store = RegistryStore.forRepository(registry, repository, credential, insecure);
+    boolean tagged = false;
     for (Map.Entry<String, List<Referrer>> subject : bySubject.entrySet()) {
+      if (listedByApi(store, registry, subject.getKey(), subject.getValue())) {
+        continue;
+      }
+      tagged = true;
       String tag = ReferrersTagIndex.tag(subject.getKey());
       Optional<byte[]> existing;
       try {
-        existing = ReferrersTagIndex.fetch(registry, repository, tag, credential, insecure);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while reading the referrers tag " + tag);
+        existing = ReferrersTagIndex.fetch(store, tag);
       } catch (InterruptedIOException e) {
         throw e;
       } catch (IOException e) {
@@ -341,6 +354,38 @@ final class RegistryPush {
         pushManifest(client, merged, ImagePublisher.OCI_INDEX, tag, PlatformImage.digest(merged));
       }
     }
+    return tagged ? PushReport.Referrers.TAG : PushReport.Referrers.API;
+  }
+
+  /**
+   * Whether the referrers API of the registry lists every one of {@code referrers} (just pushed) for {@code
+   * subject}: false when it has no such API, when it answers anything but a referrers list (a registry that
+   * does not know the path may say 400 or worse), and when it answers without them (a registry that lists
+   * referrers later, or not those it was sent). The tag is kept then, which the spec allows any client.
+   */
+  private static boolean listedByApi(RegistryStore store, String registry, String subject, List<Referrer> referrers)
+      throws IOException {
+    Optional<List<JsonNode>> listed;
+    try {
+      listed = store.referrersFromApi(subject);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      RootfsImage.log(LogEvent.debug("the referrers API of " + registry + " did not answer with a list: "
+          + oneLine(e) + "; the referrers tag lists the SBOMs"));
+      return false;
+    }
+    if (listed.isEmpty()) {
+      return false;
+    }
+    Set<String> digests = new HashSet<>();
+    listed.get().forEach(entry -> digests.add(entry.path("digest").asText()));
+    boolean all = referrers.stream().allMatch(r -> digests.contains(r.manifestDigest()));
+    if (!all) {
+      RootfsImage.log(LogEvent.debug("the referrers API of " + registry + " does not list the SBOMs of " + subject
+          + " just pushed; the referrers tag lists them"));
+    }
+    return all;
   }
 
   private static void pushManifest(RegistryClient client, byte[] bytes, String mediaType,

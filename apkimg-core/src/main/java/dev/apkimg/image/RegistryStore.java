@@ -146,24 +146,10 @@ final class RegistryStore implements ArtifactStore {
 
   @Override
   public List<JsonNode> referrers(String subjectDigest) throws IOException {
-    checkedDigest(subjectDigest);
-    Response r = get(path("referrers/" + subjectDigest), ImagePublisher.OCI_INDEX, MAX_MANIFEST_BYTES);
-    if (r.status == 200) {
+    Optional<List<JsonNode>> listed = referrersFromApi(subjectDigest);
+    if (listed.isPresent()) {
       referrersApi = true;
-      List<JsonNode> all = new ArrayList<>(entries(r.body, "the referrers list of " + subjectDigest));
-      for (int page = 1; page < MAX_PAGES; page++) {
-        Optional<URI> next = next(r);
-        if (next.isEmpty()) {
-          break;
-        }
-        r = get(next.get(), ImagePublisher.OCI_INDEX, MAX_MANIFEST_BYTES);
-        r.expectOk();
-        all.addAll(entries(r.body, "the referrers list of " + subjectDigest));
-      }
-      return all;
-    }
-    if (!NO_REFERRERS_API.contains(r.status)) {
-      r.expectOk();
+      return listed.get();
     }
     String tag = ReferrersTagIndex.tag(subjectDigest);
     Response t = get(path("manifests/" + tag), ImagePublisher.OCI_INDEX, ReferrersTagIndex.MAX_INDEX_BYTES);
@@ -172,6 +158,31 @@ final class RegistryStore implements ArtifactStore {
     }
     t.expectOk();
     return entries(t.body, "the referrers tag " + tag);
+  }
+
+  /**
+   * What the referrers API lists for {@code subjectDigest} (every page), or empty when the registry has
+   * no referrers API (404, or the 405 or 501 some answer): {@code apkimg sbom} then reads the referrers
+   * tag, and a push keeps that tag up to date.
+   */
+  Optional<List<JsonNode>> referrersFromApi(String subjectDigest) throws IOException {
+    checkedDigest(subjectDigest);
+    Response r = get(path("referrers/" + subjectDigest), ImagePublisher.OCI_INDEX, MAX_MANIFEST_BYTES);
+    if (NO_REFERRERS_API.contains(r.status)) {
+      return Optional.empty();
+    }
+    r.expectOk();
+    List<JsonNode> all = new ArrayList<>(entries(r.body, "the referrers list of " + subjectDigest));
+    for (int page = 1; page < MAX_PAGES; page++) {
+      Optional<URI> next = next(r);
+      if (next.isEmpty()) {
+        break;
+      }
+      r = get(next.get(), ImagePublisher.OCI_INDEX, MAX_MANIFEST_BYTES);
+      r.expectOk();
+      all.addAll(entries(r.body, "the referrers list of " + subjectDigest));
+    }
+    return Optional.of(all);
   }
 
   private List<JsonNode> entries(byte[] bytes, String what) throws IOException {

@@ -50,6 +50,9 @@ final class BuildMetadata {
       p.put("reference", push.reference());
       p.putObject("blobs").put("uploaded", push.uploaded()).put("uploadedBytes", push.uploadedBytes())
           .put("reused", push.reused()).put("mounted", push.mounted());
+      if (push.referrers() != null) {
+        p.put("referrers", push.referrers().label());
+      }
     }
     if (result.output() != null) {
       root.put("archive", result.output().toString());

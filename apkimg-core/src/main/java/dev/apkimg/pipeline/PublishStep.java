@@ -61,6 +61,12 @@ final class PublishStep {
 
             @Override
             public void pushed(String ref, String digest, PushReport blobs) {
+              if (blobs.referrers() != null) {
+                listener.on(new BuildEvent.Detail(blobs.referrers() == PushReport.Referrers.API
+                    ? "the SBOMs of " + ref + " are listed by the registry's referrers API (no referrers tag)"
+                    : "the SBOMs of " + ref + " are listed under the referrers tag sha256-HEX of each image"
+                        + " (the registry has no referrers API)"));
+              }
               listener.on(new BuildEvent.Pushed(ref, digest, blobs));
             }
 

@@ -194,6 +194,125 @@ class RegistryPushTest {
     assertThat(registry.repositories.get("team/plus")).containsAll(blobs(plus));
   }
 
+  // ---- referrers: the API where the registry has it, the tag schema where it does not
+
+  private static final String SPDX = "application/spdx+json";
+  private static final String CYCLONEDX = "application/vnd.cyclonedx+json";
+
+  private List<Referrer> sboms(PlatformImage image) {
+    Map<String, String> created = Map.of(ReferrerReader.CREATED, "2024-05-01T12:00:00Z");
+    return List.of(
+        Referrer.of(image, SPDX, "{\"spdxVersion\":\"SPDX-2.3\"}\n".getBytes(StandardCharsets.UTF_8), created),
+        Referrer.of(image, CYCLONEDX, "{\"bomFormat\":\"CycloneDX\"}\n".getBytes(StandardCharsets.UTF_8), created));
+  }
+
+  private PushReport pushWithSboms(PlatformImage image, String repositoryAndTag) throws IOException {
+    return RegistryPush.push(List.of(image), null, sboms(image), ref(repositoryAndTag), outputs(), cache);
+  }
+
+  private ReferrerReader reader(String repositoryAndTag) {
+    return ReferrerReader.open(ref(repositoryAndTag), RegistryCredentials.of(Map.of(), tmp.resolve("home")), true);
+  }
+
+  @Test
+  void aRegistryWithTheReferrersApiListsTheSbomsAndGetsNoReferrersTag() throws Exception {
+    registry.referrersApi = true;
+
+    PushReport report = pushWithSboms(base, "team/app:1");
+
+    assertThat(registry.tags("team/app")).as("the image's tag alone: no sha256-HEX tag").containsExactly("1");
+    assertThat(registry.requests).noneMatch(r -> r.startsWith("PUT /v2/team/app/manifests/sha256-"));
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.API);
+    assertThat(registry.requests).contains("GET /v2/team/app/referrers/" + base.manifestDigest());
+    try (ReferrerReader reader = reader("team/app:1")) {
+      assertThat(reader.list(null)).extracting(ReferrerReader.Attached::artifactType)
+          .containsExactlyInAnyOrder(SPDX, CYCLONEDX);
+      assertThat(reader.document(null, SPDX, null).bytes()).isEqualTo(sboms(base).get(0).content());
+      assertThat(reader.usedReferrersApi()).isTrue();
+    }
+  }
+
+  @Test
+  void anImageIndexAndEachOfItsImagesHaveTheirSbomsListedByTheApiWithoutAnyReferrersTag() throws Exception {
+    registry.referrersApi = true;
+    List<PlatformImage> images = List.of(base, plus);
+    byte[] index = ImagePublisher.index(images, Map.of());
+    List<Referrer> referrers = new ArrayList<>(sboms(base));
+    referrers.addAll(sboms(plus));
+    referrers.add(Referrer.ofIndex(images, Map.of(), SPDX, "{\"name\":\"index\"}\n".getBytes(StandardCharsets.UTF_8),
+        Map.of(ReferrerReader.CREATED, "2024-05-01T12:00:00Z")));
+
+    PushReport report = RegistryPush.push(images, index, referrers, ref("team/multi:1"), outputs(), cache);
+
+    assertThat(registry.tags("team/multi")).containsExactly("1");
+    assertThat(registry.requests).contains("GET /v2/team/multi/referrers/" + base.manifestDigest(),
+        "GET /v2/team/multi/referrers/" + plus.manifestDigest(),
+        "GET /v2/team/multi/referrers/" + PlatformImage.digest(index));
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.API);
+  }
+
+  @Test
+  void aTokenRegistryWithTheReferrersApiIsAskedWithATokenAndGetsNoReferrersTag() throws Exception {
+    registry.referrersApi = true;
+    registry.tokenAuth = true;
+
+    PushReport report = pushWithSboms(base, "team/app:1");
+
+    assertThat(registry.tags("team/app")).containsExactly("1");
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.API);
+    assertThat(registry.requests).contains("GET /v2/team/app/referrers/" + base.manifestDigest());
+  }
+
+  @Test
+  void aRegistryWithoutTheReferrersApiGetsTheReferrersTagAndASecondPushLeavesItAsItWas() throws Exception {
+    PushReport report = pushWithSboms(base, "team/app:1");
+
+    String tag = base.manifestDigest().replace(':', '-');
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.TAG);
+    assertThat(registry.tags("team/app")).containsExactlyInAnyOrder("1", tag);
+    byte[] index = registry.manifests.get("team/app").get(tag);
+    assertThat(PlatformImage.JSON.readTree(index).path("manifests").findValuesAsText("digest"))
+        .containsExactlyElementsOf(sboms(base).stream().map(Referrer::manifestDigest).toList());
+    try (ReferrerReader reader = reader("team/app:1")) {
+      assertThat(reader.document(null, CYCLONEDX, null).bytes()).isEqualTo(sboms(base).get(1).content());
+      assertThat(reader.usedReferrersApi()).isFalse();
+    }
+
+    registry.requests.clear();
+    assertThat(pushWithSboms(base, "team/app:1").referrers()).isEqualTo(PushReport.Referrers.TAG);
+    assertThat(registry.requests).noneMatch(r -> r.startsWith("PUT /v2/team/app/manifests/sha256-"));
+    assertThat(registry.manifests.get("team/app").get(tag)).isEqualTo(index);
+  }
+
+  @Test
+  void aReferrersApiThatDoesNotListWhatWasPushedGetsTheReferrersTagToo() throws Exception {
+    registry.referrersApi = true;
+    registry.referrersListed = false;
+
+    PushReport report = pushWithSboms(base, "team/app:1");
+
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.TAG);
+    assertThat(registry.tags("team/app")).containsExactlyInAnyOrder("1", base.manifestDigest().replace(':', '-'));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {400, 405, 500})
+  void aRegistryThatAnswersTheReferrersApiWithAnErrorGetsTheReferrersTag(int answer) throws Exception {
+    registry.noReferrersApiAnswer = answer;
+
+    PushReport report = pushWithSboms(base, "team/app:1");
+
+    assertThat(report.referrers()).isEqualTo(PushReport.Referrers.TAG);
+    assertThat(registry.tags("team/app")).containsExactlyInAnyOrder("1", base.manifestDigest().replace(':', '-'));
+  }
+
+  @Test
+  void aPushWithoutSbomsSaysNothingAboutReferrersAndAsksNothing() throws Exception {
+    registry.referrersApi = true;
+    assertThat(push(base, "team/app:1").referrers()).isNull();
+    assertThat(registry.requests).noneMatch(r -> r.contains("/referrers/"));
+  }
+
   // ---- helpers
 
   private PushReport push(PlatformImage image, String repositoryAndTag) throws IOException {
@@ -261,11 +380,26 @@ class RegistryPushTest {
     final Map<String, Set<String>> repositories = new ConcurrentHashMap<>();
     final Map<String, ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
     volatile int mountAnswer = 201;
+    /** Manifests pushed, per repository, by tag and by digest. */
+    final Map<String, Map<String, byte[]>> manifests = new ConcurrentHashMap<>();
+    /** The bytes of every blob uploaded, by digest. */
+    final Map<String, byte[]> blobBytes = new ConcurrentHashMap<>();
+    /**
+     * The referrers API of the distribution spec 1.1: {@code GET /v2/NAME/referrers/DIGEST} lists the
+     * manifests pushed with that {@code subject}, and their PUT is answered with {@code OCI-Subject}. Off,
+     * the registry answers 404 there, as docker-registry 2.8 does.
+     */
+    volatile boolean referrersApi;
+    /** With {@link #referrersApi}: whether the list names what was pushed (else it answers an empty list). */
+    volatile boolean referrersListed = true;
+    /** What {@code GET /v2/NAME/referrers/DIGEST} answers when {@link #referrersApi} is off. */
+    volatile int noReferrersApiAnswer = 404;
     /** Bearer tokens from {@code /token}, which refuses a scope that asks for pulls from another repository. */
     volatile boolean tokenAuth;
     private static final Pattern BLOB = Pattern.compile("/v2/(.+)/blobs/(sha256:[0-9a-f]{64})");
     private static final Pattern UPLOADS = Pattern.compile("/v2/(.+)/blobs/uploads/([0-9a-f-]*)");
     private static final Pattern MANIFEST = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
+    private static final Pattern REFERRERS = Pattern.compile("/v2/(.+)/referrers/(sha256:[0-9a-f]{64})");
 
     private final ServerSocket front;
 
@@ -380,12 +514,86 @@ class RegistryPushTest {
       } else if ((m = UPLOADS.matcher(path)).matches()) {
         upload(ex, method, m.group(1), m.group(2), params(query), body);
       } else if ((m = MANIFEST.matcher(path)).matches() && method.equals("PUT")) {
+        Map<String, byte[]> repository = manifests.computeIfAbsent(m.group(1), r -> new ConcurrentHashMap<>());
+        repository.put(m.group(2), body);
+        repository.put(sha256(body), body);
+        String subject = subjectOf(body);
+        if (referrersApi && subject != null) {
+          ex.getResponseHeaders().set("OCI-Subject", subject);
+        }
         ex.getResponseHeaders().set("Docker-Content-Digest", sha256(body));
         ex.sendResponseHeaders(201, -1);
+      } else if ((m = MANIFEST.matcher(path)).matches() && (method.equals("GET") || method.equals("HEAD"))) {
+        byte[] manifest = manifests.getOrDefault(m.group(1), Map.of()).get(m.group(2));
+        if (manifest == null) {
+          ex.sendResponseHeaders(404, -1);
+        } else {
+          ex.getResponseHeaders().set("Content-Type", mediaTypeOf(manifest));
+          ex.getResponseHeaders().set("Docker-Content-Digest", sha256(manifest));
+          send(ex, method, manifest);
+        }
+      } else if ((m = BLOB.matcher(path)).matches() && method.equals("GET")) {
+        if (repositories.getOrDefault(m.group(1), Set.of()).contains(m.group(2))) {
+          send(ex, method, blobBytes.get(m.group(2)));
+        } else {
+          ex.sendResponseHeaders(404, -1);
+        }
+      } else if ((m = REFERRERS.matcher(path)).matches() && method.equals("GET") && referrersApi) {
+        ex.getResponseHeaders().set("Content-Type", ImagePublisher.OCI_INDEX);
+        send(ex, method, referrersList(m.group(1), m.group(2)));
+      } else if (REFERRERS.matcher(path).matches()) {
+        ex.sendResponseHeaders(noReferrersApiAnswer, -1);
       } else {
         ex.sendResponseHeaders(405, -1);
       }
       ex.close();
+    }
+
+    private static void send(HttpExchange ex, String method, byte[] body) throws IOException {
+      if (method.equals("HEAD")) {
+        ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+        ex.sendResponseHeaders(200, -1);
+        return;
+      }
+      ex.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+      ex.getResponseBody().write(body);
+    }
+
+    /** The tags of {@code repository} that name a manifest (not the digests they are also kept under). */
+    Set<String> tags(String repository) {
+      Set<String> tags = new HashSet<>();
+      manifests.getOrDefault(repository, Map.of()).keySet().stream().filter(k -> !k.startsWith("sha256:"))
+          .forEach(tags::add);
+      return tags;
+    }
+
+    /** The referrers API's answer: every manifest of {@code repository} whose subject is {@code subject}. */
+    private byte[] referrersList(String repository, String subject) throws IOException {
+      com.fasterxml.jackson.databind.node.ObjectNode index = PlatformImage.JSON.createObjectNode();
+      index.put("schemaVersion", 2).put("mediaType", ImagePublisher.OCI_INDEX);
+      com.fasterxml.jackson.databind.node.ArrayNode list = index.putArray("manifests");
+      for (Map.Entry<String, byte[]> e : manifests.getOrDefault(repository, Map.of()).entrySet()) {
+        if (!referrersListed || !e.getKey().startsWith("sha256:") || !subject.equals(subjectOf(e.getValue()))) {
+          continue;
+        }
+        com.fasterxml.jackson.databind.JsonNode manifest = PlatformImage.JSON.readTree(e.getValue());
+        com.fasterxml.jackson.databind.node.ObjectNode d = list.addObject();
+        d.put("mediaType", manifest.path("mediaType").asText()).put("digest", e.getKey())
+            .put("size", e.getValue().length).put("artifactType", manifest.path("artifactType").asText());
+        if (manifest.has("annotations")) {
+          d.set("annotations", manifest.get("annotations"));
+        }
+      }
+      return ImagePublisher.json(index);
+    }
+
+    private static String subjectOf(byte[] manifest) throws IOException {
+      com.fasterxml.jackson.databind.JsonNode json = PlatformImage.JSON.readTree(manifest);
+      return json.path("subject").path("digest").isTextual() ? json.path("subject").path("digest").asText() : null;
+    }
+
+    private static String mediaTypeOf(byte[] manifest) throws IOException {
+      return PlatformImage.JSON.readTree(manifest).path("mediaType").asText(PlatformImage.OCI_MANIFEST);
     }
 
     private void upload(HttpExchange ex, String method, String repository, String session,
@@ -423,6 +631,7 @@ class RegistryPushTest {
           return;
         }
         link(repository, digest);
+        blobBytes.put(digest, data.toByteArray());
         ex.sendResponseHeaders(201, -1);
       } else {
         ex.sendResponseHeaders(404, -1);

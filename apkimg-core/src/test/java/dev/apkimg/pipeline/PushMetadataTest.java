@@ -29,6 +29,18 @@ class PushMetadataTest {
   }
 
   @Test
+  void metadataSaysHowEachRegistryListsTheSbomsAttached() throws Exception {
+    BuildResult result = new BuildResult(DIGEST, "application/vnd.oci.image.manifest.v1+json", "base:latest", null,
+        List.of("r.example/a:1", "old.example/a:1"), false, List.of(),
+        List.of(new PushReport("r.example/a:1", 1, 10, 0, 0, PushReport.Referrers.API),
+            new PushReport("old.example/a:1", 1, 10, 0, 0, PushReport.Referrers.TAG)));
+
+    JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(BuildMetadata.toJson(result)));
+
+    assertThat(json.path("pushes").findValuesAsText("referrers")).containsExactly("api", "tag");
+  }
+
+  @Test
   void aBuildThatPushedNothingHasNoPushes() throws Exception {
     BuildResult result = new BuildResult(DIGEST, "application/vnd.oci.image.manifest.v1+json", "base:latest", null,
         List.of(), false, List.of());
