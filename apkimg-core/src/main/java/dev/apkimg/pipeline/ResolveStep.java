@@ -94,6 +94,9 @@ final class ResolveStep {
         throw new ApkimgException(e.getMessage() + " (is " + repo.spec() + " an apk repository with an " + arch
             + " folder?)", e);
       }
+      if (e.isLoginProblem()) {
+        throw new ApkimgException(e.getMessage(), e); // the message says what to do
+      }
       throw new ApkimgException(e.getMessage() + " (is the mirror reachable? point the build at another mirror)",
           e.hint() != null ? e.hint() : Hint.OTHER_REPOSITORY, e);
     } catch (IOException e) {

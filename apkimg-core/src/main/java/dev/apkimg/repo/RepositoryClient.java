@@ -180,7 +180,7 @@ public final class RepositoryClient {
       credentials = auth.forUri(uri);
     } else if (!RepositoryAuth.mayCarryPassword(uri)) {
       throw new RepositoryException(uri, "a user and password are sent over https only (or plain http to this"
-          + " machine), not in the clear to " + uri.getHost() + ": use https", false);
+          + " machine), not in the clear to " + uri.getHost() + ": use https", false).asLoginProblem();
     }
     for (int attempt = 1; ; attempt++) {
       try {
@@ -240,7 +240,8 @@ public final class RepositoryClient {
         throw new RetryPolicy.Retry(uri, via + "HTTP " + status, RetryPolicy.retryAfter(response.headers().firstValue("Retry-After")));
       }
       if (status == 401 || status == 403) {
-        throw new RepositoryException(uri, via + "HTTP " + status + Redirects.authHint(status, uri, current, credentials, sendCredentials), false);
+        throw new RepositoryException(uri, via + "HTTP " + status + Redirects.authHint(status, uri, current, credentials,
+            sendCredentials), false).asLoginProblem();
       }
       throw new RepositoryException(uri, via + "HTTP " + status, status == 404 || status == 410);
     }
