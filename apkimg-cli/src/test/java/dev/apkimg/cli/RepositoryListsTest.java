@@ -84,6 +84,18 @@ class RepositoryListsTest {
   }
 
   @Test
+  void anIncludedProfilesBuildRepositoriesAreRelativeToItsOwnFolder() throws IOException {
+    Path base = Files.createDirectories(tmp.resolve("includes")).resolve("base.yaml");
+    Files.writeString(base, "contents:\n  build_repositories: [../mirror/alpine/main]\n"
+        + "  runtime_repositories: [https://apk.example.com/main]\n");
+    Path top = tmp.resolve("top.yaml");
+    Files.writeString(top, "include: includes/base.yaml\ncontents:\n  packages: [busybox]\narchs: [x86_64]\n");
+    HostileBuild.Result r = b.build(top);
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(repositoriesFile(b.image())).isEqualTo("https://apk.example.com/main\n");
+  }
+
+  @Test
   void runtimeKeyringKeysGoIntoTheImageAndAreNotTrustedToBuild() throws IOException {
     String pem = TestKeys.secondary().publicKeyPem().strip().replace("\n", "\n        ");
     Path profile = b.profile("contents:\n  repositories: [" + mirror + "]\n  runtime_keyring:\n    - name: runtime.rsa.pub\n"
