@@ -20,7 +20,8 @@ final class RepositoryOptions {
   String arch;
 
   @Option(names = {"-r", "--repository"}, paramLabel = "URL",
-      description = "Use this repository instead of the profile's (repeatable): http(s)://, file://, or a path.")
+      description = "Build from this repository instead of the profile's (repeatable): http(s)://, file://, or a path."
+          + " Build-only: the image's etc/apk/repositories still names the profile's.")
   List<String> repositories = new ArrayList<>();
 
   @Option(names = {"-k", "--keyring"}, paramLabel = "KEY",

@@ -144,7 +144,10 @@ public final class BuildRequest {
     return Optional.ofNullable(arch);
   }
 
-  /** When not empty, these replace the profile's repositories. */
+  /**
+   * When not empty, the build reads these instead of the profile's repositories and
+   * build_repositories; build-only mirrors: the image's etc/apk/repositories still names the profile's.
+   */
   public List<String> repositories() {
     return repositories;
   }

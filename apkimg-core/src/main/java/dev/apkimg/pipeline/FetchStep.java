@@ -3,7 +3,6 @@ package dev.apkimg.pipeline;
 import dev.apkimg.api.BuildEvent;
 import dev.apkimg.fetch.PackageCache;
 import dev.apkimg.fetch.PackageFetcher;
-import dev.apkimg.repo.Repository;
 import dev.apkimg.resolve.RepositoryPackage;
 import dev.apkimg.rootfs.PackageSource;
 import java.util.ArrayList;
@@ -25,8 +24,8 @@ final class FetchStep {
     }
     a.sources = sources;
     a.packageRepositories = packages.stream().map(RepositoryPackage::repository).toList();
-    a.imageRepositories = a.repositories.stream().map(Repository::spec).toList();
-    a.keys = a.keyring.usedKeys();
+    a.imageRepositories = RepositoryLists.image(c.profile, c::detail);
+    a.keys = RepositoryLists.imageKeys(a.keyring.usedKeys(), c.profile, c.profileFile);
   }
 
   /** Fetches {@code packages} with {@code a}'s keyring; warnings and details reach the listener. */

@@ -68,7 +68,8 @@ final class PinStep {
     List<Repository> overrides = c.request.repositories().stream().map(r -> Repository.parse(r, null)).toList();
     // A lockfile records no credentials: a pinned URL is read with those of the profile's repository there.
     Map<URI, Credentials> credentials = new HashMap<>();
-    c.profile.contents().repositories().stream().map(r -> Repository.parse(r, c.baseDir))
+    java.util.stream.Stream.concat(c.profile.contents().repositories().stream(),
+        c.profile.contents().buildRepositories().stream()).map(r -> Repository.parse(r, c.baseDir))
         .filter(r -> r.credentials() != null).forEach(r -> credentials.putIfAbsent(r.base(), r.credentials()));
     List<PackageFetcher.Wanted> packages = new ArrayList<>();
     for (Lockfile.Package p : pinned.packages()) {
@@ -100,10 +101,8 @@ final class PinStep {
     }
     a.sources = sources;
     a.packageRepositories = packages.stream().map(w -> w.pkg().repository()).toList();
-    a.imageRepositories = overrides.isEmpty()
-        ? pinned.repositories().stream().map(Credentials::redact).toList()
-        : overrides.stream().map(Repository::spec).toList();
-    a.keys = pems;
+    a.imageRepositories = RepositoryLists.image(c.profile, c::detail);
+    a.keys = RepositoryLists.imageKeys(pems, c.profile, c.profileFile);
   }
 
   /** The repository a pinned URL lives in: the URL without {@code /ARCH/FILE}. */

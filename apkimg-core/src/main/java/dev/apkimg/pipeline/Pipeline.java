@@ -40,8 +40,9 @@ public final class Pipeline implements Apkimg {
   public static final class Provider implements Apkimg.Provider {
     @Override
     public Apkimg create(Duration connectTimeout, Duration readTimeout) {
+      // Private repositories' credentials: HTTP_AUTH and the netrc file of this process (see RepositoryAuth).
       return new Pipeline(new RepositoryClient(RepositoryClient.Settings.defaults()
-          .withConnectTimeout(connectTimeout).withReadTimeout(readTimeout)));
+          .withConnectTimeout(connectTimeout).withReadTimeout(readTimeout), dev.apkimg.repo.RepositoryAuth.fromEnvironment()));
     }
   }
 

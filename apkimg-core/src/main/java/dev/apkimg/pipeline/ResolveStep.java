@@ -37,13 +37,7 @@ final class ResolveStep {
   private ResolveStep() {}
 
   static void run(BuildContext c, ArchBuild a) {
-    List<Repository> repositories = (c.request.repositories().isEmpty()
-        ? c.profile.contents().repositories().stream().map(r -> Repository.parse(r, c.baseDir))
-        : c.request.repositories().stream().map(r -> Repository.parse(r, null))).toList();
-    if (repositories.isEmpty()) {
-      throw new ApkimgException(c.profileFile + ": contents.repositories is empty: name a repository in the profile,"
-          + " or give one to the build");
-    }
+    List<Repository> repositories = RepositoryLists.build(c);
     // Keys given to the build win over the profile's of the same name (air-gapped copies).
     Keyring keyring = Keyring.of(c.request.extraKeys(), null, c.client, c.cacheDir)
         .with(Keyring.of(c.profile.contents().keyring(), c.baseDir, c.client, c.cacheDir));
@@ -99,6 +93,9 @@ final class ResolveStep {
       if (e.isNotFound()) {
         throw new ApkimgException(e.getMessage() + " (is " + repo.spec() + " an apk repository with an " + arch
             + " folder?)", e);
+      }
+      if (e.isLoginProblem()) {
+        throw new ApkimgException(e.getMessage(), e); // the message says what to do
       }
       throw new ApkimgException(e.getMessage() + " (is the mirror reachable? point the build at another mirror)",
           e.hint() != null ? e.hint() : Hint.OTHER_REPOSITORY, e);

@@ -100,12 +100,37 @@ public record ImageProfile(
    */
   public record Layering(String strategy, Integer budget) {}
 
-  /** Where packages come from and which to install. */
-  public record Contents(List<String> repositories, List<String> keyring, List<String> packages) {
+  /**
+   * Where packages come from and which to install, with apko's meaning: {@code repositories} are
+   * read to build and written to the image's {@code etc/apk/repositories};
+   * {@code build_repositories} are only read to build; {@code runtime_repositories} are only
+   * written to the image; {@code runtime_keyring} keys ({@code name} + PEM {@code content}) are
+   * only written to the image's {@code etc/apk/keys}.
+   */
+  public record Contents(List<String> repositories, List<String> keyring, List<String> packages,
+      // Left out of the checksum when empty, so lockfiles of profiles without them stay valid.
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @JsonProperty("build_repositories") List<String> buildRepositories,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @JsonProperty("runtime_repositories") List<String> runtimeRepositories,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @JsonProperty("runtime_keyring") List<RuntimeKey> runtimeKeyring) {
     public Contents {
       repositories = repositories == null ? List.of() : List.copyOf(repositories);
       keyring = keyring == null ? List.of() : List.copyOf(keyring);
       packages = packages == null ? List.of() : List.copyOf(packages);
+      buildRepositories = buildRepositories == null ? List.of() : List.copyOf(buildRepositories);
+      runtimeRepositories = runtimeRepositories == null ? List.of() : List.copyOf(runtimeRepositories);
+      runtimeKeyring = runtimeKeyring == null ? List.of() : List.copyOf(runtimeKeyring);
+    }
+
+    public Contents(List<String> repositories, List<String> keyring, List<String> packages) {
+      this(repositories, keyring, packages, null, null, null);
+    }
+  }
+
+  /** apko's {@code runtime_keyring} entry: a public key written to {@code etc/apk/keys/NAME}, inline. */
+  public record RuntimeKey(String name, String content) {
+    @Override
+    public String toString() {
+      return name;
     }
   }
 

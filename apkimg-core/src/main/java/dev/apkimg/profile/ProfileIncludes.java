@@ -124,8 +124,8 @@ final class ProfileIncludes {
   }
 
   /**
-   * {@code files[].source} and relative paths in {@code contents.repositories} and
-   * {@code contents.keyring} are relative to the file that names them; after merging they must be
+   * {@code files[].source} and relative paths in {@code contents.repositories},
+   * {@code contents.build_repositories} and {@code contents.keyring} are relative to the file that names them; after merging they must be
    * relative to the top profile (kept relative so that the profile's checksum is the same on
    * every machine).
    */
@@ -141,7 +141,7 @@ final class ProfileIncludes {
         }
       }
     }
-    for (String list : List.of("repositories", "keyring")) {
+    for (String list : List.of("repositories", "keyring", "build_repositories")) {
       if (tree.path("contents").path(list) instanceof ArrayNode items) {
         for (int i = 0; i < items.size(); i++) {
           if (items.get(i).isTextual()) {

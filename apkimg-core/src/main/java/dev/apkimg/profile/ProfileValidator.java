@@ -68,6 +68,37 @@ final class ProfileValidator {
       }
     }
     validateImageSettings(file, p);
+    validateRuntimeKeyring(file, p.contents().runtimeKeyring());
+  }
+
+  /** apko's rule for a key file name under etc/apk/keys: no slash, no leading dot. */
+  private static final java.util.regex.Pattern KEY_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]+[a-zA-Z0-9_.-]*");
+
+  /** {@code contents.runtime_keyring}: named, distinct, each one PEM RSA public key (apko's rules). */
+  private static void validateRuntimeKeyring(Path file, List<ImageProfile.RuntimeKey> keys) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (ImageProfile.RuntimeKey key : keys) {
+      String what = file + ": contents.runtime_keyring";
+      if (key.name() == null || key.name().isBlank()) {
+        throw new ProfileException(what + ": each key needs a name (its file name in etc/apk/keys)");
+      }
+      if (!KEY_NAME.matcher(key.name()).matches()) {
+        throw new ProfileException(what + ": name '" + AccountFiles.printable(key.name())
+            + "' is not a file name (letters, digits, '_', '-', '.'; not starting with '.')");
+      }
+      if (!seen.add(key.name())) {
+        throw new ProfileException(what + ": key '" + key.name() + "' is named twice");
+      }
+      if (key.content() == null || key.content().isBlank()) {
+        throw new ProfileException(what + ": key '" + key.name() + "' has no content (the PEM public key, inline)");
+      }
+      try {
+        dev.apkimg.repo.Keyring.parsePem(key.content().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            "'" + key.name() + "'");
+      } catch (dev.apkimg.ApkimgException e) {
+        throw new ProfileException(what + ": " + e.getMessage());
+      }
+    }
   }
 
   private static void validateImageSettings(Path file, ImageProfile p) {

@@ -7,12 +7,22 @@ import java.util.Base64;
 import java.util.regex.Pattern;
 
 /**
- * The user and password written in a repository or key URL ({@code https://user:password@host/}).
- * They are sent as HTTP Basic auth to that URL's origin (scheme, host and port) only, and never
+ * The user and password of a repository or key URL: written in it ({@code https://user:password@host/})
+ * or found for its host by {@link RepositoryAuth} ({@code source} says where). They are sent as HTTP Basic auth to that URL's origin (scheme, host and port) only, and never
  * printed or written: {@link #redact(String)} takes them out of any text that may hold a URL, and
  * {@link #strip(URI)} out of a URI, as apko writes repository URLs without them.
  */
-public record Credentials(String user, String password) {
+public record Credentials(String user, String password, String source) {
+  /** Credentials written in a URL. */
+  public Credentials(String user, String password) {
+    this(user, password, "the URL");
+  }
+
+  /** Where they came from, for messages: "the URL", "HTTP_AUTH", "netrc FILE". */
+  String from() {
+    return source.equals("the URL") ? "in the URL" : "from " + source;
+  }
+
   // scheme://userinfo@ up to the last '@' before the path, so a raw '@' in a password goes too.
   private static final Pattern USERINFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\\s'\"]*@");
 
@@ -69,6 +79,6 @@ public record Credentials(String user, String password) {
 
   @Override
   public String toString() {
-    return "Credentials[user=" + user + ", password=***]";
+    return "Credentials[user=" + user + ", password=***, source=" + source + "]";
   }
 }

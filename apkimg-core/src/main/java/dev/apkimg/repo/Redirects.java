@@ -40,13 +40,14 @@ final class Redirects {
   /** Why a 401/403 happened, as far as the credentials tell: refused, withheld after a redirect, or missing. */
   static String authHint(int status, URI uri, URI current, Credentials credentials, boolean sent) {
     if (sent) {
-      return " (the user and password in the URL were refused)";
+      return " (the user and password " + credentials.from() + " were refused)";
     }
     if (credentials != null) {
       return " (the user and password are not sent to " + origin(current) + ", only to " + origin(uri)
           + "; name the repository by its final URL)";
     }
-    return status == 401 ? " (the server wants a user and password: write them in the URL, https://USER:PASSWORD@host/...)" : "";
+    return status == 401 ? " (" + current.getHost() + " wants a user and password: set HTTP_AUTH=basic:" + current.getHost()
+        + ":USER:PASSWORD, add a machine " + current.getHost() + " to ~/.netrc, or write them in the URL)" : "";
   }
 
   static boolean sameOrigin(URI a, URI b) {

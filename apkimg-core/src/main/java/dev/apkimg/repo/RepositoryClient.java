@@ -31,8 +31,9 @@ import java.util.Optional;
  * caller has consumed bytes that a second request cannot take back.
  *
  * <p>Redirects are followed by this class, at most {@link #MAX_REDIRECTS}, never from https to
- * http. Credentials (HTTP Basic, from the URL's user info or given with it) are sent to the
- * origin (scheme, host, port) of the URL they came with only, never after a redirect elsewhere.
+ * http. Credentials (HTTP Basic, from the URL's user info, given with it, or found for its host by
+ * {@link RepositoryAuth}) are sent to the origin (scheme, host, port) of the URL they came with
+ * only, never after a redirect elsewhere, and only over https or to a loopback host.
  */
 public final class RepositoryClient {
   public static final int MAX_REDIRECTS = 5;
@@ -102,6 +103,7 @@ public final class RepositoryClient {
   /** Made on the first HTTP request: a build from local folders never loads the HTTP stack (or TLS). */
   private volatile HttpClient http;
   private final Settings settings;
+  private final RepositoryAuth auth;
 
   public RepositoryClient() {
     this(Settings.defaults());
@@ -112,7 +114,13 @@ public final class RepositoryClient {
   }
 
   public RepositoryClient(Settings settings) {
+    this(settings, RepositoryAuth.none());
+  }
+
+  /** A client that offers {@code auth}'s credentials to URLs that have none of their own. */
+  public RepositoryClient(Settings settings, RepositoryAuth auth) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.auth = Objects.requireNonNull(auth, "auth");
   }
 
   private HttpClient http() {
@@ -167,6 +175,12 @@ public final class RepositoryClient {
     }
     if (uri.getHost() == null) {
       throw new RepositoryException(uri, "the URL names no host", false);
+    }
+    if (credentials == null) {
+      credentials = auth.forUri(uri);
+    } else if (!RepositoryAuth.mayCarryPassword(uri)) {
+      throw new RepositoryException(uri, "a user and password are sent over https only (or plain http to this"
+          + " machine), not in the clear to " + uri.getHost() + ": use https", false).asLoginProblem();
     }
     for (int attempt = 1; ; attempt++) {
       try {
@@ -226,7 +240,8 @@ public final class RepositoryClient {
         throw new RetryPolicy.Retry(uri, via + "HTTP " + status, RetryPolicy.retryAfter(response.headers().firstValue("Retry-After")));
       }
       if (status == 401 || status == 403) {
-        throw new RepositoryException(uri, via + "HTTP " + status + Redirects.authHint(status, uri, current, credentials, sendCredentials), false);
+        throw new RepositoryException(uri, via + "HTTP " + status + Redirects.authHint(status, uri, current, credentials,
+            sendCredentials), false).asLoginProblem();
       }
       throw new RepositoryException(uri, via + "HTTP " + status, status == 404 || status == 410);
     }

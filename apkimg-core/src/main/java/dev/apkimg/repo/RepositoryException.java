@@ -54,6 +54,19 @@ public class RepositoryException extends IOException {
     return hint;
   }
 
+  private boolean login;
+
+  /** Whether the server refused the request for want of (the right) credentials, or apkimg would not send them. */
+  public boolean isLoginProblem() {
+    return login;
+  }
+
+  /** Marks this failure as a login problem (401, 403, credentials withheld); returns it. */
+  RepositoryException asLoginProblem() {
+    this.login = true;
+    return this;
+  }
+
   /** Marks this failure as one {@code hint} would help with; returns it. */
   RepositoryException hinting(dev.apkimg.Hint hint) {
     this.hint = hint;

@@ -258,7 +258,7 @@ class HostileProfileLoaderTest {
       "contents: {packages: {busybox: latest}}                                  | 1:22 | contents.packages: expected a list of strings (or one string), got a mapping",
       "contents: {packages: [x]}\\ncmd: {run: sh}                               | 2:6  | cmd: expected a string, got a mapping",
       "contents: {packages: [x]}\\nenvironment: [A=1]                           | 2:14 | environment: expected a mapping of names to strings, got a list",
-      "contents: [busybox]                                                      | 1:11 | contents: expected a mapping (repositories, keyring, packages), got a list",
+      "contents: [busybox]                                                      | 1:11 | contents: expected a mapping (repositories, keyring, packages, build_repositories, runtime_repositories, runtime_keyring), got a list",
       "contents: {packages: [x]}\\naccounts: {users: [{username: a, uid: 1.5}]} | 2:39 | accounts.users[0].uid: expected a whole number from 0 to 4294967294, got the number 1.5",
       "contents: {packages: [x]}\\naccounts: {users: [{username: a, uid: 99999999999999999999}]} | 2:39 | accounts.users[0].uid: expected a whole number from 0 to 4294967294, got the number 99999999999999999999",
       "contents: {packages: [x]}\\npaths: [{type: directory, path: /d, recursive: maybe}] | 2:48 | paths[0].recursive: expected true or false, got the string 'maybe'",

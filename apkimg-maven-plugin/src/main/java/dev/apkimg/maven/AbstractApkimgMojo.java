@@ -350,7 +350,8 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     Path profileDir = request.baseDir();
     ImageProfile loaded = request.profileFile() != null ? ProfileLoader.load(request.profileFile()) : request.profile();
     List<Repository> repos = request.repositories().isEmpty()
-        ? loaded.contents().repositories().stream().map(r -> Repository.parse(r, profileDir)).collect(Collectors.toList())
+        ? java.util.stream.Stream.concat(loaded.contents().repositories().stream(), loaded.contents().buildRepositories().stream())
+            .map(r -> Repository.parse(r, profileDir)).collect(Collectors.toList())
         : request.repositories().stream().map(r -> Repository.parse(r, null)).collect(Collectors.toList());
     for (Repository repo : repos) {
       String scheme = repo.base().getScheme();

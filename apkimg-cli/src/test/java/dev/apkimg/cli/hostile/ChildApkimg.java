@@ -30,6 +30,16 @@ final class ChildApkimg {
 
   /** Starts {@code apkimg ARGS...}; stdout and stderr go to files in the sandbox. */
   Started start(String... args) throws IOException {
+    return start(Map.of(), args);
+  }
+
+  /** Runs {@code apkimg ARGS...} to the end with these environment variables set too (HOME among them, if given). */
+  Result run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+    return start(environment, args).waitFor(180);
+  }
+
+  /** Starts {@code apkimg ARGS...} with these environment variables set too. */
+  Started start(Map<String, String> environment, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xshare:auto", "-Djava.io.tmpdir=" + tmpDir, "-cp", System.getProperty("java.class.path"),
         "dev.apkimg.cli.Main"));
@@ -37,8 +47,9 @@ final class ChildApkimg {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(sandbox.toFile());
     Map<String, String> env = pb.environment();
     env.keySet().removeAll(List.of("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR",
-        "APKIMG_REGISTRY_PASSWORD", "SOURCE_DATE_EPOCH"));
+        "APKIMG_REGISTRY_PASSWORD", "SOURCE_DATE_EPOCH", "HTTP_AUTH", "NETRC"));
     env.put("HOME", sandbox.toString());
+    env.putAll(environment);
     Path out = Files.createTempFile(sandbox, "child-out", ".txt");
     Path err = Files.createTempFile(sandbox, "child-err", ".txt");
     pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
