@@ -33,7 +33,9 @@ public record ImageProfile(
     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("stop-signal") String stopSignal,
     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("vcs-url") String vcsUrl,
     // Left out of the checksum when absent, so lockfiles of profiles without it stay valid.
-    @JsonInclude(JsonInclude.Include.NON_NULL) Layering layering) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Layering layering,
+    // apko's certificates; left out of the checksum when absent.
+    @JsonInclude(JsonInclude.Include.NON_NULL) Certificates certificates) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
@@ -48,6 +50,20 @@ public record ImageProfile(
     paths = paths == null ? List.of() : List.copyOf(paths);
     files = files == null ? List.of() : List.copyOf(files);
     include = include == null ? List.of() : List.copyOf(include);
+  }
+
+  /**
+   * The packages apk is asked for: {@code contents.packages}, and {@code s6} for an
+   * {@code entrypoint.type: service-bundle}, as apko adds it (not twice when named).
+   */
+  public List<String> world() {
+    if (entrypoint == null || !entrypoint.serviceBundle()
+        || contents.packages().stream().anyMatch(p -> dev.apkimg.apk.Dependency.parse(p).name().equals("s6") && !dev.apkimg.apk.Dependency.parse(p).conflict())) {
+      return contents.packages();
+    }
+    List<String> world = new java.util.ArrayList<>(contents.packages());
+    world.add("s6");
+    return List.copyOf(world);
   }
 
   /** The apk name of an architecture also given by its OCI name ({@code amd64}, {@code arm/v7}). */
@@ -72,7 +88,7 @@ public record ImageProfile(
   public ImageProfile(Contents contents, List<String> archs, Entrypoint entrypoint, String cmd,
       Map<String, String> environment, String workDir) {
     this(contents, archs, entrypoint, cmd, environment, workDir, null, null, null, null, null, null, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -109,8 +125,55 @@ public record ImageProfile(
     }
   }
 
-  /** The image's entrypoint: {@code command} split into words as a shell would, or {@code shell-fragment} run by {@code /bin/sh -c}, as in apko. */
-  public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment) {}
+  /**
+   * The image's entrypoint: {@code command} split into words as a shell would, or {@code shell-fragment} run by {@code /bin/sh -c}, as in apko.
+   * apko's {@code type: service-bundle} runs {@code services} (name to command) under s6: the
+   * loader then adds the {@code s6} package and sets the command to {@code /bin/s6-svscan /sv}
+   * ({@link dev.apkimg.rootfs.SupervisionTree} writes {@code /sv/NAME/run}).
+   */
+  public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String type,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> services) {
+    /** apko's only entrypoint type. */
+    public static final String SERVICE_BUNDLE = "service-bundle";
+    /** The command apko gives a service bundle. */
+    public static final String SERVICE_BUNDLE_COMMAND = "/bin/s6-svscan /sv";
+
+    public Entrypoint {
+      // Sorted: the supervision tree and the checksum do not depend on the YAML's order.
+      services = services == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(services));
+    }
+
+    public Entrypoint(String command, String shellFragment) {
+      this(command, shellFragment, null, null);
+    }
+
+    /** Whether this is apko's {@code type: service-bundle}. */
+    public boolean serviceBundle() {
+      return SERVICE_BUNDLE.equals(type);
+    }
+
+    /** The command the image runs: {@code command}, or s6's scanner for a service bundle. */
+    public String effectiveCommand() {
+      return serviceBundle() ? SERVICE_BUNDLE_COMMAND : command;
+    }
+  }
+
+  /**
+   * apko's {@code certificates}: {@code additional} PEM certificates added to the image's CA
+   * bundles and Java trust store ({@link dev.apkimg.rootfs.CaCertificates}); {@code providers}
+   * is recognised and refused as not supported yet.
+   */
+  public record Certificates(List<AdditionalCertificate> additional,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> providers) {
+    public Certificates {
+      additional = additional == null ? List.of() : List.copyOf(additional);
+      providers = providers == null ? List.of() : List.copyOf(providers);
+    }
+  }
+
+  /** One certificate: {@code name} (file and alias name) and {@code content}, exactly one PEM certificate. */
+  public record AdditionalCertificate(String name, String content) {}
 
   /**
    * apko's {@code accounts}: groups and users added to {@code etc/group} and {@code etc/passwd},

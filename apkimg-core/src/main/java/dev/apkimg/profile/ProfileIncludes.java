@@ -23,7 +23,8 @@ import java.util.Map;
  */
 final class ProfileIncludes {
   /** Lists whose items are checked after merging: where each item was written. */
-  private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files");
+  private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files",
+      "certificates.additional");
 
   /** One file's tree merged with its includes, and where each item of the tracked lists came from. */
   record Loaded(JsonNode tree, ImageProfile profile, Map<String, List<ItemOrigin>> origins, int ownIncludes) {}
