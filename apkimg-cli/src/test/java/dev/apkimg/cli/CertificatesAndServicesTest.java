@@ -108,6 +108,27 @@ class CertificatesAndServicesTest {
   }
 
   @Test
+  void aCertificateFileBesideTheProfileIsAddedAsItsContentWouldBe() throws Exception {
+    build(certificatesProfile()).assertSuccess();
+    byte[] fromContent = Files.readAllBytes(tmp.resolve("out.tar"));
+    Files.writeString(tmp.resolve("corp.pem"), CORP);
+    build("""
+          packages: [java-cacerts]
+        certificates:
+          additional:
+            - name: corp-root
+              file: corp.pem
+        """).assertSuccess();
+    ImageReader image = ImageReader.read(tmp.resolve("out.tar"));
+    assertThat(image.get("etc/ssl/certs/ca-certificates.crt").text()).isEqualTo(SHIPPED + "\n" + CORP + "\n");
+    ImageReader first = ImageReader.read(Files.write(tmp.resolve("first.tar"), fromContent));
+    for (String path : List.of("etc/ssl/certs/ca-certificates.crt", "etc/ssl/certs/java/cacerts",
+        "usr/local/share/ca-certificates/corp-root-" + sha256(CORP) + ".crt")) {
+      assertThat(image.get(path).content()).as(path).isEqualTo(first.get(path).content());
+    }
+  }
+
+  @Test
   void opensslVerifiesTheAddedCertificateAgainstTheImagesBundle() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
     build(certificatesProfile()).assertSuccess();

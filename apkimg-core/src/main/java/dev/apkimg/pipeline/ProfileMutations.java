@@ -54,7 +54,7 @@ final class ProfileMutations {
       List<CaCertificates.Certificate> certs = new ArrayList<>();
       for (ImageProfile.AdditionalCertificate a : profile.certificates().additional()) {
         try {
-          certs.add(CaCertificates.parse(a.name(), a.content()));
+          certs.add(CaCertificates.parse(a.name(), a.pem(profileFile.toAbsolutePath().normalize().getParent())));
         } catch (IllegalArgumentException e) {
           throw error("certificates.additional: '" + a.name() + "': " + e.getMessage());
         }

@@ -172,8 +172,46 @@ public record ImageProfile(
     }
   }
 
-  /** One certificate: {@code name} (file and alias name) and {@code content}, exactly one PEM certificate. */
-  public record AdditionalCertificate(String name, String content) {}
+  /**
+   * One certificate: {@code name} (file and alias name) and {@code content}, exactly one PEM
+   * certificate; or, apkimg's own, {@code file}: a PEM file beside the profile (relative to it,
+   * kept inside its folder as {@code files[].source} is), read when the image is built.
+   */
+  public record AdditionalCertificate(String name, String content,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String file) {
+    /** The most a certificate file may have: 64 KiB, far more than one certificate. */
+    public static final int MAX_FILE_BYTES = 64 << 10;
+
+    public AdditionalCertificate(String name, String content) {
+      this(name, content, null);
+    }
+
+    /**
+     * The PEM text: {@code content}, or the file read (bounded, a regular file only) relative to
+     * {@code profileDir}; the problem in words otherwise ({@link IllegalArgumentException}).
+     */
+    public String pem(java.nio.file.Path profileDir) {
+      if (file == null) {
+        return content;
+      }
+      java.nio.file.Path f = profileDir.resolve(file).normalize();
+      try {
+        if (!java.nio.file.Files.isRegularFile(f)) {
+          throw new IllegalArgumentException("file " + f + " is not a regular file");
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) {
+          bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+          throw new IllegalArgumentException("file " + f + " has more than " + MAX_FILE_BYTES + " bytes: give one certificate");
+        }
+        return new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("cannot read file " + f + ": " + e.getMessage());
+      }
+    }
+  }
 
   /**
    * apko's {@code accounts}: groups and users added to {@code etc/group} and {@code etc/passwd},

@@ -51,6 +51,12 @@ final class ProfileIncludes {
     for (int i = 0; i < own.files().size(); i++) {
       FilesConfinement.confine(own.files().get(i), new ItemOrigin(file, text, "files", i), filesRoots);
     }
+    if (own.certificates() != null) {
+      for (int i = 0; i < own.certificates().additional().size(); i++) {
+        FilesConfinement.confine(own.certificates().additional().get(i),
+            new ItemOrigin(file, text, "certificates.additional", i), filesRoots);
+      }
+    }
     JsonNode tree;
     try {
       tree = ProfileBinder.MAPPER.readTree(text);
@@ -125,7 +131,7 @@ final class ProfileIncludes {
   }
 
   /**
-   * {@code files[].source} and relative paths in {@code contents.repositories} and
+   * {@code files[].source}, {@code certificates.additional[].file} and relative paths in {@code contents.repositories} and
    * {@code contents.keyring} are relative to the file that names them; after merging they must be
    * relative to the top profile (kept relative so that the profile's checksum is the same on
    * every machine).
@@ -140,6 +146,11 @@ final class ProfileIncludes {
         if (!Path.of(src).isAbsolute()) {
           o.put("source", topDir.relativize(dir.resolve(src).normalize()).toString());
         }
+      }
+    }
+    for (JsonNode c : tree.path("certificates").path("additional")) {
+      if (c instanceof ObjectNode o && o.path("file").isTextual() && !Path.of(o.get("file").asText()).isAbsolute()) {
+        o.put("file", topDir.relativize(dir.resolve(o.get("file").asText()).normalize()).toString());
       }
     }
     for (String list : List.of("repositories", "keyring")) {

@@ -96,10 +96,14 @@ final class ProfileValidator {
             + "' is not a valid certificate name (letters, digits, '_', '-', '.', not starting with '.')");
       }
       ItemOrigin.unique(seen, a.name(), o, "name", "certificate name '" + a.name() + "'");
+      if ((a.content() == null) == (a.file() == null)) {
+        throw new ProfileException(o.where("name") + key + ": certificate '" + a.name() + "' needs either content"
+            + " (the PEM text) or file (a PEM file beside the profile), not " + (a.file() == null ? "neither" : "both"));
+      }
       try {
-        dev.apkimg.rootfs.CaCertificates.parse(a.name(), a.content());
+        dev.apkimg.rootfs.CaCertificates.parse(a.name(), a.pem(file.toAbsolutePath().normalize().getParent()));
       } catch (IllegalArgumentException e) {
-        throw new ProfileException(o.where("content") + key + ": certificate '" + a.name() + "' is refused: "
+        throw new ProfileException(o.where(a.file() == null ? "content" : "file") + key + ": certificate '" + a.name() + "' is refused: "
             + e.getMessage());
       }
     }

@@ -55,6 +55,40 @@ class CertificatesAndServiceBundleProfileTest {
             + " refused: no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)");
   }
 
+  @Test
+  void aCertificateMayBeAFileBesideTheProfileThatNamesIt() throws IOException {
+    Files.createDirectories(tmp.resolve("base/certs"));
+    Files.writeString(tmp.resolve("base/certs/corp.pem"), CORP);
+    Files.writeString(tmp.resolve("base/base.yaml"), "certificates:\n  additional:\n    - {name: corp, file: certs/corp.pem}\n");
+    Path p = write("include: [base/base.yaml]\n");
+    ImageProfile loaded = ProfileLoader.load(p);
+    ImageProfile.AdditionalCertificate c = loaded.certificates().additional().get(0);
+    assertThat(c.file()).isEqualTo("base/certs/corp.pem"); // relative to the top profile now
+    assertThat(c.pem(tmp)).isEqualTo(CORP);
+  }
+
+  @Test
+  void aCertificateFileOutsideTheProfilesFolderOrNotACertificateOrBesideContentIsRefused() throws IOException {
+    Files.createDirectories(tmp.resolve("app"));
+    Files.writeString(tmp.resolve("corp.pem"), CORP);
+    Path outside = Files.writeString(tmp.resolve("app/p.yaml"),
+        "contents: {packages: [busybox]}\ncertificates:\n  additional:\n    - {name: corp, file: ../corp.pem}\n");
+    assertThatThrownBy(() -> ProfileLoader.load(outside)).isInstanceOf(ProfileException.class)
+        .hasMessage(outside + ":4:20: certificates.additional[0].file: '../corp.pem' is outside " + tmp.resolve("app")
+            + ", the folder of the profile that names it: copy it there, or allow its folder explicitly");
+
+    Files.writeString(tmp.resolve("notes.txt"), "hello\n");
+    Path notCert = write("certificates:\n  additional:\n    - {name: corp, file: notes.txt}\n");
+    assertThatThrownBy(() -> ProfileLoader.load(notCert)).isInstanceOf(ProfileException.class)
+        .hasMessage(notCert + ":4:20: certificates.additional[0]: certificate 'corp' is refused: no PEM certificate"
+            + " (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)");
+
+    Path both = write("certificates:\n  additional:\n    - {name: corp, file: corp.pem, content: x}\n");
+    assertThatThrownBy(() -> ProfileLoader.load(both)).isInstanceOf(ProfileException.class)
+        .hasMessage(both + ":4:8: certificates.additional[0]: certificate 'corp' needs either content (the PEM text)"
+            + " or file (a PEM file beside the profile), not both");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"../etc/passwd", ".hidden", "a/b", "with space"})
   void aNameThatIsNotAPlainFileNameIsRefused(String name) throws IOException {
