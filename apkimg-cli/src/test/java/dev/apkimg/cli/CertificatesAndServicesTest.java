@@ -54,6 +54,9 @@ class CertificatesAndServicesTest {
             .file("etc/ssl/certs/java/cacerts", cacerts.toByteArray(), 0644).build())
         .add(TestPackage.builder("s6", "2.12-r0").builddate(1_700_000_000L).dir("bin")
             .file("bin/s6-svscan", "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0755).build())
+        .add(TestPackage.builder("corp-ca", "1-r0").builddate(1_700_000_000L).provides("custom-ca-certificates")
+            .dir("usr").dir("usr/local").dir("usr/local/share").dir("usr/local/share/ca-certificates")
+            .file("usr/local/share/ca-certificates/corp.crt", CORP).build())
         .add(TestPackage.builder("web", "1-r0").builddate(1_700_000_000L).dir("usr").dir("usr/bin")
             .file("usr/bin/web", "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0755).build())
         .write(tmp.resolve("mirror/main"));
@@ -126,6 +129,25 @@ class CertificatesAndServicesTest {
         "usr/local/share/ca-certificates/corp-root-" + sha256(CORP) + ".crt")) {
       assertThat(image.get(path).content()).as(path).isEqualTo(first.get(path).content());
     }
+  }
+
+  @Test
+  void providersAddTheCertificatesThatInstalledPackagesShipAlsoWhenTheirScanIsCached() throws Exception {
+    String yaml = """
+          packages: [java-cacerts, corp-ca]
+        certificates:
+          providers: [custom-ca-certificates]
+        """;
+    build(yaml).assertSuccess();
+    byte[] first = Files.readAllBytes(tmp.resolve("out.tar"));
+    ImageReader image = ImageReader.read(tmp.resolve("out.tar"));
+    assertThat(image.get("etc/ssl/certs/ca-certificates.crt").text()).isEqualTo(SHIPPED + "\n" + CORP + "\n");
+    KeyStore ks = KeyStore.getInstance("JKS");
+    ks.load(new ByteArrayInputStream(image.get("etc/ssl/certs/java/cacerts").content()), "changeit".toCharArray());
+    assertThat(ks.getCertificate("pkg-" + sha256(CORP))).isEqualTo(TestCertificates.parse(CORP));
+
+    build(yaml).assertSuccess(); // the packages' scans now come from the cache
+    assertThat(Files.readAllBytes(tmp.resolve("out.tar"))).isEqualTo(first);
   }
 
   @Test

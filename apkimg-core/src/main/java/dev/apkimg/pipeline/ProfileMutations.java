@@ -50,7 +50,8 @@ final class ProfileMutations {
     out.add(this::files);
     out.add(this::paths);
     // After paths, as apko: certificates go into the bundles the packages and paths left.
-    if (profile.certificates() != null && !profile.certificates().additional().isEmpty()) {
+    if (profile.certificates() != null
+        && (!profile.certificates().additional().isEmpty() || !profile.certificates().providers().isEmpty())) {
       List<CaCertificates.Certificate> certs = new ArrayList<>();
       for (ImageProfile.AdditionalCertificate a : profile.certificates().additional()) {
         try {
@@ -59,7 +60,7 @@ final class ProfileMutations {
           throw error("certificates.additional: '" + a.name() + "': " + e.getMessage());
         }
       }
-      out.add(new CaCertificates(certs));
+      out.add(new CaCertificates(certs, profile.certificates().providers()));
     }
     if (profile.entrypoint() != null && !profile.entrypoint().services().isEmpty()) {
       out.add(new SupervisionTree(profile.entrypoint().services()));

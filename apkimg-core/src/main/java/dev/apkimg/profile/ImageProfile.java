@@ -161,8 +161,9 @@ public record ImageProfile(
 
   /**
    * apko's {@code certificates}: {@code additional} PEM certificates added to the image's CA
-   * bundles and Java trust store ({@link dev.apkimg.rootfs.CaCertificates}); {@code providers}
-   * is recognised and refused as not supported yet.
+   * bundles and Java trust store ({@link dev.apkimg.rootfs.CaCertificates}); {@code providers}:
+   * names of packages (or what they provide) whose certificate files in
+   * {@code usr/local/share/ca-certificates} are added to them too.
    */
   public record Certificates(List<AdditionalCertificate> additional,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> providers) {

@@ -78,9 +78,11 @@ final class ProfileValidator {
     if (c == null) {
       return;
     }
-    if (!c.providers().isEmpty()) {
-      throw new ProfileException(file + ": certificates.providers is not supported yet by this version of apkimg;"
-          + " give the certificates in certificates.additional");
+    for (String provider : c.providers()) {
+      if (provider == null || provider.isBlank() || !dev.apkimg.apk.PackageNames.isValidName(provider)) {
+        throw new ProfileException(file + ": certificates.providers: '" + AccountFiles.printable(String.valueOf(provider))
+            + "' is not a package name");
+      }
     }
     java.util.Map<String, ItemOrigin> seen = new java.util.HashMap<>();
     for (int i = 0; i < c.additional().size(); i++) {

@@ -56,9 +56,20 @@ public final class CaCertificates implements RootfsMutation {
   }
 
   private final List<Certificate> certificates;
+  private final Set<String> providers;
 
   public CaCertificates(List<Certificate> certificates) {
+    this(certificates, List.of());
+  }
+
+  /**
+   * {@code certificates}, then (apko's {@code certificates.providers}) the {@code .crt} and
+   * {@code .pem} files in {@link #LOCAL_DIR} of every installed package that provides one of
+   * {@code providers}, by path; as apko, a file there that is not one certificate is left out.
+   */
+  public CaCertificates(List<Certificate> certificates, List<String> providers) {
     this.certificates = List.copyOf(certificates);
+    this.providers = Set.copyOf(providers);
   }
 
   /**
@@ -109,15 +120,20 @@ public final class CaCertificates implements RootfsMutation {
   public Set<String> reads() {
     Set<String> reads = new HashSet<>(BUNDLES);
     reads.add(JAVA_CACERTS);
+    if (!providers.isEmpty()) {
+      reads.add(LOCAL_DIR + "/");
+    }
     return reads;
   }
 
   @Override
   public void apply(RootfsTree tree) {
-    if (certificates.isEmpty()) {
+    List<Certificate> all = new java.util.ArrayList<>(certificates);
+    all.addAll(fromProviders(tree));
+    if (all.isEmpty()) {
       return;
     }
-    if (!tree.exists(LOCAL_DIR)) {
+    if (!certificates.isEmpty() && !tree.exists(LOCAL_DIR)) {
       tree.mkdirs(LOCAL_DIR, 0755, 0, 0);
     }
     for (Certificate c : certificates) {
@@ -131,7 +147,7 @@ public final class CaCertificates implements RootfsMutation {
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       out.writeBytes(bytes(tree, bundle, file.get()));
-      for (Certificate c : certificates) {
+      for (Certificate c : all) {
         out.writeBytes(c.pem());
         out.write('\n');
       }
@@ -142,9 +158,35 @@ public final class CaCertificates implements RootfsMutation {
     if (store.isPresent()) {
       RootfsTree.Entry e = tree.entry(store.get()).orElseThrow();
       byte[] updated = JavaTrustStore.withCertificates("/" + JAVA_CACERTS, bytes(tree, JAVA_CACERTS, store.get()),
-          certificates, tree.timestamp() * 1000);
+          all, tree.timestamp() * 1000);
       tree.writeFile(store.get(), updated, e.mode(), e.uid(), e.gid());
     }
+  }
+
+  /** The certificates that provider packages ship in {@link #LOCAL_DIR}, by path; aliases {@code pkg-SHA256} as apko's. */
+  private List<Certificate> fromProviders(RootfsTree tree) {
+    List<Certificate> found = new java.util.ArrayList<>();
+    if (providers.isEmpty() || !tree.exists(LOCAL_DIR)) {
+      return found;
+    }
+    for (String path : tree.below(LOCAL_DIR)) {
+      if (!(path.endsWith(".crt") || path.endsWith(".pem"))
+          || tree.entry(path).map(e -> e.type() != RootfsTree.Type.FILE).orElse(true)
+          || tree.shippedBy(path).filter(this::provides).isEmpty()) {
+        continue;
+      }
+      try {
+        Certificate c = parse("pkg", new String(tree.content(path).orElseThrow(), StandardCharsets.US_ASCII));
+        found.add(new Certificate("pkg", c.pem(), c.der(), c.fingerprint()));
+      } catch (IllegalArgumentException e) {
+        // apko leaves such a file out too: a package's README.pem is not a reason to fail the image
+      }
+    }
+    return found;
+  }
+
+  private boolean provides(dev.apkimg.apk.PackageInfo p) {
+    return providers.contains(p.name()) || p.provides().stream().anyMatch(d -> providers.contains(d.name()));
   }
 
   /** Where {@code path} leads when it (or the link there) is a regular file in the image. */

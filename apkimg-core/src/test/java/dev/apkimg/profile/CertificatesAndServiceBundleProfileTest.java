@@ -108,11 +108,12 @@ class CertificatesAndServiceBundleProfileTest {
   }
 
   @Test
-  void providersAreRefusedAsNotSupportedYet() throws IOException {
-    Path p = write("certificates:\n  providers: [custom-ca-certificates]\n");
+  void providersArePackageNames() throws IOException {
+    assertThat(ProfileLoader.load(write("certificates:\n  providers: [custom-ca-certificates]\n")).certificates()
+        .providers()).containsExactly("custom-ca-certificates");
+    Path p = write("certificates:\n  providers: ['a b']\n");
     assertThatThrownBy(() -> ProfileLoader.load(p)).isInstanceOf(ProfileException.class)
-        .hasMessage(p + ": certificates.providers is not supported yet by this version of apkimg; give the"
-            + " certificates in certificates.additional");
+        .hasMessage(p + ": certificates.providers: 'a b' is not a package name");
   }
 
   @Test

@@ -138,6 +138,25 @@ class CaCertificatesTest {
   }
 
   @Test
+  void providersAddTheCertificateFilesOfThePackagesThatProvideThem() throws Exception {
+    TestPackage corp = TestPackage.builder("corp-certs", "1-r0").provides("custom-ca-certificates")
+        .dir("usr").dir("usr/local").dir("usr/local/share").dir("usr/local/share/ca-certificates")
+        .file("usr/local/share/ca-certificates/corp.crt", CORP)
+        .file("usr/local/share/ca-certificates/README.pem", "not a certificate\n").build();
+    TestPackage other = TestPackage.builder("other-certs", "1-r0")
+        .dir("usr").dir("usr/local").dir("usr/local/share").dir("usr/local/share/ca-certificates")
+        .file("usr/local/share/ca-certificates/lab.crt", LAB).build();
+    TestPackage jre = bundlePackage().dir("etc/ssl/certs/java").file(CACERTS, jks("JKS"), 0644).build();
+    CaCertificates m = new CaCertificates(List.of(), List.of("custom-ca-certificates"));
+    Map<String, Layers.Item> layer = read(Layers.write(tmp, List.of(m), corp, other, jre).file());
+
+    assertThat(layer.get(BUNDLE).text()).isEqualTo(SHIPPED + "\n" + CORP + "\n");
+    KeyStore ks = KeyStore.getInstance("JKS");
+    ks.load(new ByteArrayInputStream(layer.get(CACERTS).content()), "changeit".toCharArray());
+    assertThat(Collections.list(ks.aliases())).containsExactlyInAnyOrder("shipped", "pkg-" + sha256(CORP));
+  }
+
+  @Test
   void onlyExactlyOneParsableCertificateIsAccepted() throws Exception {
     assertThatThrownBy(() -> CaCertificates.parse("x", "")).hasMessage("no certificate (content is empty)");
     assertThatThrownBy(() -> CaCertificates.parse("x", "hello"))
