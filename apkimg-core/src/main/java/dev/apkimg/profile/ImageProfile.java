@@ -10,7 +10,7 @@ import java.util.Map;
  * An image profile: apko's configuration names ({@code contents}, {@code archs},
  * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}, {@code accounts},
  * {@code paths}, {@code include}, {@code annotations}, {@code volumes}, {@code stop-signal},
- * {@code vcs-url}) so that an apko file builds unchanged, as far as the keys supported so far go;
+ * {@code vcs-url}, {@code certificates}) so that an apko file builds unchanged, as far as the keys supported so far go;
  * and {@code layering}; plus ours: {@code files}, {@code labels}, {@code ports}. {@link ProfileLoader} merges included
  * profiles, so a loaded profile's {@code include} is always empty.
  */
@@ -57,8 +57,8 @@ public record ImageProfile(
    * {@code entrypoint.type: service-bundle}, as apko adds it (not twice when named).
    */
   public List<String> world() {
-    if (entrypoint == null || !entrypoint.serviceBundle()
-        || contents.packages().stream().anyMatch(p -> dev.apkimg.apk.Dependency.parse(p).name().equals("s6") && !dev.apkimg.apk.Dependency.parse(p).conflict())) {
+    if (entrypoint == null || !entrypoint.serviceBundle() || contents.packages().stream()
+        .map(dev.apkimg.apk.Dependency::parse).anyMatch(d -> d.name().equals("s6") && !d.conflict())) {
       return contents.packages();
     }
     List<String> world = new java.util.ArrayList<>(contents.packages());
@@ -128,8 +128,9 @@ public record ImageProfile(
   /**
    * The image's entrypoint: {@code command} split into words as a shell would, or {@code shell-fragment} run by {@code /bin/sh -c}, as in apko.
    * apko's {@code type: service-bundle} runs {@code services} (name to command) under s6: the
-   * loader then adds the {@code s6} package and sets the command to {@code /bin/s6-svscan /sv}
-   * ({@link dev.apkimg.rootfs.SupervisionTree} writes {@code /sv/NAME/run}).
+   * build adds the {@code s6} package ({@link ImageProfile#world()}) and runs
+   * {@code /bin/s6-svscan /sv} ({@link #effectiveCommand()}); {@link dev.apkimg.rootfs.SupervisionTree}
+   * writes {@code /sv/NAME/run}.
    */
   public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment,
       @JsonInclude(JsonInclude.Include.NON_NULL) String type,
