@@ -63,7 +63,14 @@ final class ProfileMutations {
       out.add(new CaCertificates(certs, profile.certificates().providers()));
     }
     if (profile.entrypoint() != null && !profile.entrypoint().services().isEmpty()) {
-      out.add(new SupervisionTree(profile.entrypoint().services()));
+      SupervisionTree services = new SupervisionTree(profile.entrypoint().services());
+      out.add(tree -> {
+        try {
+          services.apply(tree);
+        } catch (ApkimgException e) {
+          throw error("entrypoint.services: " + e.getMessage());
+        }
+      });
     }
     return out;
   }

@@ -33,4 +33,12 @@ class SupervisionTreeTest {
     assertThat(layer.get("sv/nginx").mode()).isEqualTo(0777);
     assertThat(layer.get("sv/nginx").entry().isDirectory()).isTrue();
   }
+
+  @Test
+  void anSvThatIsNotAFolderIsAnError() throws Exception {
+    TestPackage odd = TestPackage.builder("odd", "1-r0").file("sv", "a file\n").build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Layers.write(tmp,
+        List.of(new SupervisionTree(Map.of("web", "/bin/web"))), odd))
+        .isInstanceOf(dev.apkimg.ApkimgException.class).hasMessageContaining("/sv");
+  }
 }
