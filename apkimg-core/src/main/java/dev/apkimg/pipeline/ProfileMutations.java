@@ -3,8 +3,10 @@ package dev.apkimg.pipeline;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.rootfs.AccountFiles;
+import dev.apkimg.rootfs.CaCertificates;
 import dev.apkimg.rootfs.RootfsMutation;
 import dev.apkimg.rootfs.RootfsTree;
+import dev.apkimg.rootfs.SupervisionTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,7 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * The profile's {@code accounts}, {@code files} and {@code paths} as {@link RootfsMutation}s, in
- * that order: paths come last so that they can change what accounts and files made.
+ * that order: paths come after accounts and files so that they can change what those made; then,
+ * as apko orders them, {@code certificates} and the service bundle's supervision tree.
  */
 final class ProfileMutations {
   private final ImageProfile profile;
@@ -46,6 +49,29 @@ final class ProfileMutations {
     });
     out.add(this::files);
     out.add(this::paths);
+    // After paths, as apko: certificates go into the bundles the packages and paths left.
+    if (profile.certificates() != null
+        && (!profile.certificates().additional().isEmpty() || !profile.certificates().providers().isEmpty())) {
+      List<CaCertificates.Certificate> certs = new ArrayList<>();
+      for (ImageProfile.AdditionalCertificate a : profile.certificates().additional()) {
+        try {
+          certs.add(CaCertificates.parse(a.name(), a.pem(profileFile.toAbsolutePath().normalize().getParent())));
+        } catch (IllegalArgumentException e) {
+          throw error("certificates.additional: '" + a.name() + "': " + e.getMessage());
+        }
+      }
+      out.add(new CaCertificates(certs, profile.certificates().providers()));
+    }
+    if (profile.entrypoint() != null && !profile.entrypoint().services().isEmpty()) {
+      SupervisionTree services = new SupervisionTree(profile.entrypoint().services());
+      out.add(tree -> {
+        try {
+          services.apply(tree);
+        } catch (ApkimgException e) {
+          throw error("entrypoint.services: " + e.getMessage());
+        }
+      });
+    }
     return out;
   }
 

@@ -50,7 +50,7 @@ final class ResolveStep {
         available.add(new RepositoryPackage(p, repo, i));
       }
     }
-    List<Dependency> world = c.profile.contents().packages().stream().map(Dependency::parse).toList();
+    List<Dependency> world = c.profile.world().stream().map(Dependency::parse).toList();
     Resolution resolution = new Resolver(available).resolve(world);
     c.emit(new BuildEvent.Resolved(a.arch, resolution.packages().stream().map(RepositoryPackage::toString).toList()));
     a.repositories = repositories;

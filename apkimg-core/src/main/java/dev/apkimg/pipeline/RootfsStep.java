@@ -38,7 +38,7 @@ final class RootfsStep {
       OsRelease.Reader osRelease = OsRelease.reader();
       List<dev.apkimg.rootfs.RootfsMutation> all = new ArrayList<>(mutations.mutations());
       all.add(osRelease); // last: it reads what the packages and the profile made
-      RootfsSpec spec = new RootfsSpec(a.arch, c.profile.contents().packages(), a.imageRepositories, a.keys, timestamp,
+      RootfsSpec spec = new RootfsSpec(a.arch, c.profile.world(), a.imageRepositories, a.keys, timestamp,
           all);
       LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir).reusingLayers(c.request.reuseLayers());
       LayerResult layer;
@@ -94,7 +94,7 @@ final class RootfsStep {
       entrypoint = profile.entrypoint() == null ? List.of()
           : profile.entrypoint().shellFragment() != null
           ? List.of("/bin/sh", "-c", profile.entrypoint().shellFragment())
-          : ProfileLoader.splitWords(profile.entrypoint().command());
+          : ProfileLoader.splitWords(profile.entrypoint().effectiveCommand());
       cmd = ProfileLoader.splitWords(profile.cmd());
     } catch (IllegalArgumentException e) {
       throw new ApkimgException("profile: " + e.getMessage());
@@ -105,7 +105,7 @@ final class RootfsStep {
 
   /** The layer's history entry names the world and every installed package. */
   private static ImageConfig.History history(ImageProfile profile, List<PackageSource> sources) {
-    return new ImageConfig.History("apkimg: apk add " + String.join(" ", profile.contents().packages()),
+    return new ImageConfig.History("apkimg: apk add " + String.join(" ", profile.world()),
         sources.stream().map(s -> s.info().name() + "-" + s.info().version()).collect(Collectors.joining(" ")));
   }
 }

@@ -40,20 +40,34 @@ final class FilesConfinement {
     if (f.source() == null || f.source().isBlank()) {
       return; // validate() names the missing source
     }
+    confine(f.source(), o, "source", "files: source ", "files[" + o.index() + "].source", filesRoots);
+  }
+
+  /** The same rule for {@code certificates.additional[].file}. */
+  static void confine(ImageProfile.AdditionalCertificate c, ItemOrigin o, List<Path> filesRoots) {
+    if (c.file() == null || c.file().isBlank()) {
+      return;
+    }
+    confine(c.file(), o, "file", "certificates.additional[" + o.index() + "]: file ",
+        "certificates.additional[" + o.index() + "].file", filesRoots);
+  }
+
+  private static void confine(String source, ItemOrigin o, String field, String missing, String key,
+      List<Path> filesRoots) {
     Path dir = o.file().toAbsolutePath().normalize().getParent();
-    Path src = dir.resolve(f.source()).normalize();
+    Path src = dir.resolve(source).normalize();
     Path real;
     Path realDir;
     try {
       realDir = dir.toRealPath();
       real = src.toRealPath();
     } catch (IOException e) {
-      throw new ProfileException(o.where("source") + "files: source " + src + " does not exist");
+      throw new ProfileException(o.where(field) + missing + src + " does not exist");
     }
     if (real.startsWith(realDir) || filesRoots.stream().anyMatch(real::startsWith)) {
       return;
     }
-    throw new ProfileException(o.where("source") + "files[" + o.index() + "].source: '" + AccountFiles.printable(f.source())
+    throw new ProfileException(o.where(field) + key + ": '" + AccountFiles.printable(source)
         + "' is outside " + dir + ", the folder of the profile that names it" + (real.equals(src) ? "" : " (it resolves to "
         + real + ")") + ": copy it there, or allow its folder explicitly", dev.apkimg.Hint.FILES_ROOT);
   }

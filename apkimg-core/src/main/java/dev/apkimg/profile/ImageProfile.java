@@ -10,7 +10,7 @@ import java.util.Map;
  * An image profile: apko's configuration names ({@code contents}, {@code archs},
  * {@code entrypoint}, {@code cmd}, {@code environment}, {@code work-dir}, {@code accounts},
  * {@code paths}, {@code include}, {@code annotations}, {@code volumes}, {@code stop-signal},
- * {@code vcs-url}) so that an apko file builds unchanged, as far as the keys supported so far go;
+ * {@code vcs-url}, {@code certificates}) so that an apko file builds unchanged, as far as the keys supported so far go;
  * and {@code layering}; plus ours: {@code files}, {@code labels}, {@code ports}. {@link ProfileLoader} merges included
  * profiles, so a loaded profile's {@code include} is always empty.
  */
@@ -33,7 +33,9 @@ public record ImageProfile(
     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("stop-signal") String stopSignal,
     @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("vcs-url") String vcsUrl,
     // Left out of the checksum when absent, so lockfiles of profiles without it stay valid.
-    @JsonInclude(JsonInclude.Include.NON_NULL) Layering layering) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Layering layering,
+    // apko's certificates; left out of the checksum when absent.
+    @JsonInclude(JsonInclude.Include.NON_NULL) Certificates certificates) {
 
   public ImageProfile {
     contents = contents == null ? new Contents(null, null, null) : contents;
@@ -48,6 +50,20 @@ public record ImageProfile(
     paths = paths == null ? List.of() : List.copyOf(paths);
     files = files == null ? List.of() : List.copyOf(files);
     include = include == null ? List.of() : List.copyOf(include);
+  }
+
+  /**
+   * The packages apk is asked for: {@code contents.packages}, and {@code s6} for an
+   * {@code entrypoint.type: service-bundle}, as apko adds it (not twice when named).
+   */
+  public List<String> world() {
+    if (entrypoint == null || !entrypoint.serviceBundle() || contents.packages().stream()
+        .map(dev.apkimg.apk.Dependency::parse).anyMatch(d -> d.name().equals("s6") && !d.conflict())) {
+      return contents.packages();
+    }
+    List<String> world = new java.util.ArrayList<>(contents.packages());
+    world.add("s6");
+    return List.copyOf(world);
   }
 
   /** The apk name of an architecture also given by its OCI name ({@code amd64}, {@code arm/v7}). */
@@ -72,7 +88,7 @@ public record ImageProfile(
   public ImageProfile(Contents contents, List<String> archs, Entrypoint entrypoint, String cmd,
       Map<String, String> environment, String workDir) {
     this(contents, archs, entrypoint, cmd, environment, workDir, null, null, null, null, null, null, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -134,8 +150,95 @@ public record ImageProfile(
     }
   }
 
-  /** The image's entrypoint: {@code command} split into words as a shell would, or {@code shell-fragment} run by {@code /bin/sh -c}, as in apko. */
-  public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment) {}
+  /**
+   * The image's entrypoint: {@code command} split into words as a shell would, or {@code shell-fragment} run by {@code /bin/sh -c}, as in apko.
+   * apko's {@code type: service-bundle} runs {@code services} (name to command) under s6: the
+   * build adds the {@code s6} package ({@link ImageProfile#world()}) and runs
+   * {@code /bin/s6-svscan /sv} ({@link #effectiveCommand()}); {@link dev.apkimg.rootfs.SupervisionTree}
+   * writes {@code /sv/NAME/run}.
+   */
+  public record Entrypoint(String command, @JsonProperty("shell-fragment") String shellFragment,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String type,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> services) {
+    /** apko's only entrypoint type. */
+    public static final String SERVICE_BUNDLE = "service-bundle";
+    /** The command apko gives a service bundle. */
+    public static final String SERVICE_BUNDLE_COMMAND = "/bin/s6-svscan /sv";
+
+    public Entrypoint {
+      // Sorted: the supervision tree and the checksum do not depend on the YAML's order.
+      services = services == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(services));
+    }
+
+    public Entrypoint(String command, String shellFragment) {
+      this(command, shellFragment, null, null);
+    }
+
+    /** Whether this is apko's {@code type: service-bundle}. */
+    public boolean serviceBundle() {
+      return SERVICE_BUNDLE.equals(type);
+    }
+
+    /** The command the image runs: {@code command}, or s6's scanner for a service bundle. */
+    public String effectiveCommand() {
+      return serviceBundle() ? SERVICE_BUNDLE_COMMAND : command;
+    }
+  }
+
+  /**
+   * apko's {@code certificates}: {@code additional} PEM certificates added to the image's CA
+   * bundles and Java trust store ({@link dev.apkimg.rootfs.CaCertificates}); {@code providers}:
+   * names of packages (or what they provide) whose certificate files in
+   * {@code usr/local/share/ca-certificates} are added to them too.
+   */
+  public record Certificates(List<AdditionalCertificate> additional,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> providers) {
+    public Certificates {
+      additional = additional == null ? List.of() : List.copyOf(additional);
+      providers = providers == null ? List.of() : List.copyOf(providers);
+    }
+  }
+
+  /**
+   * One certificate: {@code name} (file and alias name) and {@code content}, exactly one PEM
+   * certificate; or, apkimg's own, {@code file}: a PEM file beside the profile (relative to it,
+   * kept inside its folder as {@code files[].source} is), read when the image is built.
+   */
+  public record AdditionalCertificate(String name, String content,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String file) {
+    /** The most a certificate file may have: 64 KiB, far more than one certificate. */
+    public static final int MAX_FILE_BYTES = 64 << 10;
+
+    public AdditionalCertificate(String name, String content) {
+      this(name, content, null);
+    }
+
+    /**
+     * The PEM text: {@code content}, or the file read (bounded, a regular file only) relative to
+     * {@code profileDir}; the problem in words otherwise ({@link IllegalArgumentException}).
+     */
+    public String pem(java.nio.file.Path profileDir) {
+      if (file == null) {
+        return content;
+      }
+      java.nio.file.Path f = profileDir.resolve(file).normalize();
+      try {
+        if (!java.nio.file.Files.isRegularFile(f)) {
+          throw new IllegalArgumentException("file " + f + " is not a regular file");
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) {
+          bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+          throw new IllegalArgumentException("file " + f + " has more than " + MAX_FILE_BYTES + " bytes: give one certificate");
+        }
+        return new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("cannot read file " + f + ": " + e.getMessage());
+      }
+    }
+  }
 
   /**
    * apko's {@code accounts}: groups and users added to {@code etc/group} and {@code etc/passwd},

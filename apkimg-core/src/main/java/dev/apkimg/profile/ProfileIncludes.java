@@ -23,7 +23,8 @@ import java.util.Map;
  */
 final class ProfileIncludes {
   /** Lists whose items are checked after merging: where each item was written. */
-  private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files");
+  private static final List<String> TRACKED_LISTS = List.of("accounts.groups", "accounts.users", "paths", "files",
+      "certificates.additional");
 
   /** One file's tree merged with its includes, and where each item of the tracked lists came from. */
   record Loaded(JsonNode tree, ImageProfile profile, Map<String, List<ItemOrigin>> origins, int ownIncludes) {}
@@ -49,6 +50,12 @@ final class ProfileIncludes {
     ImageProfile own = ProfileBinder.bind(file, text);
     for (int i = 0; i < own.files().size(); i++) {
       FilesConfinement.confine(own.files().get(i), new ItemOrigin(file, text, "files", i), filesRoots);
+    }
+    if (own.certificates() != null) {
+      for (int i = 0; i < own.certificates().additional().size(); i++) {
+        FilesConfinement.confine(own.certificates().additional().get(i),
+            new ItemOrigin(file, text, "certificates.additional", i), filesRoots);
+      }
     }
     JsonNode tree;
     try {
@@ -124,7 +131,7 @@ final class ProfileIncludes {
   }
 
   /**
-   * {@code files[].source} and relative paths in {@code contents.repositories},
+   * {@code files[].source}, {@code certificates.additional[].file} and relative paths in {@code contents.repositories},
    * {@code contents.build_repositories} and {@code contents.keyring} are relative to the file that names them; after merging they must be
    * relative to the top profile (kept relative so that the profile's checksum is the same on
    * every machine).
@@ -139,6 +146,11 @@ final class ProfileIncludes {
         if (!Path.of(src).isAbsolute()) {
           o.put("source", topDir.relativize(dir.resolve(src).normalize()).toString());
         }
+      }
+    }
+    for (JsonNode c : tree.path("certificates").path("additional")) {
+      if (c instanceof ObjectNode o && o.path("file").isTextual() && !Path.of(o.get("file").asText()).isAbsolute()) {
+        o.put("file", topDir.relativize(dir.resolve(o.get("file").asText()).normalize()).toString());
       }
     }
     for (String list : List.of("repositories", "keyring", "build_repositories")) {

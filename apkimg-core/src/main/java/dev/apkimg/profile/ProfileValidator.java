@@ -69,6 +69,78 @@ final class ProfileValidator {
     }
     validateImageSettings(file, p);
     validateRuntimeKeyring(file, p.contents().runtimeKeyring());
+    validateCertificates(file, p.certificates(), origins);
+    validateServiceBundle(file, p.entrypoint());
+  }
+
+  // ---------------------------------------------------------------- certificates, entrypoint.type (apko)
+
+  private static void validateCertificates(Path file, ImageProfile.Certificates c, Map<String, List<ItemOrigin>> origins) {
+    if (c == null) {
+      return;
+    }
+    for (String provider : c.providers()) {
+      if (provider == null || provider.isBlank() || !dev.apkimg.apk.PackageNames.isValidName(provider)) {
+        throw new ProfileException(file + ": certificates.providers: '" + AccountFiles.printable(String.valueOf(provider))
+            + "' is not a package name");
+      }
+    }
+    java.util.Map<String, ItemOrigin> seen = new java.util.HashMap<>();
+    for (int i = 0; i < c.additional().size(); i++) {
+      ImageProfile.AdditionalCertificate a = c.additional().get(i);
+      List<ItemOrigin> os = origins.get("certificates.additional");
+      ItemOrigin o = os != null && i < os.size() ? os.get(i) : new ItemOrigin(file, "", "certificates.additional", i);
+      String key = "certificates.additional[" + o.index() + "]";
+      if (a.name() == null || a.name().isBlank()) {
+        throw new ProfileException(o.where(null) + key + ": each certificate needs a name");
+      }
+      if (!dev.apkimg.rootfs.CaCertificates.NAME.matcher(a.name()).matches()) {
+        throw new ProfileException(o.where("name") + key + ".name: '" + AccountFiles.printable(a.name())
+            + "' is not a valid certificate name (letters, digits, '_', '-', '.', not starting with '.')");
+      }
+      ItemOrigin.unique(seen, a.name(), o, "name", "certificate name '" + a.name() + "'");
+      if ((a.content() == null) == (a.file() == null)) {
+        throw new ProfileException(o.where("name") + key + ": certificate '" + a.name() + "' needs either content"
+            + " (the PEM text) or file (a PEM file beside the profile), not " + (a.file() == null ? "neither" : "both"));
+      }
+      try {
+        dev.apkimg.rootfs.CaCertificates.parse(a.name(), a.pem(file.toAbsolutePath().normalize().getParent()));
+      } catch (IllegalArgumentException e) {
+        throw new ProfileException(o.where(a.file() == null ? "content" : "file") + key + ": certificate '" + a.name() + "' is refused: "
+            + e.getMessage());
+      }
+    }
+  }
+
+  private static void validateServiceBundle(Path file, ImageProfile.Entrypoint e) {
+    if (e == null) {
+      return;
+    }
+    if (e.type() != null && !e.serviceBundle()) {
+      throw new ProfileException(file + ": entrypoint.type: '" + AccountFiles.printable(e.type())
+          + "' is not supported (apko's only type, and apkimg's, is " + ImageProfile.Entrypoint.SERVICE_BUNDLE + ")");
+    }
+    if (e.serviceBundle() && (e.command() != null || e.shellFragment() != null)) {
+      throw new ProfileException(file + ": entrypoint: type " + ImageProfile.Entrypoint.SERVICE_BUNDLE + " runs "
+          + ImageProfile.Entrypoint.SERVICE_BUNDLE_COMMAND + "; leave command and shell-fragment out");
+    }
+    if (e.serviceBundle() && e.services().isEmpty()) {
+      throw new ProfileException(file + ": entrypoint: type " + ImageProfile.Entrypoint.SERVICE_BUNDLE
+          + " needs services (NAME: COMMAND), at least one");
+    }
+    for (Map.Entry<String, String> s : e.services().entrySet()) {
+      if (!dev.apkimg.rootfs.SupervisionTree.NAME.matcher(s.getKey()).matches()) {
+        throw new ProfileException(file + ": entrypoint.services: '" + AccountFiles.printable(s.getKey())
+            + "' is not a valid service name (letters, digits, '_', '-', '.', not starting with '.'): it names"
+            + " the folder /sv/NAME");
+      }
+      if (s.getValue() == null || s.getValue().isBlank()) {
+        throw new ProfileException(file + ": entrypoint.services." + s.getKey() + ": the command is empty");
+      }
+      if (s.getValue().chars().anyMatch(ch -> ch < 0x20 && ch != '\n' && ch != '\t' || ch == 0x7f)) {
+        throw new ProfileException(file + ": entrypoint.services." + s.getKey() + ": the command has a control character");
+      }
+    }
   }
 
   /** apko's rule for a key file name under etc/apk/keys: no slash, no leading dot. */

@@ -62,12 +62,15 @@ final class PackageScanner {
   private final KeyLookup keys;
   /** The paths whose bytes mutations read ({@link RootfsMutation#reads()}). */
   private final Set<String> captures;
+  /** Those of {@link #captures} that end in '/': every file below them. */
+  private final List<String> folderCaptures;
   /** Where scans are kept ({@link ScanCache}), or null for none. */
   private final Path cacheDir;
 
   PackageScanner(KeyLookup keys, Set<String> captures, Path cacheDir) {
     this.keys = keys;
     this.captures = captures;
+    this.folderCaptures = captures.stream().filter(c -> c.endsWith("/")).sorted().toList();
     this.cacheDir = cacheDir;
   }
 
@@ -174,7 +177,8 @@ final class PackageScanner {
 
     /** Whether the bytes of {@code n} are held: small text files that mutations edit. */
     boolean holds(PackageEntry n) {
-      return n.type == TarEntry.REGULAR && (n.path.startsWith(BUSYBOX_PATHS) || captures.contains(n.path));
+      return n.type == TarEntry.REGULAR && (n.path.startsWith(BUSYBOX_PATHS) || captures.contains(n.path)
+          || folderCaptures.stream().anyMatch(n.path::startsWith));
     }
 
     void hold(PackageEntry n, byte[] data) {

@@ -19,6 +19,7 @@ final class PlannedTree {
   static RootfsTree of(LayerPlan plan, RootfsSpec spec, Map<String, GeneratedEntry> generated) {
     Map<String, RootfsTree.Entry> base = new HashMap<>();
     Map<String, byte[]> content = new HashMap<>();
+    Map<String, dev.apkimg.apk.PackageInfo> shippedBy = new HashMap<>();
     for (GeneratedEntry g : generated.values()) {
       for (String parent : LayerPaths.parents(g.path())) {
         base.putIfAbsent(parent, new RootfsTree.Entry(parent, RootfsTree.Type.DIRECTORY,
@@ -37,6 +38,7 @@ final class PlannedTree {
         link = null;
       }
       base.put(n.path, new RootfsTree.Entry(n.path, type, n.mode, n.uid, n.gid, link));
+      shippedBy.put(n.path, plan.metadata.get(n.pkg).info());
       content.remove(n.path);
       byte[] bytes = plan.captured.get(plan.carriers.contains(n) ? n.root : n);
       if (bytes != null) {
@@ -55,7 +57,7 @@ final class PlannedTree {
         scripts.add(new RootfsTree.PackageScripts(meta.info().nameVersion(), meta.scripts()));
       }
     }
-    return new RootfsTree(spec.timestamp(), base, content, scripts, plan.hasBusyboxLinks());
+    return new RootfsTree(spec.timestamp(), base, content, scripts, plan.hasBusyboxLinks(), shippedBy);
   }
 
   private static RootfsTree.Entry treeEntry(GeneratedEntry g) {

@@ -10,7 +10,8 @@ import java.util.Set;
 public interface RootfsMutation {
   /**
    * Shipped files whose bytes this mutation reads with {@link RootfsTree#content(String)}: kept in
-   * memory while the packages are read, so name small files only ({@code etc/passwd}).
+   * memory while the packages are read, so name small files only ({@code etc/passwd}). A path
+   * ending in {@code /} names every file below that folder.
    */
   default Set<String> reads() {
     return Set.of();

@@ -53,6 +53,8 @@ public final class RootfsTree {
   private final Map<String, byte[]> baseContent;
   private final List<PackageScripts> scripts;
   private final boolean busyboxLinks;
+  /** The package that shipped each path the packages put there. */
+  private final Map<String, dev.apkimg.apk.PackageInfo> shippedBy;
   private static final TreeSet<String> NO_LINKS = new TreeSet<>();
 
   private final TreeMap<String, Change> changes = new TreeMap<>();
@@ -64,7 +66,8 @@ public final class RootfsTree {
   private final List<ScriptReport> reports = new ArrayList<>();
 
   RootfsTree(long timestamp, Map<String, Entry> base, Map<String, byte[]> baseContent,
-      List<PackageScripts> scripts, boolean busyboxLinks) {
+      List<PackageScripts> scripts, boolean busyboxLinks, Map<String, dev.apkimg.apk.PackageInfo> shippedBy) {
+    this.shippedBy = shippedBy;
     this.timestamp = timestamp;
     this.base = base;
     this.baseContent = baseContent;
@@ -91,6 +94,11 @@ public final class RootfsTree {
   private Entry lookup(String p) {
     Change c = changes.get(p);
     return c != null ? c.entry() : base.get(p);
+  }
+
+  /** The package that shipped what is at exactly {@code path} (a clean path, no links followed), if a package did. */
+  public Optional<dev.apkimg.apk.PackageInfo> shippedBy(String path) {
+    return Optional.ofNullable(shippedBy.get(clean(path)));
   }
 
   public boolean exists(String path) {

@@ -1,0 +1,82 @@
+package dev.apkimg.testing;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Self-signed certificates made by the JDK's {@code keytool} (in a process, as the JDK has no
+ * public API to sign one), once per common name and JVM, as PEM text.
+ */
+public final class TestCertificates {
+  private static final Map<String, String> MADE = new ConcurrentHashMap<>();
+
+  private TestCertificates() {}
+
+  /** A self-signed CA certificate for {@code CN=commonName}, as one PEM block with a trailing newline. */
+  public static String selfSigned(String commonName) {
+    return MADE.computeIfAbsent(commonName, TestCertificates::make);
+  }
+
+  /** The certificate of a PEM block. */
+  public static X509Certificate parse(String pem) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    } catch (CertificateException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs the JDK's keytool with {@code args}; its output, or an exception with its output. */
+  public static String keytool(List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    cmd.addAll(args);
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("keytool " + args + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String make(String commonName) {
+    try {
+      Path dir = Files.createTempDirectory("apkimg-cert");
+      Path store = dir.resolve("ca.p12");
+      try {
+        keytool(List.of("-genkeypair", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+            "-alias", "ca", "-dname", "CN=" + commonName, "-keyalg", "EC", "-groupname", "secp256r1",
+            "-validity", "3650", "-ext", "bc:c"));
+        String pem = keytool(List.of("-exportcert", "-rfc", "-keystore", store.toString(), "-storepass", "changeit",
+            "-alias", "ca"));
+        int begin = pem.indexOf("-----BEGIN CERTIFICATE-----");
+        int end = pem.indexOf("-----END CERTIFICATE-----") + "-----END CERTIFICATE-----".length();
+        return pem.substring(begin, end).replace("\r\n", "\n") + "\n";
+      } finally {
+        Files.deleteIfExists(store);
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
