@@ -59,7 +59,7 @@ final class BuildContext {
       loaded = request.profile();
       this.profileSha256 = null;
     }
-    this.profile = ProfileOverrides.appendPackages(loaded, request.packagesAppended(), "--package-append");
+    this.profile = ProfileOverrides.appendPackages(loaded, request.packagesAppended(), "appended package");
     this.annotated = ProfileOverrides.annotate(profile, request.annotations(), vcsUrl());
     this.cacheDir = request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
     this.archs = request.arch().isPresent() ? requestedArchs()
@@ -104,13 +104,13 @@ final class BuildContext {
       return null;
     }
     if (request.profileFile() == null) {
-      emit(new BuildEvent.Warning("--vcs: a profile given in memory has no git checkout; no source or revision"
-          + " annotations", null));
+      emit(new BuildEvent.Warning("a profile given in memory has no git checkout: no source or revision"
+          + " annotations from one", null));
       return null;
     }
     dev.apkimg.profile.GitCheckout.Probe probe = dev.apkimg.profile.GitCheckout.probe(request.profileFile());
     if (probe.vcsUrl() == null) {
-      emit(new BuildEvent.Warning("--vcs: " + probe.problem() + "; no source or revision annotations", null));
+      emit(new BuildEvent.Warning(probe.problem() + ": no source or revision annotations from a git checkout", null));
     }
     return probe.vcsUrl();
   }
@@ -137,7 +137,7 @@ final class BuildContext {
 
   private static String hostArch() {
     return Arch.host().map(Arch::apkName).orElseThrow(() -> new dev.apkimg.ApkimgException(
-        "--arch host: apkimg does not know this machine's architecture '" + System.getProperty("os.arch")
+        "architecture 'host': apkimg does not know this machine's architecture '" + System.getProperty("os.arch")
             + "': name one (" + String.join(", ", Arch.NAMES) + ")"));
   }
 
@@ -146,8 +146,8 @@ final class BuildContext {
     if (request.arch().isPresent()) {
       List<String> requested = requestedArchs();
       if (requested.size() != 1) {
-        throw new dev.apkimg.ApkimgException("--arch " + request.arch().get() + " names " + requested.size()
-            + " architectures: this command reads one; name one (or host)");
+        throw new dev.apkimg.ApkimgException("'" + request.arch().get() + "' names " + requested.size()
+            + " architectures: this command reads one; name one architecture (or host)");
       }
       return requested.get(0);
     }

@@ -34,7 +34,8 @@ public final class EffectiveProfile {
 
   /**
    * The profile in {@code file} with its includes merged, as YAML: defaults written out
-   * ({@code archs}: the host's; {@code layering}: single), permissions in octal. Reads no
+   * ({@code archs}: the host's; {@code layering}: single; a user's gid, homedir and shell),
+   * permissions in octal. Reads no
    * network: repositories and keys are only named.
    */
   public static String yaml(Path file, List<Path> filesRoots) {
@@ -47,6 +48,20 @@ public final class EffectiveProfile {
     }
     if (profile.layering() == null) {
       tree.putObject("layering").put("strategy", "single");
+    }
+    // a user's defaults, as etc/passwd gets them: gid the uid, home /home/NAME, shell /bin/sh
+    for (JsonNode user : tree.path("accounts").path("users")) {
+      if (user instanceof ObjectNode u) {
+        if (!u.hasNonNull("gid") && u.hasNonNull("uid")) {
+          u.set("gid", u.get("uid"));
+        }
+        if (!u.hasNonNull("homedir") && u.hasNonNull("username")) {
+          u.put("homedir", "/home/" + u.get("username").asText());
+        }
+        if (!u.hasNonNull("shell")) {
+          u.put("shell", "/bin/sh");
+        }
+      }
     }
     for (String list : List.of("paths", "files")) {
       if (tree.get(list) instanceof ArrayNode items) {

@@ -143,12 +143,14 @@ class ProfileSchemaTest {
         contents: {packages: [curl]}
         paths: [{type: directory, path: /data, permissions: 0o750}]
         files: [{source: motd, target: /etc/motd}]
+        accounts: {users: [{username: app, uid: 1000}]}
         """);
 
     String yaml = EffectiveProfile.yaml(top, List.of());
 
     assertThat(yaml).doesNotContainPattern("(?m)^include:").contains("- busybox\n    - curl").contains("permissions: 0o750")
-        .contains("strategy: single").contains("A: \"1\"");
+        .contains("strategy: single").contains("A: \"1\"")
+        .contains("username: app\n      uid: 1000\n      gid: 1000\n      shell: /bin/sh\n      homedir: /home/app\n");
     assertThat(validate(yaml)).isEmpty();
     Path again = tmp.resolve("again.yaml");
     Files.writeString(again, yaml);
@@ -157,6 +159,7 @@ class ProfileSchemaTest {
     assertThat(reloaded.contents()).isEqualTo(loaded.contents());
     assertThat(reloaded.paths()).isEqualTo(loaded.paths());
     assertThat(reloaded.environment()).isEqualTo(loaded.environment());
+    assertThat(reloaded.accounts().users().get(0).gid()).isEqualTo(1000L);
     assertThat(reloaded.layering()).isEqualTo(new ImageProfile.Layering("single", null));
   }
 
