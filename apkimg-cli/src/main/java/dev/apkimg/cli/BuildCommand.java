@@ -110,6 +110,19 @@ final class BuildCommand implements Callable<Integer> {
           + " Overrides the profile's layering.strategy. Default: the profile's, else single.")
   String layering; // text: the core checks it and names the flag
 
+  @Option(names = {"-p", "--package-append"}, paramLabel = "NAME",
+      description = "Also install this package (repeatable; a name or a constraint, e.g. curl or 'curl>=8'), as apko's -p.")
+  List<String> packageAppend = new ArrayList<>();
+
+  @Option(names = "--annotations", paramLabel = "KEY=VALUE",
+      description = "Add this manifest and index annotation, over the profile's (repeatable; apko's KEY:VALUE too).")
+  List<String> annotations = new ArrayList<>();
+
+  @Option(names = "--vcs",
+      description = "When the profile has no vcs-url: annotate the image with the origin remote (without credentials)"
+          + " and the commit of the git checkout holding the profile (org.opencontainers.image.source, .revision).")
+  boolean vcs;
+
   @Mixin RepositoryOptions options;
 
   @Override
@@ -138,8 +151,22 @@ final class BuildCommand implements Callable<Integer> {
     if (toStdout) {
       outputs.archiveName("-");
     }
+    for (String p : packageAppend) {
+      try {
+        dev.apkimg.apk.Dependency.parse(p);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--package-append: " + e.getMessage());
+      }
+    }
+    java.util.Map<String, String> parsedAnnotations;
+    try {
+      parsedAnnotations = dev.apkimg.profile.ProfileOverrides.parseAnnotations(annotations, "--annotations");
+    } catch (dev.apkimg.ApkimgException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     BuildRequest.Builder request = options.request(profile).imageReference(tag)
-        .lockfile(lockfile).useLockfile(!noLockfile).outputs(outputs.build());
+        .lockfile(lockfile).useLockfile(!noLockfile).outputs(outputs.build())
+        .packagesAppended(packageAppend).annotations(parsedAnnotations).vcs(vcs);
     if (sourceDateEpoch != null) {
       request.sourceDateEpoch(sourceDateEpoch, "--source-date-epoch");
     } else {

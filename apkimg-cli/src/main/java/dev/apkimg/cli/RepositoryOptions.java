@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
 
 /** The options every command that reads repositories shares (a picocli mixin). */
 final class RepositoryOptions {
-  @Option(names = "--arch", paramLabel = "ARCH", description = "Architecture (apk name, e.g. x86_64, aarch64). Default: the profile's.")
+  @Option(names = "--arch", paramLabel = "ARCH",
+      description = "Architecture (apk name, e.g. x86_64, aarch64; several separated by commas), host (this machine's)"
+          + " or all (every one apkimg knows; build and lock). Default: the profile's.")
   String arch;
 
   @Option(names = {"-r", "--repository"}, paramLabel = "URL",

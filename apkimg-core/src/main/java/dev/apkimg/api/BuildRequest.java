@@ -32,6 +32,10 @@ public final class BuildRequest {
   private final List<Path> filesRoots;
   private final dev.apkimg.rootfs.Layering layering;
   private final boolean reuseLayers;
+  // apko's build flags that change the profile: -p, --annotations, --vcs
+  private final List<String> packagesAppended;
+  private final java.util.Map<String, String> annotations;
+  private final boolean vcs;
 
   /**
    * The latest {@link #sourceDateEpoch()}: 9999-12-31T23:59:59Z. Image configs carry the time
@@ -57,6 +61,27 @@ public final class BuildRequest {
     this.filesRoots = List.copyOf(b.filesRoots);
     this.layering = b.layering;
     this.reuseLayers = b.reuseLayers;
+    this.packagesAppended = List.copyOf(b.packagesAppended);
+    this.annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.annotations));
+    this.vcs = b.vcs;
+  }
+
+  /** Packages installed besides the profile's (apko's {@code --package-append}). */
+  public List<String> packagesAppended() {
+    return packagesAppended;
+  }
+
+  /** Manifest and index annotations over the profile's (apko's {@code --annotations}). */
+  public java.util.Map<String, String> annotations() {
+    return annotations;
+  }
+
+  /**
+   * Whether the source and revision annotations come from the profile's git checkout when the
+   * profile has no {@code vcs-url} (apko's {@code --vcs}).
+   */
+  public boolean vcs() {
+    return vcs;
   }
 
   /**
@@ -224,6 +249,27 @@ public final class BuildRequest {
     private final List<Path> filesRoots = new ArrayList<>();
     private dev.apkimg.rootfs.Layering layering;
     private boolean reuseLayers = true;
+    private final List<String> packagesAppended = new ArrayList<>();
+    private final java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>();
+    private boolean vcs;
+
+    /** See {@link BuildRequest#packagesAppended()}. */
+    public Builder packagesAppended(List<String> packages) {
+      this.packagesAppended.addAll(packages);
+      return this;
+    }
+
+    /** See {@link BuildRequest#annotations()}. */
+    public Builder annotations(java.util.Map<String, String> annotations) {
+      this.annotations.putAll(annotations);
+      return this;
+    }
+
+    /** See {@link BuildRequest#vcs()}; default false. */
+    public Builder vcs(boolean vcs) {
+      this.vcs = vcs;
+      return this;
+    }
 
     /** See {@link BuildRequest#reuseLayers()}; default true. */
     public Builder reuseLayers(boolean reuse) {

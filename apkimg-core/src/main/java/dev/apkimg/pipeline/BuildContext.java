@@ -7,6 +7,7 @@ import dev.apkimg.api.BuildRequest;
 import dev.apkimg.fetch.PackageCache;
 import dev.apkimg.profile.ImageProfile;
 import dev.apkimg.profile.ProfileLoader;
+import dev.apkimg.profile.ProfileOverrides;
 import dev.apkimg.repo.RepositoryClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,12 @@ final class BuildContext {
   final BuildListener listener;
   final RepositoryClient client;
   final ImageProfile profile;
+  /**
+   * The profile with the request's annotations and --vcs's vcs-url: what the image's annotations
+   * come from. Apart from {@link #profile}, whose checksum lockfiles record: annotations do not
+   * change what is installed.
+   */
+  final ImageProfile annotated;
   /** The profile file, or for a profile in memory a name in its folder: what messages name. */
   final Path profileFile;
   final Path baseDir;
@@ -42,17 +49,21 @@ final class BuildContext {
     this.listener = listener;
     this.client = client;
     this.baseDir = request.baseDir();
+    ImageProfile loaded;
     if (request.profileFile() != null) {
       this.profileFile = request.profileFile();
-      this.profile = ProfileLoader.load(profileFile, request.filesRoots());
+      loaded = ProfileLoader.load(profileFile, request.filesRoots());
       this.profileSha256 = sha256(profileFile);
     } else {
       this.profileFile = baseDir.resolve("(profile)");
-      this.profile = request.profile();
+      loaded = request.profile();
       this.profileSha256 = null;
     }
+    this.profile = ProfileOverrides.appendPackages(loaded, request.packagesAppended(), "appended package");
+    this.annotated = ProfileOverrides.annotate(profile, request.annotations(), vcsUrl());
     this.cacheDir = request.cacheDir() != null ? request.cacheDir() : PackageCache.defaultRoot();
-    this.archs = request.arch().isPresent() || profile.archs().size() <= 1 ? List.of(chooseArch()) : profile.archs();
+    this.archs = request.arch().isPresent() ? requestedArchs()
+        : profile.archs().size() <= 1 ? List.of(chooseArch()) : profile.archs();
     this.lockfile = lockfileFor(request);
   }
 
@@ -84,10 +95,61 @@ final class BuildContext {
     }
   }
 
+  /**
+   * --vcs: the profile's git checkout as {@code URL@COMMIT} when the profile names no vcs-url;
+   * none found is a warning, as the build goes on without the annotations.
+   */
+  private String vcsUrl() {
+    if (!request.vcs() || (profile.vcsUrl() != null && !profile.vcsUrl().isBlank())) {
+      return null;
+    }
+    if (request.profileFile() == null) {
+      emit(new BuildEvent.Warning("a profile given in memory has no git checkout: no source or revision"
+          + " annotations from one", null));
+      return null;
+    }
+    dev.apkimg.profile.GitCheckout.Probe probe = dev.apkimg.profile.GitCheckout.probe(request.profileFile());
+    if (probe.vcsUrl() == null) {
+      emit(new BuildEvent.Warning(probe.problem() + ": no source or revision annotations from a git checkout", null));
+    }
+    return probe.vcsUrl();
+  }
+
+  /**
+   * --arch as apko takes it: an architecture, several separated by commas, {@code host} (the one
+   * apkimg runs on) or {@code all} (every one apkimg knows).
+   */
+  private List<String> requestedArchs() {
+    String value = request.arch().get().strip();
+    if (value.equals("all")) {
+      return Arch.NAMES;
+    }
+    List<String> out = new ArrayList<>();
+    for (String name : value.split(",", -1)) {
+      String n = name.strip();
+      String apk = n.equals("host") ? hostArch() : Arch.of(n).apkName();
+      if (!out.contains(apk)) {
+        out.add(apk);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static String hostArch() {
+    return Arch.host().map(Arch::apkName).orElseThrow(() -> new dev.apkimg.ApkimgException(
+        "architecture 'host': apkimg does not know this machine's architecture '" + System.getProperty("os.arch")
+            + "': name one (" + String.join(", ", Arch.NAMES) + ")"));
+  }
+
   /** The one architecture a resolve or a single-arch build is for. */
   String chooseArch() {
     if (request.arch().isPresent()) {
-      return Arch.of(request.arch().get()).apkName();
+      List<String> requested = requestedArchs();
+      if (requested.size() != 1) {
+        throw new dev.apkimg.ApkimgException("'" + request.arch().get() + "' names " + requested.size()
+            + " architectures: this command reads one; name one architecture (or host)");
+      }
+      return requested.get(0);
     }
     if (profile.archs().size() == 1) {
       return profile.archs().get(0);

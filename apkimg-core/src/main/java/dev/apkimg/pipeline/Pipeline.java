@@ -166,7 +166,7 @@ public final class Pipeline implements Apkimg {
       c.builds.add(a);
     }
     ImageStep.checkSameVersions(c.builds);
-    Map<String, String> annotations = ImageStep.annotations(c.profile, ImageStep.created(c.builds));
+    Map<String, String> annotations = ImageStep.annotations(c.annotated, ImageStep.created(c.builds));
     return new BaseImage(c.reference(), annotations, c.builds.stream()
         .map(a -> new BaseImage.Platform(a.arch,
             ImageStep.layerBlob(a.layer), a.config,

@@ -24,7 +24,6 @@ import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -40,9 +39,22 @@ final class ProfileBinder {
       .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
       .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
-  /** apko keys that later versions of apkimg will support: say so rather than "unknown". */
-  private static final Set<String> NOT_YET_SUPPORTED = Set.of(
-      "os-release");
+  /**
+   * apko keys apkimg cannot honour, by their dotted path: say so, why, and what to do, rather than
+   * "unknown key" (and never ignore them: the image would not be the one the file asks for).
+   */
+  static final Map<String, String> UNSUPPORTED_APKO_KEYS = Map.of(
+      "contents.baseimage", "apko's contents.baseimage is not supported by apkimg: apkimg builds every image from"
+          + " packages alone (apko's base images are experimental and need a lockfile); name the base image's packages"
+          + " in contents.packages, or include: the profile the base was built from",
+      "format", "apko's format is not supported by apkimg: apkimg writes tar layers (apko's default, format: tar),"
+          + " not erofs; remove the key",
+      // Reached once certificates is a key apkimg reads (issue 13's certificates.additional).
+      "certificates.providers", "apko's certificates.providers is not supported by apkimg: the CA files of the"
+          + " packages providing these names are not gathered into the bundle; give those certificates in"
+          + " certificates.additional",
+      "os-release", "apko's os-release was removed from apko and is not supported by apkimg: etc/os-release"
+          + " comes from the packages (alpine-release, wolfi-base); remove the key");
 
   private ProfileBinder() {}
 
@@ -61,8 +73,9 @@ final class ProfileBinder {
     } catch (UnrecognizedPropertyException e) {
       String key = e.getPropertyName();
       String where = where(file, keyLocation(text, e.getPath(), e.getLocation()));
-      if (NOT_YET_SUPPORTED.contains(key)) {
-        throw new ProfileException(where + "key '" + key + "' is not supported yet by this version of apkimg");
+      String unsupported = UNSUPPORTED_APKO_KEYS.get(dottedPath(e));
+      if (unsupported != null) {
+        throw new ProfileException(where + unsupported);
       }
       String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
@@ -230,6 +243,12 @@ final class ProfileBinder {
       return "the number " + AccountFiles.printable(n.asText());
     }
     return "the string '" + AccountFiles.printable(n.asText()) + "'";
+  }
+
+  /** The key's path without list indexes: {@code contents.baseimage}, {@code accounts.users.shell}. */
+  private static String dottedPath(JsonMappingException e) {
+    return e.getPath().stream().map(JsonMappingException.Reference::getFieldName).filter(java.util.Objects::nonNull)
+        .collect(Collectors.joining("."));
   }
 
   private static String path(JsonMappingException e) {

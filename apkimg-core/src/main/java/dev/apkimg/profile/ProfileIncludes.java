@@ -20,6 +20,10 @@ import java.util.Map;
  * scalars of the includer win, lists are appended, maps merged; relative paths are rebased on
  * the top profile, cycles and too many reads refused, and each tracked list item keeps where it
  * was written ({@link ItemOrigin}).
+ *
+ * <p>An include path is looked up as apko does, from the working directory (apko's examples
+ * say {@code include: examples/alpine-base.yaml}, run from apko's checkout), and where nothing is
+ * there, beside the including file (so that a profile and its includes can move together).
  */
 final class ProfileIncludes {
   /** Lists whose items are checked after merging: where each item was written. */
@@ -32,13 +36,13 @@ final class ProfileIncludes {
   private ProfileIncludes() {}
 
   /** Loads {@code file} and its includes, merged. */
-  static Loaded load(Path file, List<Path> filesRoots) {
+  static Loaded load(Path file, List<Path> filesRoots, Path workingDir) {
     return loadTree(file, file.toAbsolutePath().normalize().getParent(), new ArrayList<>(), filesRoots, "",
-        new int[1]);
+        new int[1], workingDir.toAbsolutePath().normalize());
   }
 
   private static Loaded loadTree(Path file, Path topDir, List<Path> chain, List<Path> filesRoots, String at,
-      int[] reads) {
+      int[] reads, Path workingDir) {
     if (++reads[0] > ProfileLoader.MAX_PROFILE_READS) {
       throw new ProfileException(at + "more than " + ProfileLoader.MAX_PROFILE_READS
           + " profiles read for one build (an include"
@@ -70,9 +74,9 @@ final class ProfileIncludes {
     Map<String, List<ItemOrigin>> origins = new LinkedHashMap<>();
     for (int i = 0; i < own.include().size(); i++) {
       String inc = own.include().get(i);
-      Path incFile = key.getParent().resolve(inc).normalize();
       // "include: x.yaml" (one value, not a list) has no item to point at: point at the value.
       String incAt = where(file, keyLocation(text, refs("include", i), keyLocation(text, refs("include"), null)));
+      Path incFile = resolve(inc, key.getParent(), workingDir, incAt);
       if (inner.contains(incFile)) {
         List<String> names = new ArrayList<>();
         for (Path p : inner.subList(inner.indexOf(incFile), inner.size())) {
@@ -81,7 +85,7 @@ final class ProfileIncludes {
         names.add(incFile.toString());
         throw new ProfileException(incAt + "include cycle: " + String.join(" -> ", names));
       }
-      Loaded sub = loadTree(incFile, topDir, inner, filesRoots, incAt, reads);
+      Loaded sub = loadTree(incFile, topDir, inner, filesRoots, incAt, reads, workingDir);
       merged = merge(merged, sub.tree, "", file);
       sub.origins.forEach((list, o) -> origins.computeIfAbsent(list, k -> new ArrayList<>()).addAll(o));
     }
@@ -98,6 +102,31 @@ final class ProfileIncludes {
     }
     merged = merge(merged, tree, "", file);
     return new Loaded(merged, own, origins, own.include().size());
+  }
+
+  /**
+   * Where {@code include: inc} points: apko's lookup first, from the working directory; where
+   * that finds nothing, beside the including file. Neither there: the path beside the file, which
+   * the read then reports missing, naming both places.
+   */
+  static Path resolve(String inc, Path dir, Path workingDir, String at) {
+    Path fromWorkingDir;
+    Path besideFile;
+    try {
+      fromWorkingDir = workingDir.resolve(inc).normalize();
+      besideFile = dir.resolve(inc).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ProfileException(at + "include: '" + dev.apkimg.rootfs.AccountFiles.printable(inc)
+          + "' is not a file path");
+    }
+    if (java.nio.file.Files.exists(fromWorkingDir)) {
+      return fromWorkingDir;
+    }
+    if (!java.nio.file.Files.exists(besideFile) && !fromWorkingDir.equals(besideFile)) {
+      throw new ProfileException(at + "included profile " + besideFile + " does not exist (nor " + fromWorkingDir
+          + ", from the working directory, where apko looks)");
+    }
+    return besideFile;
   }
 
   /** Includer over included: maps merged, lists appended, scalars replaced. */

@@ -46,8 +46,13 @@ public final class ProfileLoader {
    * {@code filesRoots}, folders the user allowed explicitly.
    */
   public static ImageProfile load(Path file, List<Path> filesRoots) {
+    return load(file, filesRoots, Path.of(""));
+  }
+
+  /** As {@link #load(Path, List)}, includes looked up first from {@code workingDir} (as apko does). */
+  static ImageProfile load(Path file, List<Path> filesRoots, Path workingDir) {
     List<Path> roots = FilesConfinement.realRoots(filesRoots);
-    ProfileIncludes.Loaded loaded = ProfileIncludes.load(file, roots);
+    ProfileIncludes.Loaded loaded = ProfileIncludes.load(file, roots, workingDir);
     ImageProfile profile = loaded.ownIncludes() == 0 ? loaded.profile() : ProfileBinder.bindMerged(file, loaded.tree());
     ProfileValidator.validate(file, profile, loaded.origins());
     return profile;

@@ -115,8 +115,8 @@ class ProfileLoaderTest {
     assertThatThrownBy(() -> ProfileLoader.load(f))
         .isInstanceOf(ProfileException.class)
         .hasMessageStartingWith(f + ":3:")
-        .hasMessageContaining("'" + key + "'")
-        .hasMessageContaining("not supported yet");
+        .hasMessageContaining("apko's " + key + " ")
+        .hasMessageContaining("not supported by apkimg");
   }
 
   @Test
