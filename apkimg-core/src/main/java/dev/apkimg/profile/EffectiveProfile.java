@@ -63,6 +63,16 @@ public final class EffectiveProfile {
         }
       }
     }
+    // What it prints may be pasted into a ticket: a password in a repository URL is not shown.
+    for (String list : List.of("repositories", "build_repositories", "runtime_repositories", "keyring")) {
+      if (tree.path("contents").get(list) instanceof ArrayNode items) {
+        for (int i = 0; i < items.size(); i++) {
+          if (items.get(i).isTextual()) {
+            items.set(i, items.textNode(dev.apkimg.repo.Credentials.redact(items.get(i).asText())));
+          }
+        }
+      }
+    }
     for (String list : List.of("paths", "files")) {
       if (tree.get(list) instanceof ArrayNode items) {
         for (JsonNode item : items) {

@@ -49,10 +49,6 @@ final class ProfileBinder {
           + " in contents.packages, or include: the profile the base was built from",
       "format", "apko's format is not supported by apkimg: apkimg writes tar layers (apko's default, format: tar),"
           + " not erofs; remove the key",
-      // Reached once certificates is a key apkimg reads (issue 13's certificates.additional).
-      "certificates.providers", "apko's certificates.providers is not supported by apkimg: the CA files of the"
-          + " packages providing these names are not gathered into the bundle; give those certificates in"
-          + " certificates.additional",
       "os-release", "apko's os-release was removed from apko and is not supported by apkimg: etc/os-release"
           + " comes from the packages (alpine-release, wolfi-base); remove the key");
 
