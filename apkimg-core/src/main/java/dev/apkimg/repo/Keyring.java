@@ -44,7 +44,8 @@ public final class Keyring implements KeyLookup {
   }
 
   /**
-   * @param entries key files, folders or URLs; relative paths are resolved against {@code baseDir}
+   * @param entries key files, folders or URLs; relative paths are resolved against {@code baseDir}, else (as
+   *     apko reads them) against the working directory
    * @param cacheDir where fetched URL keys are kept ({@code null}: not kept)
    */
   public static Keyring of(List<String> entries, Path baseDir, RepositoryClient client, Path cacheDir) {
@@ -66,6 +67,14 @@ public final class Keyring implements KeyLookup {
         continue;
       }
       Path p = entry.startsWith("file:") ? Path.of(URI.create(entry)) : baseDir == null ? Path.of(entry) : baseDir.resolve(entry);
+      Path fromWorkingDir = null;
+      if (!Files.exists(p) && baseDir != null && !entry.startsWith("file:") && !Path.of(entry).isAbsolute()) {
+        // apko reads a relative key path from the working directory: an apko profile names it so.
+        fromWorkingDir = Path.of(entry).toAbsolutePath().normalize();
+        if (Files.exists(fromWorkingDir)) {
+          p = fromWorkingDir;
+        }
+      }
       if (Files.isDirectory(p)) {
         try (Stream<Path> files = Files.list(p)) {
           files.filter(f -> f.getFileName().toString().endsWith(".pub")).sorted()
@@ -76,7 +85,8 @@ public final class Keyring implements KeyLookup {
       } else if (Files.isRegularFile(p)) {
         sources.putIfAbsent(p.getFileName().toString(), p.toString());
       } else {
-        throw new ApkimgException("key file " + p + " does not exist");
+        throw new ApkimgException("key file " + p + " does not exist"
+            + (fromWorkingDir == null ? "" : " (nor " + fromWorkingDir + ", from the working directory, where apko looks)"));
       }
     }
     return new Keyring(sources, client, cacheDir);
