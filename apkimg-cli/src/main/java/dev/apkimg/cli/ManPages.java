@@ -101,7 +101,8 @@ public final class ManPages {
       t.append(".SH COMMANDS\n");
       for (Map.Entry<String, CommandLine> e : subs) {
         t.append(".TP\n\\fB").append(escape(e.getKey())).append("\\fR\n");
-        t.append(escape(String.join(" ", e.getValue().getCommandSpec().usageMessage().description()))).append('\n');
+        t.append(escape(String.join(" ", e.getValue().getCommandSpec().usageMessage().description())
+            .replace("%n", " ").strip())).append('\n');
         if (!e.getKey().equals("help")) {
           t.append("See \\fBapkimg\\-").append(escape(e.getKey())).append("\\fR(1).\n");
         }
@@ -127,7 +128,7 @@ public final class ManPages {
       arg.completionCandidates().forEach(candidates::add);
       text = text.replace("${COMPLETION-CANDIDATES}", String.join(", ", candidates));
     }
-    t.append(escape(text)).append('\n');
+    t.append(escape(text.replace("%n", " ").strip())).append('\n');
   }
 
   private static String versionOf(CommandLine command) {
@@ -147,7 +148,7 @@ public final class ManPages {
 
   /** Text for troff: picocli's format escapes resolved, backslashes and hyphens escaped, no line taken for a request. */
   static String escape(String text) {
-    String s = text.replace("%n", " ").replace("%%", "%").strip().replace("\\", "\\e").replace("-", "\\-");
+    String s = text.replace("%n", " ").replace("%%", "%").replace("\\", "\\e").replace("-", "\\-");
     return s.startsWith(".") || s.startsWith("'") ? "\\&" + s : s;
   }
 }
