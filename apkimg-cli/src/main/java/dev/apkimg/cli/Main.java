@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Builds minimal, reproducible OCI images from Alpine apk packages, without Docker or root.",
     subcommands = {BuildCommand.class, ResolveCommand.class, LockCommand.class, SbomCommand.class,
+        WhyCommand.class, DiffCommand.class,
         ShowConfigCommand.class, SchemaCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 success, 1 build failed (the message says why), 2 wrong usage,",
