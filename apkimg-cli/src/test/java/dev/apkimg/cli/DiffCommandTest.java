@@ -176,6 +176,57 @@ class DiffCommandTest {
         "no changes since the last lock (" + tmp.resolve("app.lock.json") + ")");
   }
 
+  @Test
+  void severalArchitecturesAreComparedOneAtATime() throws IOException {
+    Path mirror = tmp.resolve("multi");
+    new TestRepository(TestKeys.primary())
+        .add(TestPackage.builder("app", "1.0-r0").arch("x86_64").file("usr/bin/app", "x86_64\n").build())
+        .add(TestPackage.builder("app", "1.0-r0").arch("aarch64").depends("armlib").file("usr/bin/app", "aarch64\n").build())
+        .add(TestPackage.builder("armlib", "1.0-r0").arch("aarch64").file("usr/lib/armlib", "aarch64\n").build())
+        .write(mirror);
+    Path profile = tmp.resolve("multi.yaml");
+    Files.writeString(profile, """
+        contents:
+          repositories: [%s]
+          keyring: [%s]
+          packages: [app]
+        archs: [x86_64, aarch64]
+        cmd: /usr/bin/app
+        """.formatted(mirror, keyFile));
+    Path archive = tmp.resolve("multi.tar");
+    Result built = run("build", profile.toString(), "-o", archive.toString(), "--cache-dir", cache(), "-q");
+    assertThat(built.code).as(built.err).isZero();
+    assertThat(run("lock", profile.toString(), "--cache-dir", cache()).code).isZero();
+    Path lockfile = tmp.resolve("multi.lock.json");
+
+    Result unchosen = run("diff", archive.toString(), lockfile.toString(), "-q");
+    assertThat(unchosen.code).isEqualTo(1);
+    assertThat(unchosen.err.lines().toList()).containsExactly("apkimg: error: image archive " + archive
+        + ": it has the platforms linux/amd64, linux/arm64: choose one with --arch");
+
+    // Each architecture against the same one: the same packages (armlib only on aarch64).
+    Result arm = run("diff", archive.toString(), lockfile.toString(), "--arch", "aarch64", "--json");
+    assertThat(arm.code).as(arm.err).isZero();
+    JsonNode json = new ObjectMapper().readTree(arm.out);
+    assertThat(json.path("a").path("arch").asText()).isEqualTo("aarch64");
+    assertThat(json.path("b").path("arch").asText()).isEqualTo("aarch64");
+    assertThat(json.path("changes")).isEmpty();
+    assertThat(json.path("a").path("packages").asInt()).isEqualTo(2);
+    Result amd = run("diff", lockfile.toString(), archive.toString(), "--arch", "x86_64");
+    assertThat(amd.code).as(amd.err).isZero();
+    assertThat(amd.out.lines().filter(l -> !l.startsWith("layers ")).toList()).isEmpty();
+
+    // lock --update names the architecture of each change when the lockfile pins several.
+    new TestRepository(TestKeys.primary())
+        .add(TestPackage.builder("app", "1.0-r1").arch("x86_64").file("usr/bin/app", "x86_64\n").build())
+        .add(TestPackage.builder("app", "1.0-r1").arch("aarch64").file("usr/bin/app", "aarch64\n").build())
+        .write(mirror);
+    Result update = run("lock", profile.toString(), "--cache-dir", cache(), "--update");
+    assertThat(update.code).as(update.err).isZero();
+    assertThat(update.out.lines().toList()).containsExactly("aarch64: upgraded app 1.0-r0 -> 1.0-r1",
+        "aarch64: removed armlib 1.0-r0", "x86_64: upgraded app 1.0-r0 -> 1.0-r1");
+  }
+
   /** The layer: the largest blob of a one-layer image archive made here. */
   private static long largestBlob(Path archive) throws IOException {
     long largest = 0;
