@@ -227,6 +227,49 @@ class DiffCommandTest {
         "aarch64: removed armlib 1.0-r0", "x86_64: upgraded app 1.0-r0 -> 1.0-r1");
   }
 
+  @Test
+  void anArchiveWhoseManifestDoesNotMatchItsDigestIsRefused() throws IOException {
+    version1(tmp.resolve("v1"));
+    Path good = tmp.resolve("good.tar");
+    Result built = run("build", profile("one", tmp.resolve("v1")).toString(), "-o", good.toString(), "--cache-dir", cache(), "-q");
+    assertThat(built.code).as(built.err).isZero();
+    // The manifest index.json names, with one more package written into its layer list's JSON.
+    Path bad = tmp.resolve("bad.tar");
+    String manifest;
+    try (InputStream in = Files.newInputStream(good); TarArchiveInputStream tar = new TarArchiveInputStream(in);
+        var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(bad))) {
+      manifest = null;
+      TarArchiveEntry e;
+      List<TarArchiveEntry> entries = new ArrayList<>();
+      List<byte[]> bodies = new ArrayList<>();
+      while ((e = tar.getNextEntry()) != null) {
+        entries.add(e);
+        bodies.add(tar.readAllBytes());
+      }
+      for (int i = 0; i < entries.size(); i++) {
+        if (entries.get(i).getName().equals("index.json")) {
+          manifest = new ObjectMapper().readTree(bodies.get(i)).path("manifests").get(0).path("digest").asText();
+        }
+      }
+      for (int i = 0; i < entries.size(); i++) {
+        byte[] body = bodies.get(i);
+        if (entries.get(i).getName().equals("blobs/sha256/" + manifest.substring("sha256:".length()))) {
+          body = new String(body, java.nio.charset.StandardCharsets.UTF_8).replace("\"size\"", " \"size\"")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        TarArchiveEntry copy = new TarArchiveEntry(entries.get(i).getName());
+        copy.setSize(body.length);
+        out.putArchiveEntry(copy);
+        out.write(body);
+        out.closeArchiveEntry();
+      }
+    }
+    Result r = run("diff", good.toString(), bad.toString(), "-q");
+    assertThat(r.code).isEqualTo(1);
+    assertThat(r.err.lines().toList()).containsExactly(
+        "apkimg: error: image archive " + bad + ": blob " + manifest + " does not match its digest");
+  }
+
   /** The layer: the largest blob of a one-layer image archive made here. */
   private static long largestBlob(Path archive) throws IOException {
     long largest = 0;
