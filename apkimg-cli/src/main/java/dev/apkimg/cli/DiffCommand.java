@@ -26,11 +26,13 @@ import picocli.CommandLine.Parameters;
     name = "diff",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {"Print what differs between the packages of A and B, one change a line, sorted by name:",
-        "'added NAME VERSION', 'removed NAME VERSION', 'upgraded|downgraded NAME OLD -> NEW', 'rebuilt NAME",
-        "VERSION (another checksum)'. A and B are each a profile (*.yaml, *.yml: resolved from its indexes), a",
-        "lockfile (*.lock.json) or an OCI image archive (its lib/apk/db/installed; then a 'layers' line gives",
-        "its compressed layer sizes). Exits 0 whether or not they differ (1 when one cannot be read)."},
+    description = {"Print how the packages of A and B differ, one change a line, sorted by name:",
+        "  added NAME VERSION | removed NAME VERSION | upgraded NAME OLD -> NEW",
+        "  downgraded NAME OLD -> NEW | rebuilt NAME VERSION (another checksum)",
+        "A and B are each a profile (*.yaml, *.yml: resolved from its indexes), a",
+        "lockfile (*.lock.json) or an OCI image archive (its lib/apk/db/installed, and",
+        "a line 'layers A|B COUNT BYTES (BYTES of each layer)' with the compressed sizes).",
+        "Exits 0 whether or not they differ; 1 when a side cannot be read."},
     footer = {"", "Examples:", "  apkimg diff base.lock.json base.yaml",
         "    upgraded musl 1.2.4-r0 -> 1.2.5-r0",
         "  apkimg diff old.tar new.tar --json"})
@@ -123,7 +125,12 @@ final class DiffCommand implements Callable<Integer> {
       return new Side(path, "lockfile", arch, lock.archs().get(arch).packages().stream()
           .map(p -> new PackageChanges.Installed(p.name(), p.version(), p.checksum())).toList(), null);
     }
-    ImagePackages.Contents image = ImagePackages.read(path, arch());
+    ImagePackages.Contents image;
+    try {
+      image = ImagePackages.read(path, arch());
+    } catch (ImagePackages.PlatformChoiceException e) {
+      throw new ApkimgException(e.getMessage() + " with --arch");
+    }
     String platform = image.platform();
     String arch = platform.isEmpty() ? "" : Arch.find(platform).map(Arch::apkName).orElse(platform);
     return new Side(path, "archive", arch, image.packages(), image.layers());

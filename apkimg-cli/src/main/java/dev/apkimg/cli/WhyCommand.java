@@ -21,9 +21,10 @@ import picocli.CommandLine.Parameters;
     name = "why",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {"Print why a build of the profile installs PACKAGE: the dependency paths from the profile's",
-        "packages (the world) to it, one a line, as apk info -r / apk dot show them. Reads the indexes only.",
-        "Exits 1 when the profile does not install PACKAGE."},
+    description = {"Print why a build of the profile installs PACKAGE: the dependency paths from",
+        "the profile's packages (the world) to it, one a line, as apk info -r and apk dot",
+        "show them. Reads the indexes only, downloads no package. Exits 1 when the",
+        "profile does not install PACKAGE."},
     footer = {"", "Examples:", "  apkimg why base.yaml libcrypto3",
         "    world -> apk-tools -> so:libcrypto.so.3 (libcrypto3)",
         "  apkimg why base.yaml so:libz.so.1 --json"})

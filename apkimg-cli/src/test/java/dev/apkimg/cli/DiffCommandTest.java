@@ -202,7 +202,7 @@ class DiffCommandTest {
     Result unchosen = run("diff", archive.toString(), lockfile.toString(), "-q");
     assertThat(unchosen.code).isEqualTo(1);
     assertThat(unchosen.err.lines().toList()).containsExactly("apkimg: error: image archive " + archive
-        + ": it has the platforms linux/amd64, linux/arm64: choose one with --arch");
+        + ": it has the platforms linux/amd64, linux/arm64: choose one architecture with --arch");
 
     // Each architecture against the same one: the same packages (armlib only on aarch64).
     Result arm = run("diff", archive.toString(), lockfile.toString(), "--arch", "aarch64", "--json");

@@ -61,6 +61,13 @@ public final class ImagePackages {
     }
   }
 
+  /** A multi-platform image was read without an architecture: the caller says how to choose one. */
+  public static final class PlatformChoiceException extends ApkimgException {
+    PlatformChoiceException(String message) {
+      super(message);
+    }
+  }
+
   private ImagePackages() {}
 
   /** Reads an OCI archive; {@code arch} (apk or OCI name, or null) chooses a platform of a multi-platform image. */
@@ -133,7 +140,8 @@ public final class ImagePackages {
     }
     List<String> platforms = entries.stream().map(ImagePackages::platform).toList();
     if (arch == null) {
-      throw fail(archive, "it has the platforms " + String.join(", ", platforms) + ": choose one with --arch");
+      throw new PlatformChoiceException("image archive " + archive + ": it has the platforms "
+          + String.join(", ", platforms) + ": choose one architecture");
     }
     String wanted = Arch.of(arch).platform();
     for (JsonNode m : entries) {
