@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Builds minimal, reproducible OCI images from Alpine apk packages, without Docker or root.",
     subcommands = {BuildCommand.class, ResolveCommand.class, LockCommand.class, SbomCommand.class,
+        WhyCommand.class, DiffCommand.class,
         ShowConfigCommand.class, SchemaCommand.class,
         CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
     footer = {"", "Examples:",

@@ -43,6 +43,12 @@ public interface Apkimg {
   ResolveResult resolve(BuildRequest request, BuildListener listener);
 
   /**
+   * Resolves as {@link #resolve} does and tells why {@code packageName} is chosen: the dependency
+   * paths from the profile's packages to it. Reads the indexes only; downloads no package.
+   */
+  WhyResult why(BuildRequest request, String packageName, BuildListener listener);
+
+  /**
    * Resolves every architecture of the profile (or the requested one), downloads the packages,
    * and writes a lockfile pinning them to {@code target} (null: {@link BuildRequest#defaultLockfile}).
    */

@@ -10,10 +10,12 @@ import dev.apkimg.api.BuildRequest;
 import dev.apkimg.api.BuildResult;
 import dev.apkimg.api.LockResult;
 import dev.apkimg.api.ResolveResult;
+import dev.apkimg.api.WhyResult;
 import dev.apkimg.fetch.PackageCache;
 import dev.apkimg.image.PlatformImage;
 import dev.apkimg.repo.Repository;
 import dev.apkimg.repo.RepositoryClient;
+import dev.apkimg.resolve.DependencyPaths;
 import dev.apkimg.resolve.Lockfile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,6 +56,17 @@ public final class Pipeline implements Apkimg {
     return new ResolveResult(a.arch, a.repositories.stream().map(Repository::spec).toList(),
         a.resolution.packages().stream().map(p -> new ResolveResult.Package(p.info().name(), p.info().version(),
             p.info().arch(), p.info().checksum(), p.repository().spec())).toList());
+  }
+
+  @Override
+  public WhyResult why(BuildRequest request, String packageName, BuildListener listener) {
+    BuildContext c = new BuildContext(request, listener, client);
+    ArchBuild a = new ArchBuild(c.chooseArch());
+    ResolveStep.run(c, a);
+    DependencyPaths paths = DependencyPaths.of(a.resolution);
+    return paths.find(packageName)
+        .map(p -> new WhyResult(a.arch, packageName, p.name(), p.version(), paths.to(p)))
+        .orElseGet(() -> new WhyResult(a.arch, packageName, null, null, List.of()));
   }
 
   @Override
