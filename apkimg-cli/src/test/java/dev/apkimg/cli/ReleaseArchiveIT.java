@@ -52,7 +52,7 @@ class ReleaseArchiveIT {
   @ParameterizedTest
   @ValueSource(strings = {"tar.gz", "zip"})
   void theArchiveUnpackedAloneRunsVersionAndABuildWithJava17(String format) throws Exception {
-    Processes.Output sums = Processes.exec(releaseDir, Prerequisites.requireCommand("sha256sum").toString(),
+    Processes.Output sums = exec(releaseDir, Map.of(), Prerequisites.requireCommand("sha256sum").toString(),
         "-c", name + ".sha256");
     assertThat(sums.code()).as(sums.toString()).isZero();
     assertThat(sums.out()).contains(name + "." + format + ": OK", name + ".jar: OK");
@@ -111,13 +111,16 @@ class ReleaseArchiveIT {
 
   /** The launcher as a user runs it: JAVA names the Java 17, no APKIMG_JAR, a cache of its own. */
   private Processes.Output run(Path work, Path cache, String... command) throws Exception {
+    return exec(work, Map.of("JAVA", java17.toString(), "XDG_CACHE_HOME", cache.toString()), command);
+  }
+
+  /** Runs {@code command} in {@code dir} with {@code env} added (and APKIMG_JAR removed); 5 minutes at most. */
+  private Processes.Output exec(Path dir, Map<String, String> env, String... command) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(command));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    Map<String, String> env = pb.environment();
-    env.remove("APKIMG_JAR");
-    env.put("JAVA", java17.toString());
-    env.put("XDG_CACHE_HOME", cache.toString());
+    pb.environment().remove("APKIMG_JAR");
+    pb.environment().putAll(env);
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
