@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
     description = "Build an image from an image profile: an archive, a push to registries, a load into Docker.",
     footer = {"", "Examples:", "  apkimg build profiles/alpine-base.yaml -o alpine-base.tar",
         "  apkimg build profiles/alpine-base.yaml --push registry.example.com/alpine-base:3.20",
-        "", "Registry password: --password-stdin, or the environment variable " + BuildCommand.PASSWORD_ENV + "."})
+        "", "Registry password: --password-stdin, or the environment variable " + BuildCommand.PASSWORD_ENV + ".",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE})
 final class BuildCommand implements Callable<Integer> {
   static final String PASSWORD_ENV = "APKIMG_REGISTRY_PASSWORD";
 

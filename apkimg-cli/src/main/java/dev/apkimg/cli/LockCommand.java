@@ -19,7 +19,11 @@ import picocli.CommandLine.Parameters;
     sortOptions = false,
     description = {"Resolve and download the profile's packages and pin them in a lockfile: per arch the",
         "repositories, the keys (embedded) and each package's version, URL, control checksum and data",
-        "SHA-256. 'apkimg build' then installs exactly those packages without reading any index."})
+        "SHA-256. 'apkimg build' then installs exactly those packages without reading any index."},
+    footer = {"", "Examples:",
+        "  apkimg lock profiles/alpine-base.yaml            (writes profiles/alpine-base.lock.json)",
+        "  apkimg lock profiles/alpine-base.yaml --arch all -o alpine-base.lock.json",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE})
 final class LockCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

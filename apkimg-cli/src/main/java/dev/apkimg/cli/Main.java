@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -12,6 +13,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import java.util.logging.StreamHandler;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,11 +25,19 @@ import picocli.CommandLine.Command;
     description = "Builds minimal, reproducible OCI images from Alpine apk packages, without Docker or root.",
     subcommands = {BuildCommand.class, ResolveCommand.class, LockCommand.class, SbomCommand.class,
         ShowConfigCommand.class, SchemaCommand.class,
-        CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 success, 1 build failed (the message says why), 2 wrong usage,",
-        "130/143 interrupted (SIGINT/SIGTERM; temporary files are removed)."})
+        CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
+    footer = {"", "Examples:",
+        "  apkimg build profiles/alpine-base.yaml -o alpine-base.tar",
+        "  apkimg help build",
+        "  source <(apkimg generate-completion)     (TAB completion in bash and zsh)",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE,
+        "", "Colours: only on a terminal, and never when NO_COLOR is set."})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The exit codes, in every command's help (and so in the man pages). */
+  static final String EXIT_CODES = "Exit codes: 0 success, 1 failed (the message says why), 2 wrong usage,";
+  static final String EXIT_CODES_MORE = "130/143 interrupted (SIGINT/SIGTERM; temporary files are removed).";
 
   /** What an interrupted command prints; the JVM exits with 128 + the signal's number (130, 143). */
   static final String INTERRUPTED = "apkimg: error: interrupted; the temporary files of this run were removed";
@@ -89,11 +99,28 @@ public final class Main implements Runnable {
 
   /** Runs the command line; returns the exit code. Used by tests too. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = commandLine(System.getenv());
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(new ErrorReporter());
     return cl.execute(args);
+  }
+
+  /** The command model; colours as {@link #ansi} decides. Used by the man page generator too. */
+  static CommandLine commandLine(Map<String, String> env) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setColorScheme(CommandLine.Help.defaultColorScheme(ansi(env)));
+    return cl;
+  }
+
+  /**
+   * No colours when NO_COLOR is set to anything but the empty string (no-color.org), whatever
+   * else asks for them (-Dpicocli.ansi=true included); otherwise picocli's AUTO: colours only
+   * when standard output is a terminal (and not with -Dpicocli.ansi=false or CLICOLOR=0).
+   */
+  static CommandLine.Help.Ansi ansi(Map<String, String> env) {
+    String noColor = env.get("NO_COLOR");
+    return noColor != null && !noColor.isEmpty() ? CommandLine.Help.Ansi.OFF : CommandLine.Help.Ansi.AUTO;
   }
 
   @Override
@@ -111,7 +138,9 @@ public final class Main implements Runnable {
         }
       }
       return new String[] {"apkimg " + p.getProperty("version", "unknown"),
-          "Java " + System.getProperty("java.version")};
+          "jib-core " + p.getProperty("jib-core", "unknown"),
+          "Java " + System.getProperty("java.runtime.version", System.getProperty("java.version"))
+              + " (" + System.getProperty("java.vendor") + ", " + System.getProperty("java.vm.name") + ")"};
     }
   }
 }

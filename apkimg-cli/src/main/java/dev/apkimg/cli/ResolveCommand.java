@@ -20,7 +20,11 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {"Print the packages a build of the profile would install, in install order:",
-        "one 'name version' a line, or JSON with --json."})
+        "one 'name version' a line, or JSON with --json."},
+    footer = {"", "Examples:",
+        "  apkimg resolve profiles/alpine-base.yaml",
+        "  apkimg resolve profiles/alpine-base.yaml --arch aarch64 --json",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE})
 final class ResolveCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

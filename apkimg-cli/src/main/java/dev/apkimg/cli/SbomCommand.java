@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
         "  apkimg sbom alpine-base.tar > alpine-base.spdx.json",
         "  apkimg sbom --format cyclonedx --arch aarch64 multi.tar -o aarch64.cdx.json",
         "  apkimg sbom --list registry.example.com/alpine-base:3.20",
-        "", "Registry password: --password-stdin, or the environment variable " + BuildCommand.PASSWORD_ENV + "."})
+        "", "Registry password: --password-stdin, or the environment variable " + BuildCommand.PASSWORD_ENV + ".",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE})
 final class SbomCommand implements Callable<Integer> {
   /** The formats by name, and the artifactType each is attached as. */
   static final Map<String, String> FORMATS = Map.of(

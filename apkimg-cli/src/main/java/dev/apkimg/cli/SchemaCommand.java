@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
     name = "schema",
     mixinStandardHelpOptions = true,
     description = "Print the JSON Schema (draft 2020-12) of image profiles. Save it and put"
-        + " '# yaml-language-server: $schema=PATH' on a profile's first line to have editors check profiles.")
+        + " '# yaml-language-server: $schema=PATH' on a profile's first line to have editors check profiles.",
+    footer = {"", "Examples:",
+        "  apkimg schema > apkimg-profile.schema.json",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE})
 final class SchemaCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

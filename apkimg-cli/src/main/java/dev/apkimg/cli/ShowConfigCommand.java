@@ -15,7 +15,11 @@ import picocli.CommandLine.Parameters;
     name = "show-config",
     mixinStandardHelpOptions = true,
     description = "Print the profile as a build reads it: includes merged, defaults written out, as YAML."
-        + " Reads no network.")
+        + " Reads no network.",
+    footer = {"", "Examples:",
+        "  apkimg show-config profiles/alpine-base.yaml",
+        "  apkimg show-config profiles/app.yaml --files-root . > app.effective.yaml",
+        "", Main.EXIT_CODES, Main.EXIT_CODES_MORE})
 final class ShowConfigCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

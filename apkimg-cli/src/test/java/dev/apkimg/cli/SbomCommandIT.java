@@ -4,9 +4,6 @@ import static dev.apkimg.cli.Processes.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apkimg.testing.Prerequisites;
-import dev.apkimg.testing.TestKeys;
-import dev.apkimg.testing.TestPackage;
-import dev.apkimg.testing.TestRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,28 +33,9 @@ class SbomCommandIT {
   void setUp() throws Exception {
     localRegistry = LocalRegistry.start(tmp.resolve("registry"), "127.0.0.1");
     registry = localRegistry.address();
-    Path keys = tmp.resolve("keys");
-    TestKeys.primary().writePublicKey(keys);
-    TestRepository repo = new TestRepository(TestKeys.primary());
-    for (String arch : List.of("x86_64", "aarch64")) {
-      repo.add(TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L).license("MIT")
-          .dir("usr").dir("usr/bin").file("usr/bin/hello", "hello " + arch + "\n").build());
-    }
-    repo.write(tmp.resolve("mirror/v3.19/main"));
-    single = Files.writeString(tmp.resolve("hello.yaml"), """
-        contents:
-          repositories: [mirror/v3.19/main]
-          keyring: [keys]
-          packages: [hello]
-        archs: [x86_64]
-        """);
-    multi = Files.writeString(tmp.resolve("multi.yaml"), """
-        contents:
-          repositories: [mirror/v3.19/main]
-          keyring: [keys]
-          packages: [hello]
-        archs: [x86_64, aarch64]
-        """);
+    HelloProfiles hello = HelloProfiles.writeTo(tmp);
+    single = hello.single();
+    multi = hello.multi();
   }
 
   @AfterAll

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apkimg.testing.SbomValidators;
-import dev.apkimg.testing.TestKeys;
-import dev.apkimg.testing.TestPackage;
-import dev.apkimg.testing.TestRepository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,28 +37,9 @@ class SbomReferrersTest {
 
   @BeforeEach
   void repository() throws IOException {
-    Path keys = tmp.resolve("keys");
-    TestKeys.primary().writePublicKey(keys);
-    TestRepository repo = new TestRepository(TestKeys.primary());
-    for (String arch : List.of("x86_64", "aarch64")) {
-      repo.add(TestPackage.builder("hello", "1.0-r0").arch(arch).builddate(1_700_000_000L).license("MIT")
-          .dir("usr").dir("usr/bin").file("usr/bin/hello", "hello " + arch + "\n").build());
-    }
-    repo.write(tmp.resolve("mirror/v3.19/main"));
-    profile = Files.writeString(tmp.resolve("hello.yaml"), """
-        contents:
-          repositories: [mirror/v3.19/main]
-          keyring: [keys]
-          packages: [hello]
-        archs: [x86_64]
-        """);
-    multiProfile = Files.writeString(tmp.resolve("multi.yaml"), """
-        contents:
-          repositories: [mirror/v3.19/main]
-          keyring: [keys]
-          packages: [hello]
-        archs: [x86_64, aarch64]
-        """);
+    HelloProfiles hello = HelloProfiles.writeTo(tmp);
+    profile = hello.single();
+    multiProfile = hello.multi();
   }
 
   private Processes.Output build(Path profile, String archive, String... more) {
