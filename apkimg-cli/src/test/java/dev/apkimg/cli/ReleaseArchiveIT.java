@@ -71,6 +71,12 @@ class ReleaseArchiveIT {
     assertThat(home.resolve("lib/apkimg.jar")).isRegularFile();
     assertThat(home.resolve("README.md")).isRegularFile();
     assertThat(home.resolve("LICENSE")).isRegularFile();
+    assertThat(home.resolve("man/apkimg.1")).isRegularFile();
+    assertThat(home.resolve("man/apkimg-build.1")).isRegularFile();
+    Processes.Output completion = exec(tmp, Map.of(), Prerequisites.requireCommand("bash").toString(), "-c",
+        "source \"$1\" && complete -p apkimg", "bash", home.resolve("completion/apkimg.bash").toString());
+    assertThat(completion.code()).as(completion.toString()).isZero();
+    assertThat(completion.out()).as("the archive's completion script loads in bash").contains("apkimg");
     Path launcher = home.resolve("bin/apkimg");
     assertThat(Files.getPosixFilePermissions(launcher)).contains(PosixFilePermission.OWNER_EXECUTE,
         PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE);
