@@ -95,8 +95,9 @@ public final class Outputs implements ImageOutputs {
   }
 
   /**
-   * Whether each architecture's SBOMs are attached to its image in the OCI archive as OCI 1.1
-   * referrers (artifact manifests whose subject is the image manifest, listed in {@code index.json}).
+   * Whether each architecture's SBOMs and provenance are attached to its image as OCI 1.1 referrers
+   * (artifact manifests whose subject is the image manifest) in the OCI archive, listed in {@code
+   * index.json}, and in the registries pushed to.
    */
   public boolean sbom() {
     return sbom;
