@@ -87,8 +87,9 @@ public final class Outputs implements ImageOutputs {
   }
 
   /**
-   * The folder to write each architecture's SBOMs to ({@code ARCH.spdx.json}, SPDX 2.3;
-   * {@code ARCH.cdx.json}, CycloneDX 1.6), or null for none.
+   * The folder to write each architecture's SBOMs and provenance to ({@code ARCH.spdx.json}, SPDX
+   * 2.3; {@code ARCH.cdx.json}, CycloneDX 1.6; {@code ARCH.provenance.json}, SLSA v1; and {@code
+   * index.spdx.json}, {@code index.cdx.json} for several architectures), or null for none.
    */
   public Path sbomDir() {
     return sbomDir;
@@ -196,7 +197,7 @@ public final class Outputs implements ImageOutputs {
       return this;
     }
 
-    /** Writes each architecture's SPDX and CycloneDX SBOMs into {@code dir} (null: none). */
+    /** Writes the SBOMs and provenance into {@code dir} (null: none); see {@link Outputs#sbomDir()}. */
     public Builder sbomDir(Path dir) {
       this.sbomDir = dir;
       return this;
