@@ -80,7 +80,7 @@ final class BuildCommand implements Callable<Integer> {
   Path digestFile;
 
   @Option(names = "--sbom-dir", paramLabel = "DIR",
-      description = "Write each architecture's SBOMs into DIR: ARCH.spdx.json (SPDX 2.3), ARCH.cdx.json (CycloneDX 1.6).")
+      description = "Write the SBOMs and provenance into DIR: per architecture ARCH.spdx.json (SPDX 2.3), ARCH.cdx.json (CycloneDX 1.6), ARCH.provenance.json (SLSA v1); index.spdx.json and index.cdx.json for several architectures.")
   Path sbomDir;
 
   @Option(names = "--sbom", negatable = true,
