@@ -60,6 +60,9 @@ class TerminalProgressIT {
           "; echo apkimg-exit-$?");
       try {
         run(tmux.toString(), "-S", socket.toString(), "new-session", "-d", "-x", "160", "-y", "40", "sh");
+        // What the terminal received, escapes and all: auto chose the redrawn status line.
+        Path raw = tmp.resolve("terminal.raw");
+        run(tmux.toString(), "-S", socket.toString(), "pipe-pane", "-o", "cat >> " + quote(raw.toString()));
         run(tmux.toString(), "-S", socket.toString(), "send-keys", command, "Enter");
         String screen = "";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -81,6 +84,8 @@ class TerminalProgressIT {
         assertThat(lines.subList(wrote + 1, digestLine)).as(screen)
             .allMatch(l -> l.matches("\\[ *\\d+\\.\\d\\ds\\] apkimg: warning: .*"));
         assertThat(lines.get(digestLine + 1)).isEqualTo("apkimg-exit-0");
+        assertThat(Files.readString(raw, StandardCharsets.ISO_8859_1)).as("the terminal's input")
+            .contains(ProgressPrinter.ERASE_LINE + "[");
       } finally {
         new ProcessBuilder(tmux.toString(), "-S", socket.toString(), "kill-server").start().waitFor(10, TimeUnit.SECONDS);
       }
