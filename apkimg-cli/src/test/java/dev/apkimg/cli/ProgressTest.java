@@ -75,6 +75,15 @@ class ProgressTest {
   }
 
   @Test
+  void withoutATerminalTheDefaultIsPlain() {
+    Result r = build(); // the tests' stderr is no terminal: auto means plain
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).matches(DIGEST_LINE);
+    assertThat(r.err.lines()).isNotEmpty().allMatch(l -> l.matches("\\[ *\\d+\\.\\d\\ds\\] \\S.*"));
+    assertThat(r.err).doesNotContain("\r", "\u001b");
+  }
+
+  @Test
   void jsonPrintsOneParsableEventPerLine() throws IOException {
     Result r = build("--progress", "json", "-v");
     assertThat(r.code).as(r.err).isZero();
