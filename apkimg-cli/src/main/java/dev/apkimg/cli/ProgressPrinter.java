@@ -212,7 +212,12 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
     node.put("event", kebab(event.getClass().getSimpleName()));
     node.put("level", event.level().name().toLowerCase(Locale.ROOT));
     node.put("message", text);
-    JsonNode fields = JSON.valueToTree(event);
+    JsonNode fields;
+    try {
+      fields = JSON.valueToTree(event);
+    } catch (IllegalArgumentException e) {
+      return node.toString(); // an event Jackson cannot map still reports its step; the build goes on
+    }
     for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       if (!node.has(field.getKey())) {
