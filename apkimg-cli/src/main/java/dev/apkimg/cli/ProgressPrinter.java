@@ -34,7 +34,23 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
       }
       String ci = System.getenv("CI");
       boolean inCi = ci != null && !ci.isEmpty() && !ci.equalsIgnoreCase("false");
-      return System.console() != null && !inCi ? TTY : PLAIN;
+      return onTerminal() && !inCi ? TTY : PLAIN;
+    }
+
+    /**
+     * Whether stdin and stdout are a terminal (the JVM's own test; stderr goes to the same one).
+     * From Java 22 {@code System.console()} is there even when redirected: ask its isTerminal().
+     */
+    private static boolean onTerminal() {
+      java.io.Console console = System.console();
+      if (console == null) {
+        return false;
+      }
+      try {
+        return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+      } catch (ReflectiveOperationException e) {
+        return true; // before Java 22 a console is there only on a terminal
+      }
     }
 
     static Mode parse(String value) {
