@@ -124,6 +124,12 @@ final class BuildCommand implements Callable<Integer> {
           + " and the commit of the git checkout holding the profile (org.opencontainers.image.source, .revision).")
   boolean vcs;
 
+  @Option(names = "--progress", paramLabel = "auto|tty|plain|json", defaultValue = "auto",
+      description = "How progress is shown on stderr: tty redraws a status line in place, plain prints one line per"
+          + " step with the elapsed seconds, json one JSON object per line. auto: tty on a terminal, plain when"
+          + " not a terminal or CI is set. Default: ${DEFAULT-VALUE}.")
+  String progress;
+
   @Mixin RepositoryOptions options;
 
   @Override
@@ -137,6 +143,11 @@ final class BuildCommand implements Callable<Integer> {
     if (output == null && push.isEmpty() && !daemon) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "nothing to do: give -o FILE, --push REF or --daemon");
+    }
+    ProgressPrinter.Mode progressMode = ProgressPrinter.Mode.parse(progress);
+    if (progressMode == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--progress must be auto, tty, plain or json, not '" + progress + "'");
     }
     boolean toStdout = output != null && output.toString().equals("-");
     checkOutputs(toStdout);
@@ -175,14 +186,21 @@ final class BuildCommand implements Callable<Integer> {
     }
     request.layering(layering, "--layering");
     request.reuseLayers(!noLayerCache);
-    BuildListener listener = options.listener(spec.commandLine().getErr());
-    if (toStdout) {
-      listener = standardOutputNamed(listener);
-    }
+    ProgressPrinter printer = ProgressPrinter.start(progressMode, spec.commandLine().getErr(), options.quiet,
+        options.verbose);
+    BuildListener listener = toStdout ? standardOutputNamed(printer) : printer;
     try {
       // Archive, metadata and digest are staged and moved into place together, after every
       // push and load succeeded: a failed build leaves none of them.
-      BuildResult result = options.apkimg().build(request.build(), listener);
+      BuildResult result;
+      try {
+        result = options.apkimg().build(request.build(), listener);
+      } catch (RuntimeException e) {
+        printer.failed(e.getMessage());
+        throw e;
+      } finally {
+        printer.close(); // the status line is gone before the digest or the error is printed
+      }
       if (toStdout) {
         // stdout carries the archive; the digest is in --digest-file or --metadata-file.
         Files.copy(archive, System.out);
