@@ -18,11 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,23 +66,16 @@ class ProvenanceTest {
   }
 
   private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.apkimg.testing.Digests.sha256(bytes);
   }
 
   private static String sha256(Path file) throws IOException {
-    return sha256(Files.readAllBytes(file));
+    return dev.apkimg.testing.Digests.sha256(file);
   }
 
   /** The resolved dependencies by name (package name, APKINDEX.tar.gz, key name). */
   private static Map<String, JsonNode> dependencies(JsonNode statement) {
-    Map<String, JsonNode> out = new LinkedHashMap<>();
-    statement.get("predicate").get("buildDefinition").get("resolvedDependencies")
-        .forEach(d -> out.put(d.get("name").asText(), d));
-    return out;
+    return SbomValidators.resolvedDependencies(statement);
   }
 
   @Test

@@ -23,12 +23,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarFile;
@@ -112,23 +108,16 @@ class PublishedBaseProvenanceTest {
   }
 
   private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.apkimg.testing.Digests.sha256(bytes);
   }
 
   private static String sha256(Path file) throws IOException {
-    return sha256(Files.readAllBytes(file));
+    return dev.apkimg.testing.Digests.sha256(file);
   }
 
   /** The resolved dependencies by name (package name, APKINDEX.tar.gz, key name, jar file name), in order. */
   private static Map<String, JsonNode> dependencies(JsonNode statement) {
-    Map<String, JsonNode> out = new LinkedHashMap<>();
-    statement.get("predicate").get("buildDefinition").get("resolvedDependencies")
-        .forEach(d -> out.put(d.get("name").asText(), d));
-    return out;
+    return SbomValidators.resolvedDependencies(statement);
   }
 
   @Test

@@ -69,4 +69,13 @@ public final class SbomValidators {
     schema.validate(json).forEach(m -> problems.add(m.getMessage()));
     return problems;
   }
+
+  /** A provenance statement's resolved dependencies by name (package, APKINDEX.tar.gz, key, jar file), in order. */
+  public static java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> resolvedDependencies(
+      com.fasterxml.jackson.databind.JsonNode statement) {
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> out = new java.util.LinkedHashMap<>();
+    statement.get("predicate").get("buildDefinition").get("resolvedDependencies")
+        .forEach(d -> out.put(d.get("name").asText(), d));
+    return out;
+  }
 }
