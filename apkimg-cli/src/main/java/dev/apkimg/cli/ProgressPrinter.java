@@ -115,6 +115,7 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
       case INFO -> !quiet;
       case WARNING -> true;
       case DETAIL -> verbose;
+      case PROGRESS -> false;
     };
     String text = Credentials.redact(Hints.line(event));
     String line = (event.level() == BuildEvent.Level.WARNING ? "apkimg: warning: " : "") + text;

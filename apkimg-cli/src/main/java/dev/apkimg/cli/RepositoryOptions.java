@@ -94,6 +94,7 @@ final class RepositoryOptions {
         case INFO -> !quiet;
         case WARNING -> true;
         case DETAIL -> verbose;
+        case PROGRESS -> false; // lines only: live progress is for `build --progress tty`
       };
       if (shown) {
         err.println((event.level() == dev.apkimg.api.BuildEvent.Level.WARNING ? "apkimg: warning: " : "")

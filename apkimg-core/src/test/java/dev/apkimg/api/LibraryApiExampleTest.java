@@ -49,7 +49,7 @@ class LibraryApiExampleTest {
             .build())
         .build();
     BuildResult result = apkimg.build(request, event -> {
-      if (event.level() != BuildEvent.Level.DETAIL) {
+      if (event.level() == BuildEvent.Level.INFO || event.level() == BuildEvent.Level.WARNING) {
         lines.add(event.message());
       }
     });

@@ -19,6 +19,7 @@ final class MavenBuildListener implements BuildListener {
       case INFO -> log.info(line);
       case WARNING -> log.warn(line);
       case DETAIL -> log.debug(line);
+      case PROGRESS -> { } // Maven's log is lines: bytes-so-far would flood it
     }
   }
 }
