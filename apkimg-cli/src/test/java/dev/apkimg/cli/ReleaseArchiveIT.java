@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,14 +19,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The release archives that {@code mvn -B -Prelease verify} makes (target/release), as a user gets
+ * The release archives that every {@code mvn -B package} makes (target/release), as a user gets
  * them: their checksums pass {@code sha256sum -c}, and each archive, unpacked alone in a temporary
  * folder (nothing else of the repository beside it), runs {@code bin/apkimg --version} and a build
  * with a Java 17, also through a symbolic link to the launcher.
  *
- * <p>Only the release profile makes the archives and tells this test where they are; in the
- * default {@code mvn verify} there is nothing to test, so it is skipped (not a missing
- * prerequisite).
+ * <p>Maven's verify makes the archives and tells this test where they are (system properties
+ * apkimg.release.dir and apkimg.release.name).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReleaseArchiveIT {
@@ -41,7 +39,7 @@ class ReleaseArchiveIT {
   @BeforeAll
   void findTheRelease() throws IOException {
     String dir = System.getProperty("apkimg.release.dir");
-    Assumptions.assumeTrue(dir != null, "the release archives are made and tested with -Prelease");
+    Prerequisites.require(dir != null, "the system property apkimg.release.dir (run by Maven's verify, which makes the archives)");
     releaseDir = Path.of(dir);
     name = System.getProperty("apkimg.release.name");
     fixtures = Prerequisites.requireSharedFixtures();
