@@ -28,7 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.maven.execution.MavenSession;
+import org.apache.maven.model.Resource;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -182,7 +184,9 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     ConfigValues values = new ConfigValues(this::property);
     Path buildDir = Path.of(project.getBuild().getDirectory());
     Path classesDir = Path.of(project.getBuild().getOutputDirectory());
-    if (!Files.isDirectory(classesDir)) {
+    // A project without sources or resources has no classes folder: its image is its dependencies
+    // (e.g. apkimg-image, whose main class is in apkimg-cli).
+    if (!Files.isDirectory(classesDir) && hasSourcesOrResources()) {
       throw new MojoFailureException(classesDir + " does not exist: compile the project first, e.g. mvn package apkimg:"
           + goal());
     }
@@ -378,6 +382,12 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   private String absoluteKey(String key) {
     String k = key.trim();
     return k.contains("://") ? k : project.getBasedir().toPath().resolve(k).normalize().toString();
+  }
+
+  private boolean hasSourcesOrResources() {
+    Stream<String> dirs = Stream.concat(project.getCompileSourceRoots().stream(),
+        project.getBuild().getResources().stream().map(Resource::getDirectory));
+    return dirs.anyMatch(dir -> dir != null && Files.isDirectory(project.getBasedir().toPath().resolve(dir)));
   }
 
   /** A {@code -D}, system or project property, or {@code null}. */

@@ -443,6 +443,9 @@ class MavenPluginIT {
   @Test
   @Order(7)
   void misconfigurationFailsWithOneClearMessage() throws Exception {
+    // Sources, but not compiled yet (a project without sources, like apkimg-image, needs no classes folder).
+    assertFailsWith(mvn("no-main", "apkimg:buildTar"),
+        work.resolve("no-main/target/classes") + " does not exist: compile the project first");
     assertFailsWith(mvn("no-main", "package", "apkimg:buildTar"),
         "no main class: set <container><mainClass> (or -Dapkimg.container.mainClass)");
     assertFailsWith(mvn("app", "apkimg:buildTar", "-Dapkimg.profile=missing.yaml"),

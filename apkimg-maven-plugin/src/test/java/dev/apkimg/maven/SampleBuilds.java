@@ -59,6 +59,7 @@ final class SampleBuilds implements AutoCloseable {
         "the plugin installed in " + itRepo + " (run through mvn verify, which runs invoker:install)");
     Path work = Path.of(System.getProperty("apkimg.it.work", "target/it")).toAbsolutePath().resolveSibling(workName);
     deleteRecursively(work);
+    Files.createDirectories(work);
     Path sources = Path.of(System.getProperty("apkimg.it.projects", "src/it"));
     for (String name : projects) {
       copyProject(sources.resolve(name), work.resolve(name));
@@ -117,18 +118,31 @@ final class SampleBuilds implements AutoCloseable {
   /** As {@link #mvn(String, String...)} with other settings.xml and more environment (e.g. DOCKER_CONFIG). */
   Run mvn(Path settings, Map<String, String> environment, String project, String... args)
       throws IOException, InterruptedException {
+    return mvnIn(settings, environment, work.resolve(project), project, args);
+  }
+
+  /**
+   * As {@link #mvn(String, String...)}, but in {@code directory}, which need not be a copy in the
+   * work folder (e.g. a module of this repository); the log is kept as {@code logName-*.log}.
+   */
+  Run mvnIn(Path directory, String logName, String... args) throws IOException, InterruptedException {
+    return mvnIn(settings, Map.of(), directory, logName, args);
+  }
+
+  private Run mvnIn(Path settings, Map<String, String> environment, Path directory, String logName, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(mvn.toString(), "-B", "-Dstyle.color=never", "-s", settings.toString(),
         "-Dapkimg.repositories=" + mirror.url() + "v3.20/main",
         "-Dapkimg.keyring=" + fixtures.resolve("keys/apkimg-test.rsa.pub"),
         "-Dapkimg.cacheDir=" + work.resolve("apk-cache")));
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.resolve(project).toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
     // Options meant for this JVM's Maven must not reach the build under test.
     pb.environment().remove("MAVEN_OPTS");
     pb.environment().remove("MAVEN_ARGS");
     pb.environment().putAll(environment);
     Run run = run(pb, 300);
-    Files.writeString(work.resolve(project + "-" + System.nanoTime() + ".log"), String.join(" ", command) + "\n" + run.output());
+    Files.writeString(work.resolve(logName + "-" + System.nanoTime() + ".log"), String.join(" ", command) + "\n" + run.output());
     return run;
   }
 
