@@ -98,7 +98,7 @@ class ProgressTest {
       assertThat(event.isObject()).as(line).isTrue();
       assertThat(event.get("t").isNumber()).as(line).isTrue();
       assertThat(event.get("event").asText()).as(line).matches("[a-z]+(-[a-z]+)*");
-      assertThat(event.get("level").asText()).as(line).isIn("info", "warning", "detail");
+      assertThat(event.get("level").asText()).as(line).isIn("info", "warning", "detail", "progress");
       assertThat(event.get("message").asText()).as(line).isNotEmpty();
       events.add(event);
     }
