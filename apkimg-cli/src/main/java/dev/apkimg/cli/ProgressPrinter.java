@@ -20,6 +20,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 /**
  * {@code --progress}: a build's events on stderr as plain lines with the elapsed seconds, as one
@@ -89,6 +94,10 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
   private final long start;
   private final LiveProgress steps = new LiveProgress();
   private final ScheduledExecutorService ticker;
+  /** In json mode, apkimg's diagnostics logger while this printer holds it (see {@link #takeDiagnostics()}). */
+  private final Logger diagnostics = Logger.getLogger("dev.apkimg");
+  private Handler[] diagnosticHandlers = new Handler[0];
+  private Handler diagnosticEvents;
   private String status = "starting";
   /** How many lines of the block are on the screen; the cursor is at the end of the last one. */
   private int shownLines;
@@ -107,6 +116,9 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
     this.live = mode == Mode.TTY && !quiet;
     if (live) {
       LIVE.add(this);
+    }
+    if (mode == Mode.JSON) {
+      takeDiagnostics();
     }
     if (live && tick) {
       ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -214,12 +226,62 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
         return;
       }
       closed = true;
+      if (diagnosticEvents != null) {
+        diagnostics.removeHandler(diagnosticEvents);
+        for (Handler h : diagnosticHandlers) {
+          diagnostics.addHandler(h);
+        }
+      }
       if (live) {
         StringBuilder screen = new StringBuilder();
         erase(screen);
         err.print(screen);
         err.flush();
       }
+    }
+  }
+
+  /**
+   * With --verbose, Main prints apkimg's diagnostics (jib's among them) as text lines on stderr: in
+   * json mode they would break the stream of objects, so while this printer is open they come
+   * through it, each as an object {@code {"t":..,"event":"log","level":"debug","message":..}}.
+   */
+  private void takeDiagnostics() {
+    diagnosticHandlers = diagnostics.getHandlers();
+    if (diagnosticHandlers.length == 0) {
+      return; // not --verbose: nothing is logged
+    }
+    for (Handler h : diagnosticHandlers) {
+      diagnostics.removeHandler(h);
+    }
+    Formatter text = new SimpleFormatter();
+    diagnosticEvents = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (isLoggable(record)) {
+          logged(text.formatMessage(record).lines().findFirst().orElse(""));
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    diagnosticEvents.setLevel(diagnosticHandlers[0].getLevel());
+    diagnostics.addHandler(diagnosticEvents);
+  }
+
+  private synchronized void logged(String message) {
+    if (!closed) {
+      ObjectNode node = JSON.createObjectNode();
+      node.put("t", elapsedSeconds());
+      node.put("event", "log");
+      node.put("level", "debug");
+      node.put("message", Credentials.redact(message));
+      err.println(node.toString());
+      err.flush();
     }
   }
 

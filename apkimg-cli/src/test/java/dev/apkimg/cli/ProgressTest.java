@@ -467,6 +467,35 @@ class ProgressTest {
     assertThat(err.toString()).isEmpty();
   }
 
+  @Test
+  void jsonWithVerboseTurnsTheDiagnosticLogIntoEvents() throws IOException {
+    java.util.logging.Logger apkimg = java.util.logging.Logger.getLogger("dev.apkimg");
+    Main.configureLogging(true); // as main() does for -v: jib's diagnostics as text lines on stderr
+    java.util.logging.Handler[] text = apkimg.getHandlers();
+    try {
+      StringWriter err = new StringWriter();
+      ProgressPrinter printer = ProgressPrinter.withoutTicker(ProgressPrinter.Mode.JSON, new PrintWriter(err), false,
+          true, 100, System::nanoTime);
+      java.util.logging.Logger.getLogger("dev.apkimg.jib").fine("jib: Building image to tar file...");
+      printer.on(new BuildEvent.Downloading("x86_64", "big-001", MIB, 3 * MIB));
+      printer.close();
+      List<String> lines = err.toString().lines().toList();
+      assertThat(lines).hasSize(2);
+      JsonNode log = new ObjectMapper().readTree(lines.get(0));
+      assertThat(log.get("event").asText()).isEqualTo("log");
+      assertThat(log.get("level").asText()).isEqualTo("debug");
+      assertThat(log.get("message").asText()).isEqualTo("jib: Building image to tar file...");
+      // Closed, the printer hands the log back.
+      assertThat(apkimg.getHandlers()).containsExactly(text);
+    } finally {
+      for (java.util.logging.Handler h : apkimg.getHandlers()) {
+        apkimg.removeHandler(h);
+      }
+      apkimg.setLevel(null);
+      apkimg.setUseParentHandlers(true);
+    }
+  }
+
   /**
    * What a terminal shows after the bytes the printer wrote: carriage return, line feed (as the
    * terminal's driver turns it into CR LF), erase line and cursor up are applied; lines end without
