@@ -313,7 +313,9 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
       lines = List.of(elapsedPrefix() + status);
     }
     int width = columns - 1; // never reach the last column: some terminals wrap there
-    return lines.stream().map(l -> l.length() > width ? l.substring(0, Math.max(0, width - 3)) + "..." : l).toList();
+    // Names come from indexes: a control character would move the cursor the erase relies on.
+    return lines.stream().map(l -> l.replaceAll("[\\x00-\\x1f\\x7f-\\x9f]", "?"))
+        .map(l -> l.length() > width ? l.substring(0, Math.max(0, width - 3)) + "..." : l).toList();
   }
 
   private void draw(StringBuilder screen) {

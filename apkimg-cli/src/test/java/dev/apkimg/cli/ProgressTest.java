@@ -238,6 +238,10 @@ class ProgressTest {
     assertThat(frame).hasSize(10).allMatch(l -> l.length() <= 39, "at most 39 characters");
     assertThat(frame.get(0)).isEqualTo("[  3.00s] fetching x86_64: 12/41 pac...");
     assertThat(frame.get(1)).isEqualTo("  big-014  [#######-------------]   ...");
+    // A name with control characters cannot move the cursor the erase relies on.
+    printer.on(new BuildEvent.Downloading("x86_64", "evil\u001b[2J\n", MIB, 3 * MIB));
+    assertThat(printer.frame()).contains("  +3 more").anyMatch(l -> l.startsWith("  evil?[2J?  [#"))
+        .noneMatch(l -> l.contains("\u001b") || l.contains("\n"));
     // The finished line above the block is the event's whole line, as plain mode prints it.
     assertThat(Screen.of(err.toString()).lines().get(0)).hasSizeGreaterThan(40);
   }
