@@ -167,6 +167,10 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
     if (!shown && !live) {
       return;
     }
+    if (!shown && event.level() == BuildEvent.Level.PROGRESS) {
+      steps.on(event, clock.getAsLong()); // the ticker draws it: not every event, which would flood the terminal
+      return;
+    }
     String text = Credentials.redact(Hints.line(event));
     String line = (event.level() == BuildEvent.Level.WARNING ? "apkimg: warning: " : "") + text;
     switch (mode) {
@@ -174,9 +178,7 @@ final class ProgressPrinter implements BuildListener, AutoCloseable {
       case TTY -> {
         if (live) {
           steps.on(event, clock.getAsLong());
-          if (event.level() != BuildEvent.Level.PROGRESS) {
-            status = text; // the build is at this step now
-          }
+          status = text; // the build is at this step now
         }
         if (shown) {
           // The finished line goes above the block; the block is drawn again at once, not at the next tick.
