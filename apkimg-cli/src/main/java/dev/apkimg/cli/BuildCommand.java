@@ -125,8 +125,9 @@ final class BuildCommand implements Callable<Integer> {
   boolean vcs;
 
   @Option(names = "--progress", paramLabel = "auto|tty|plain|json", defaultValue = "auto",
-      description = "How progress is shown on stderr: tty redraws a status line in place, plain prints one line per"
-          + " step with the elapsed seconds, json one JSON object per line. auto: tty on a terminal, plain when"
+      description = "How progress is shown on stderr: tty redraws a live display in place (downloads with bytes and"
+          + " rate, layer writing, blobs being pushed) below the finished steps, plain prints one line per"
+          + " step with the elapsed seconds, json one JSON object per event and line (progress events included). auto: tty on a terminal, plain when"
           + " not a terminal or CI is set. Default: ${DEFAULT-VALUE}.")
   String progress;
 
@@ -199,7 +200,7 @@ final class BuildCommand implements Callable<Integer> {
         printer.failed(e.getMessage());
         throw e;
       } finally {
-        printer.close(); // the status line is gone before the digest or the error is printed
+        printer.close(); // the live display is gone before the digest or the error is printed
       }
       if (toStdout) {
         // stdout carries the archive; the digest is in --digest-file or --metadata-file.

@@ -61,6 +61,7 @@ public final class Main implements Runnable {
     if (finished) {
       return;
     }
+    ProgressPrinter.closeAll(); // the live block goes first: the line below starts on a clean line
     TemporaryFiles.deleteAll();
     System.err.println(INTERRUPTED);
     System.err.flush();

@@ -92,6 +92,73 @@ class TerminalProgressIT {
     }
   }
 
+  @Test
+  void ctrlCDuringADownloadLeavesNoLiveLinesOnScreen() throws Exception {
+    Path tmux = Prerequisites.requireCommand("tmux");
+    Path jar = Path.of("target", "apkimg.jar").toAbsolutePath();
+    Prerequisites.require(Files.isRegularFile(jar), jar + " (run after package)");
+
+    Path keyFile = TestKeys.primary().writePublicKey(tmp.resolve("keys"));
+    Path mirror = tmp.resolve("mirror");
+    new TestRepository(TestKeys.primary())
+        .add(TestPackage.builder("app", "2.0-r1").builddate(1_700_000_100L)
+            .dir("usr").dir("usr/bin").file("usr/bin/app", new byte[200_000], 0755)
+            .build())
+        .write(mirror.resolve("alpine/main"));
+    Path socket = tmp.resolve("tmux.sock");
+    // The package's download stops halfway: the build waits in the fetch with its live block drawn.
+    try (LoopbackHttpServer server = LoopbackHttpServer.serve(mirror).stallOn(p -> p.endsWith(".apk"))) {
+      Path profile = tmp.resolve("app.yaml");
+      Files.writeString(profile, """
+          contents:
+            repositories:
+              - %salpine/main
+            keyring:
+              - %s
+            packages: [app]
+          archs: [x86_64]
+          cmd: /usr/bin/app
+          """.formatted(server.url(), keyFile));
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String command = String.join(" ", "env", "-u", "CI", quote(java), "-jar", quote(jar.toString()), "build",
+          quote(profile.toString()), "-o", quote(tmp.resolve("out.tar").toString()), "--cache-dir",
+          quote(tmp.resolve("cache").toString()), "; echo apkimg-exit-$?");
+      try {
+        run(tmux.toString(), "-S", socket.toString(), "new-session", "-d", "-x", "160", "-y", "40", "sh");
+        run(tmux.toString(), "-S", socket.toString(), "send-keys", command, "Enter");
+        // The fetch is under way: its live line (the step, or the fetch's header) is on screen.
+        String screen = waitFor(tmux, socket, s -> s.lines().anyMatch(l -> l.matches("\\[ *\\d+\\.\\d\\ds\\] fetching .*")));
+        assertThat(Files.exists(tmp.resolve("out.tar"))).isFalse();
+        run(tmux.toString(), "-S", socket.toString(), "send-keys", "C-c");
+        screen = waitFor(tmux, socket, s -> s.lines().anyMatch(l -> l.strip().matches("apkimg-exit-\\d+")));
+        List<String> lines = screen.lines().map(String::stripTrailing).toList();
+        int resolved = indexOfMatch(lines, "\\[ *\\d+\\.\\d\\ds\\] resolved 1 packages for x86_64: app-2\\.0-r1");
+        int interrupted = lines.indexOf(Main.INTERRUPTED);
+        assertThat(resolved).as(screen).isNotNegative();
+        // Right below the finished lines: the interrupted line on a line of its own, nothing of the block.
+        assertThat(interrupted).as(screen).isGreaterThan(resolved);
+        assertThat(lines.subList(resolved + 1, interrupted)).as(screen)
+            .allMatch(l -> l.matches("\\[ *\\d+\\.\\d\\ds\\] apkimg: warning: .*"));
+        assertThat(lines.get(interrupted + 1)).as(screen).isEqualTo("apkimg-exit-130");
+        assertThat(lines).as(screen).noneMatch(l -> l.contains("fetching") || l.contains("[#"));
+      } finally {
+        new ProcessBuilder(tmux.toString(), "-S", socket.toString(), "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** The pane's text once {@code done} holds for it (60 s at most). */
+  private static String waitFor(Path tmux, Path socket, java.util.function.Predicate<String> done) throws Exception {
+    String screen = "";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!done.test(screen) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      screen = run(tmux.toString(), "-S", socket.toString(), "capture-pane", "-p", "-J");
+    }
+    assertThat(done.test(screen)).as(screen).isTrue();
+    return screen;
+  }
+
   private static int indexOfMatch(List<String> lines, String regex) {
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).matches(regex)) {
