@@ -1,29 +1,29 @@
 package dev.apkimg;
 
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Lets through progress reports of one download, layer or blob at most once per interval, and
- * its last report always (once): what {@link dev.apkimg.api.BuildEvent.Level#PROGRESS} events
- * promise. The interval counts from the end of the previous report, so a slow receiver gets fewer
- * reports, never a burst. Safe for several threads; a report is sent while holding the throttle,
- * so one throttle's reports never overlap.
+ * Lets through the progress reports of one download, layer or blob at most once per interval,
+ * and its last one always (once, unless the report before said the same): what
+ * {@link dev.apkimg.api.BuildEvent.Level#PROGRESS} events promise. The interval counts from the
+ * end of the previous report, so a slow receiver gets fewer reports, never a burst. Safe for
+ * several threads; reports are sent while holding the throttle, so one throttle's never overlap.
+ *
+ * @param <T> what a report says (bytes so far, or a record of counts), compared with equals
  */
-public final class ProgressThrottle {
+public final class ProgressThrottle<T> {
   private final long intervalNanos;
   private final LongSupplier nanoTime;
   private long last;
+  private T reported;
   private boolean ended;
 
   /** A throttle for a build's progress events: {@link dev.apkimg.api.BuildEvent#PROGRESS_INTERVAL_MILLIS}. */
-  public static ProgressThrottle forEvents() {
-    return every(dev.apkimg.api.BuildEvent.PROGRESS_INTERVAL_MILLIS);
-  }
-
-  /** A throttle on {@link System#nanoTime()}; its first report is due one interval after now. */
-  public static ProgressThrottle every(long intervalMillis) {
-    return new ProgressThrottle(intervalMillis, System::nanoTime);
+  public static <T> ProgressThrottle<T> forEvents() {
+    return new ProgressThrottle<>(dev.apkimg.api.BuildEvent.PROGRESS_INTERVAL_MILLIS, System::nanoTime);
   }
 
   /** A throttle on {@code nanoTime} (a test's clock); its first report is due one interval after now. */
@@ -33,22 +33,28 @@ public final class ProgressThrottle {
     this.last = nanoTime.getAsLong();
   }
 
-  /** Sends {@code report} if an interval has passed since the last one ended; true if it did. */
-  public synchronized boolean maybe(Runnable report) {
+  /** Reports {@code state} if an interval has passed since the last report ended; true if it did. */
+  public synchronized boolean maybe(T state, Consumer<? super T> report) {
     if (ended || nanoTime.getAsLong() - last < intervalNanos) {
       return false;
     }
-    report.run();
+    report.accept(state);
+    reported = state;
     last = nanoTime.getAsLong();
     return true;
   }
 
-  /** Sends {@code report} as the last one, whenever the one before was; later reports are dropped. */
-  public synchronized void last(Runnable report) {
+  /**
+   * Reports {@code state} as the last one, however soon after the one before, unless that one
+   * said the same; later reports are dropped.
+   */
+  public synchronized void last(T state, Consumer<? super T> report) {
     if (ended) {
       return;
     }
     ended = true;
-    report.run();
+    if (!Objects.equals(state, reported)) {
+      report.accept(state);
+    }
   }
 }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** Progress reports at most once per interval, the last one always, on a clock the test moves. */
 class ProgressThrottleTest {
-  private long now = 1_000_000_000L;
+  private static final long START = 1_000_000_000L;
+  private long now = START;
   private final List<Long> sent = new ArrayList<>();
 
   private void advance(long millis) {
@@ -18,55 +19,63 @@ class ProgressThrottleTest {
 
   @Test
   void reportsAtMostOncePerIntervalCountedFromTheStart() {
-    ProgressThrottle throttle = new ProgressThrottle(100, () -> now);
-    // Reads every 10 ms for one second: the first report 100 ms in, then one per 100 ms.
-    for (int i = 1; i <= 100; i++) {
+    ProgressThrottle<Long> throttle = new ProgressThrottle<>(100, () -> now);
+    List<Long> at = new ArrayList<>();
+    // A read every 10 ms for one second: the first report 100 ms in, then one per 100 ms.
+    for (long i = 1; i <= 100; i++) {
       advance(10);
-      long at = now;
-      throttle.maybe(() -> sent.add(at));
+      throttle.maybe(i, n -> {
+        sent.add(n);
+        at.add(now);
+      });
     }
-    assertThat(sent).hasSize(10);
-    for (int i = 1; i < sent.size(); i++) {
-      assertThat(sent.get(i) - sent.get(i - 1)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+    assertThat(sent).containsExactly(10L, 20L, 30L, 40L, 50L, 60L, 70L, 80L, 90L, 100L);
+    assertThat(at.get(0)).isEqualTo(START + TimeUnit.MILLISECONDS.toNanos(100));
+    for (int i = 1; i < at.size(); i++) {
+      assertThat(at.get(i) - at.get(i - 1)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
     }
-    assertThat(sent.get(0)).isEqualTo(1_000_000_000L + TimeUnit.MILLISECONDS.toNanos(100));
   }
 
   @Test
   void aQuickDownloadSendsItsLastReportAloneAndNothingAfterIt() {
-    ProgressThrottle throttle = new ProgressThrottle(100, () -> now);
+    ProgressThrottle<Long> throttle = new ProgressThrottle<>(100, () -> now);
     advance(30);
-    assertThat(throttle.maybe(() -> sent.add(1L))).isFalse();
-    throttle.last(() -> sent.add(2L));
+    assertThat(throttle.maybe(1L, sent::add)).isFalse();
+    throttle.last(2L, sent::add);
     advance(500);
-    assertThat(throttle.maybe(() -> sent.add(3L))).isFalse();
-    throttle.last(() -> sent.add(4L));
+    assertThat(throttle.maybe(3L, sent::add)).isFalse();
+    throttle.last(4L, sent::add);
     assertThat(sent).containsExactly(2L);
   }
 
   @Test
-  void theLastReportComesEvenRightAfterAnother() {
-    ProgressThrottle throttle = new ProgressThrottle(100, () -> now);
+  void theLastReportComesRightAfterAnotherUnlessItSaysTheSame() {
+    ProgressThrottle<Long> throttle = new ProgressThrottle<>(100, () -> now);
     advance(100);
-    assertThat(throttle.maybe(() -> sent.add(1L))).isTrue();
-    throttle.last(() -> sent.add(2L));
+    assertThat(throttle.maybe(1L, sent::add)).isTrue();
+    throttle.last(2L, sent::add);
     assertThat(sent).containsExactly(1L, 2L);
+
+    ProgressThrottle<Long> same = new ProgressThrottle<>(100, () -> now);
+    advance(100);
+    assertThat(same.maybe(7L, sent::add)).isTrue();
+    same.last(7L, sent::add);
+    assertThat(sent).containsExactly(1L, 2L, 7L);
   }
 
   @Test
   void aSlowReceiverGetsFewerReportsNotABurst() {
-    ProgressThrottle throttle = new ProgressThrottle(100, () -> now);
-    int[] reports = {0};
+    ProgressThrottle<Long> throttle = new ProgressThrottle<>(100, () -> now);
     // Each report takes the receiver 250 ms; reads keep coming every 10 ms of the clock.
-    for (int i = 0; i < 200; i++) {
+    for (long i = 0; i < 200; i++) {
       advance(10);
-      throttle.maybe(() -> {
-        reports[0]++;
+      throttle.maybe(i, n -> {
+        sent.add(n);
         advance(250);
       });
     }
     // The interval counts from the end of a report: ten reads (100 ms) after each, as for a fast
     // receiver (200 reads, 20 reports), not one report per read once the receiver fell behind.
-    assertThat(reports[0]).isEqualTo(20);
+    assertThat(sent).hasSize(20);
   }
 }

@@ -212,11 +212,11 @@ public final class PackageFetcher {
       ApkPackage read;
       java.security.MessageDigest sha256 = CachedPackage.sha256();
       // The digest of exactly the bytes the cache file gets.
-      ProgressThrottle throttle = ProgressThrottle.forEvents();
+      ProgressThrottle<Long> throttle = ProgressThrottle.forEvents();
       ArrivedBytes arrived;
       try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
            InputStream counted = arrived = new ArrivedBytes(net,
-               n -> throttle.maybe(() -> listener.downloading(p, n)));
+               n -> throttle.maybe(n, bytes -> listener.downloading(p, bytes)));
            OutputStream file = new java.security.DigestOutputStream(Files.newOutputStream(tmp), sha256);
            InputStream tee = new TeeInputStream(counted, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
@@ -236,7 +236,7 @@ public final class PackageFetcher {
       }
       // Every byte the cache file holds has arrived: the last progress report says so.
       long bytes = arrived.count();
-      throttle.last(() -> listener.downloading(p, bytes));
+      throttle.last(bytes, all -> listener.downloading(p, all));
       PackageChecks.checkPackageArch(read, p, arch, uri);
       staged.commit();
       listener.downloaded(p, bytes, System.nanoTime() - start);

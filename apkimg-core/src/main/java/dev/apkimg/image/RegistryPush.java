@@ -323,7 +323,7 @@ final class RegistryPush {
     private final class Sent implements java.util.function.Consumer<Long> {
       private final String digest;
       private final long size;
-      private final ProgressThrottle throttle = ProgressThrottle.forEvents();
+      private final ProgressThrottle<Long> throttle = ProgressThrottle.forEvents();
       private long bytes;
 
       Sent(String digest, long size) {
@@ -335,12 +335,12 @@ final class RegistryPush {
       public void accept(Long written) {
         bytes += written;
         long now = Math.min(bytes, size); // a retried request sends its bytes again
-        throttle.maybe(() -> progress.blobPushing(reference, digest, now, size));
+        throttle.maybe(now, n -> progress.blobPushing(reference, digest, n, size));
       }
 
       void end() {
         long now = Math.min(bytes, size);
-        throttle.last(() -> progress.blobPushing(reference, digest, now, size));
+        throttle.last(now, n -> progress.blobPushing(reference, digest, n, size));
       }
     }
 

@@ -19,7 +19,7 @@ final class LayerMeter {
   private final LayerWriter.Progress progress;
   private final int total;
   private final BitSet done = new BitSet();
-  private final ProgressThrottle throttle = ProgressThrottle.forEvents();
+  private final ProgressThrottle<Written> throttle = ProgressThrottle.forEvents();
   private long bytes;
 
   LayerMeter(LayerWriter.Progress progress, int total) {
@@ -71,8 +71,7 @@ final class LayerMeter {
   void finish() {
     if (progress != null) {
       done.set(0, total);
-      long all = bytes;
-      throttle.last(() -> progress.writing(total, total, all));
+      throttle.last(new Written(total, bytes), this::send);
     }
   }
 
@@ -83,8 +82,13 @@ final class LayerMeter {
   }
 
   private void report() {
-    int packages = done.cardinality();
-    long now = bytes;
-    throttle.maybe(() -> progress.writing(packages, total, now));
+    throttle.maybe(new Written(done.cardinality(), bytes), this::send);
   }
+
+  private void send(Written w) {
+    progress.writing(w.packages(), total, w.bytes());
+  }
+
+  /** How far it has come: packages in the layers, bytes of file content. */
+  private record Written(int packages, long bytes) {}
 }

@@ -83,6 +83,7 @@ class LayerWriterProgressTest {
     for (int i = 1; i < reports.size(); i++) {
       assertThat(reports.get(i).packages()).isGreaterThanOrEqualTo(reports.get(i - 1).packages());
       assertThat(reports.get(i).bytes()).isGreaterThanOrEqualTo(reports.get(i - 1).bytes());
+      assertThat(reports.get(i)).as("no report twice").isNotEqualTo(reports.get(i - 1));
     }
   }
 
