@@ -7,23 +7,26 @@ import java.util.function.LongSupplier;
 
 /**
  * Lets through the progress reports of one download, layer or blob at most once per interval,
- * and its last one always (once, unless the report before said the same): what
- * {@link dev.apkimg.api.BuildEvent.Level#PROGRESS} events promise. The interval counts from the
+ * and its last one always (once, unless the report before said the same): what a build's progress
+ * events promise (the API's {@code BuildEvent.PROGRESS_INTERVAL_MILLIS} is {@link #EVENT_INTERVAL_MILLIS}). The interval counts from the
  * end of the previous report, so a slow receiver gets fewer reports, never a burst. Safe for
  * several threads; reports are sent while holding the throttle, so one throttle's never overlap.
  *
  * @param <T> what a report says (bytes so far, or a record of counts), compared with equals
  */
 public final class ProgressThrottle<T> {
+  /** The least time between two progress events of one download, layer or blob. */
+  public static final long EVENT_INTERVAL_MILLIS = 100;
+
   private final long intervalNanos;
   private final LongSupplier nanoTime;
   private long last;
   private T reported;
   private boolean ended;
 
-  /** A throttle for a build's progress events: {@link dev.apkimg.api.BuildEvent#PROGRESS_INTERVAL_MILLIS}. */
+  /** A throttle for a build's progress events: every {@link #EVENT_INTERVAL_MILLIS}. */
   public static <T> ProgressThrottle<T> forEvents() {
-    return new ProgressThrottle<>(dev.apkimg.api.BuildEvent.PROGRESS_INTERVAL_MILLIS, System::nanoTime);
+    return new ProgressThrottle<>(EVENT_INTERVAL_MILLIS, System::nanoTime);
   }
 
   /** A throttle on {@code nanoTime} (a test's clock); its first report is due one interval after now. */

@@ -49,7 +49,7 @@ public final class PackageFetcher {
 
     /**
      * Bytes of {@code p} have arrived from its repository, {@code bytes} so far: at most every
-     * {@link dev.apkimg.api.BuildEvent#PROGRESS_INTERVAL_MILLIS} per package, and once with all
+     * {@link ProgressThrottle#EVENT_INTERVAL_MILLIS} per package, and once with all
      * its bytes. Not called for a package taken from the cache. Called from the download threads.
      */
     default void downloading(PackageInfo p, long bytes) {}

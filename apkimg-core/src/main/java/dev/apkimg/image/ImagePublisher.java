@@ -35,14 +35,23 @@ public final class ImagePublisher {
 
     /**
      * Bytes of blob {@code digest} are being uploaded to {@code reference}, {@code bytes} of
-     * {@code size} so far: at most every {@link dev.apkimg.api.BuildEvent#PROGRESS_INTERVAL_MILLIS}
+     * {@code size} so far: at most every {@link dev.apkimg.ProgressThrottle#EVENT_INTERVAL_MILLIS}
      * per blob, and once when all are sent.
      */
     default void blobPushing(String reference, String digest, long bytes, long size) {}
 
     /** Blob {@code digest} is in the repository of {@code reference}, and how it got there. */
-    default void blobPushed(String reference, String digest, long size,
-        dev.apkimg.api.BuildEvent.BlobPushed.Transfer transfer) {}
+    default void blobPushed(String reference, String digest, long size, BlobTransfer transfer) {}
+  }
+
+  /** How a blob reached the registry. */
+  public enum BlobTransfer {
+    /** Its bytes were sent. */
+    UPLOADED,
+    /** The repository had it already: nothing was sent. */
+    EXISTS,
+    /** The registry copied it from another of its repositories: nothing was sent. */
+    MOUNTED
   }
 
   /**

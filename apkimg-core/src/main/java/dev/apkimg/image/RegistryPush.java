@@ -17,7 +17,6 @@ import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.Hint;
 import dev.apkimg.ProgressThrottle;
-import dev.apkimg.api.BuildEvent.BlobPushed.Transfer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -281,7 +280,7 @@ final class RegistryPush {
       DescriptorDigest d = descriptorDigest(digest);
       if (client.checkBlob(d).isPresent()) {
         reused++;
-        progress.blobPushed(reference, digest, size, Transfer.EXISTS);
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.EXISTS);
         return;
       }
       Optional<String> source = record.sourceFor(digest, repository);
@@ -309,13 +308,13 @@ final class RegistryPush {
         uploaded++;
         uploadedBytes += size;
         sent.end();
-        progress.blobPushed(reference, digest, size, Transfer.UPLOADED);
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.UPLOADED);
       } else if (mount) {
         mounted++;
-        progress.blobPushed(reference, digest, size, Transfer.MOUNTED);
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.MOUNTED);
       } else {
         reused++;
-        progress.blobPushed(reference, digest, size, Transfer.EXISTS);
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.EXISTS);
       }
     }
 

@@ -81,8 +81,9 @@ final class PublishStep {
             }
 
             @Override
-            public void blobPushed(String ref, String digest, long size, BuildEvent.BlobPushed.Transfer transfer) {
-              listener.on(new BuildEvent.BlobPushed(ref, digest, size, transfer));
+            public void blobPushed(String ref, String digest, long size, ImagePublisher.BlobTransfer transfer) {
+              listener.on(new BuildEvent.BlobPushed(ref, digest, size, BuildEvent.BlobPushed.Transfer.valueOf(
+                  transfer.name())));
             }
           });
       List<BuildResult.ArchImage> archImages = new ArrayList<>();

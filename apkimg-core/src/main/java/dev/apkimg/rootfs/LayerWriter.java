@@ -35,7 +35,7 @@ public final class LayerWriter {
     /**
      * {@code packages} of {@code totalPackages} are in the layers, with {@code bytes} of file
      * content (uncompressed) so far: at most every
-     * {@link dev.apkimg.api.BuildEvent#PROGRESS_INTERVAL_MILLIS}, and once at the end, when
+     * {@link dev.apkimg.ProgressThrottle#EVENT_INTERVAL_MILLIS}, and once at the end, when
      * {@code packages == totalPackages} and {@code bytes} is the file content of every layer
      * written (layered by packages: each package's own layer too).
      */

@@ -331,9 +331,9 @@ class RegistryPushTest {
     }
 
     @Override
-    public void blobPushed(String reference, String digest, long size,
-        dev.apkimg.api.BuildEvent.BlobPushed.Transfer transfer) {
-      events.add(new dev.apkimg.api.BuildEvent.BlobPushed(reference, digest, size, transfer));
+    public void blobPushed(String reference, String digest, long size, ImagePublisher.BlobTransfer transfer) {
+      events.add(new dev.apkimg.api.BuildEvent.BlobPushed(reference, digest, size,
+          dev.apkimg.api.BuildEvent.BlobPushed.Transfer.valueOf(transfer.name())));
     }
 
     List<dev.apkimg.api.BuildEvent.BlobPushed> pushed() {
