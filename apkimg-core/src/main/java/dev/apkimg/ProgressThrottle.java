@@ -8,9 +8,10 @@ import java.util.function.LongSupplier;
 /**
  * Lets through the progress reports of one download, layer or blob at most once per interval,
  * and its last one always (once, unless the report before said the same): what a build's progress
- * events promise (the API's {@code BuildEvent.PROGRESS_INTERVAL_MILLIS} is {@link #EVENT_INTERVAL_MILLIS}). The interval counts from the
- * end of the previous report, so a slow receiver gets fewer reports, never a burst. Safe for
- * several threads; reports are sent while holding the throttle, so one throttle's never overlap.
+ * events promise (the API's {@code BuildEvent.PROGRESS_INTERVAL_MILLIS} is
+ * {@link #EVENT_INTERVAL_MILLIS}). The interval counts from the end of the previous report, so a
+ * slow receiver gets fewer reports, never a burst. Safe for several threads; reports are sent
+ * while holding the throttle, so one throttle's never overlap.
  *
  * @param <T> what a report says (bytes so far, or a record of counts), compared with equals
  */

@@ -78,7 +78,8 @@ class PushProgressIT {
       // they were pushed); the SBOMs' blobs, which the record leaves out, are uploaded.
       String other = registry.address() + "/elsewhere/app:1";
       List<BuildEvent> three = push(profile, other);
-      List<BuildEvent.BlobPushed> mounted = pushed(three).stream().filter(e -> e.transfer() == Transfer.MOUNTED).toList();
+      List<BuildEvent.BlobPushed> mounted = pushed(three).stream().filter(e -> e.transfer() == Transfer.MOUNTED)
+          .toList();
       assertThat(mounted).hasSize(2).anySatisfy(e -> assertThat(e.size()).isGreaterThan(2 * 1024 * 1024));
       assertThat(three).filteredOn(BuildEvent.BlobPushing.class::isInstance)
           .noneMatch(e -> mounted.stream().anyMatch(m -> m.digest().equals(((BuildEvent.BlobPushing) e).digest())));

@@ -151,8 +151,9 @@ final class RegistryPush {
       }
       PushReport.Referrers listing = null;
       if (!referrers.isEmpty()) {
-        listing = pushReferrers(client, registry, repository, referrers, new BlobCounter(repository, record, reference, progress),
-            found.map(RegistryCredentials.Found::credential), insecure);
+        listing = pushReferrers(client, registry, repository, referrers,
+            new BlobCounter(repository, record, reference, progress), found.map(RegistryCredentials.Found::credential),
+            insecure);
       }
       record.record(repository, blobs);
       record.save();

@@ -149,7 +149,8 @@ public final class Pipeline implements Apkimg {
     }
   }
 
-  private BuildResult publishSerially(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
+  private BuildResult publishSerially(BaseImage base, List<PlatformImage> images, BuildRequest request,
+      BuildListener listener) {
     List<SbomStep.Document> sboms = List.of();
     if (request.outputs().sbomDir() != null || request.outputs().sbom()
         || request.outputs().sbomOnPush() && !request.outputs().push().isEmpty()) {

@@ -97,7 +97,8 @@ class BuildProgressEventsTest {
     installedSizes = 0;
     for (String name : List.of("base", "big", "app")) {
       var apk = written.apk("x86_64", name);
-      apkSizes.put(name + "-" + apk.pkg().version(), Files.size(tmp.resolve("www/v3.20/main/x86_64/" + apk.fileName())));
+      Path file = tmp.resolve("www/v3.20/main/x86_64/" + apk.fileName());
+      apkSizes.put(name + "-" + apk.pkg().version(), Files.size(file));
       installedSizes += apk.pkg().installedSize();
     }
   }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ class LayerWriterProgressTest {
         TestPackage.builder("big", "2.0-r0").depends("base").dir("usr").dir("usr/lib")
             .file("usr/lib/big.bin", big).hardlink("usr/lib/big-again.bin", "usr/lib/big.bin").build(),
         TestPackage.builder("app", "3.0-r0").depends("big").dir("usr").dir("usr/bin")
-            .file("usr/bin/app", "#!/bin/sh\necho app\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0755).build()};
+            .file("usr/bin/app", "#!/bin/sh\necho app\n".getBytes(StandardCharsets.UTF_8), 0755).build()};
   }
 
   private List<PackageSource> sources() throws IOException {
