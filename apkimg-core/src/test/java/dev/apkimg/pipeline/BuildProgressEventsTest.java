@@ -216,6 +216,26 @@ class BuildProgressEventsTest {
     }
   }
 
+  @Test
+  void aMirrorOnTheFileSystemIsReportedAsItIsRead() throws Exception {
+    Path keys = TestKeys.primary().writePublicKey(tmp.resolve("keys"));
+    Path profile = tmp.resolve("local.yaml");
+    Files.writeString(profile, "contents:\n  repositories: [" + tmp.resolve("www/v3.20/main") + "]\n"
+        + "  keyring: [" + keys + "]\n  packages: [app]\narchs: [x86_64]\n");
+    Recorder recorder = new Recorder();
+    Apkimg.create().build(BuildRequest.builder(profile).cacheDir(tmp.resolve("cache"))
+        .outputs(Outputs.builder().ociArchive(tmp.resolve("local.tar")).build()).build(), recorder);
+    for (Map.Entry<String, Long> apk : apkSizes.entrySet()) {
+      List<BuildEvent.Downloading> progress = recorder.of(BuildEvent.Downloading.class).stream()
+          .filter(e -> e.pkg().equals(apk.getKey())).toList();
+      assertThat(progress).as(apk.getKey()).isNotEmpty();
+      assertThat(progress.get(progress.size() - 1).bytes()).isEqualTo(apk.getValue());
+    }
+    assertThat(recorder.of(BuildEvent.Downloaded.class)).hasSize(3);
+    assertThat(recorder.of(BuildEvent.Fetched.class)).singleElement()
+        .satisfies(f -> assertThat(f.downloaded()).isEqualTo(3));
+  }
+
   /** The bytes of file content of every layer of the one image in an OCI archive. */
   private static long fileBytesOfLayers(Path archive) throws IOException {
     Map<String, byte[]> files = new HashMap<>();
