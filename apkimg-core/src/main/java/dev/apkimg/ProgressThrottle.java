@@ -37,6 +37,16 @@ public final class ProgressThrottle<T> {
     this.last = nanoTime.getAsLong();
   }
 
+  /** Reports {@code state} now, whenever the one before was: a step under way begins. */
+  public synchronized void now(T state, Consumer<? super T> report) {
+    if (ended) {
+      return;
+    }
+    report.accept(state);
+    reported = state;
+    last = nanoTime.getAsLong();
+  }
+
   /** Reports {@code state} if an interval has passed since the last report ended; true if it did. */
   public synchronized boolean maybe(T state, Consumer<? super T> report) {
     if (ended || nanoTime.getAsLong() - last < intervalNanos) {

@@ -64,6 +64,18 @@ class ProgressThrottleTest {
   }
 
   @Test
+  void aBeginningIsReportedAtOnceAndTheNextOneIntervalLater() {
+    ProgressThrottle<Long> throttle = new ProgressThrottle<>(100, () -> now);
+    advance(500);
+    throttle.now(0L, sent::add);
+    advance(60);
+    assertThat(throttle.maybe(1L, sent::add)).isFalse();
+    advance(40);
+    assertThat(throttle.maybe(2L, sent::add)).isTrue();
+    assertThat(sent).containsExactly(0L, 2L);
+  }
+
+  @Test
   void aSlowReceiverGetsFewerReportsNotABurst() {
     ProgressThrottle<Long> throttle = new ProgressThrottle<>(100, () -> now);
     // Each report takes the receiver 250 ms; reads keep coming every 10 ms of the clock.

@@ -27,6 +27,13 @@ final class LayerMeter {
     this.total = total;
   }
 
+  /** Writing begins: nothing is in the layers yet. */
+  void start() {
+    if (progress != null) {
+      throttle.now(new Written(0, 0), this::send);
+    }
+  }
+
   /** Package {@code index} (install order) is in the layers. */
   void packageDone(int index) {
     if (progress != null && !done.get(index)) {

@@ -35,7 +35,8 @@ public final class LayerWriter {
     /**
      * {@code packages} of {@code totalPackages} are in the layers, with {@code bytes} of file
      * content (uncompressed) so far: at most every
-     * {@link dev.apkimg.ProgressThrottle#EVENT_INTERVAL_MILLIS}, and once at the end, when
+     * {@link dev.apkimg.ProgressThrottle#EVENT_INTERVAL_MILLIS}, with nothing written yet when it
+     * begins (the packages are read to plan the layers first), and once at the end, when
      * {@code packages == totalPackages} and {@code bytes} is the file content of every layer
      * written (layered by packages: each package's own layer too).
      */
@@ -132,6 +133,9 @@ public final class LayerWriter {
   private record Planned(List<PackageScanner.PackageScan> scans, RootfsTree tree, LayerEntryWriter entries) {}
 
   private Planned plan(List<PackageSource> packages, RootfsSpec spec) throws IOException {
+    // Reported from the start: reading the packages to plan the layer is part of writing it.
+    LayerMeter meter = progress == null ? LayerMeter.NONE : new LayerMeter(progress, packages.size());
+    meter.start();
     List<RootfsMutation> mutations = new ArrayList<>();
     mutations.add(new InstallScriptEffects());
     mutations.addAll(spec.mutations());
@@ -150,9 +154,7 @@ public final class LayerWriter {
       m.apply(tree);
     }
     LayerEntryWriter entries = new LayerEntryWriter(keys, plan, packages, spec, tree, generated);
-    if (progress != null) {
-      entries.meter = new LayerMeter(progress, packages.size());
-    }
+    entries.meter = meter;
     return new Planned(scans, tree, entries);
   }
 }
