@@ -26,7 +26,7 @@ public sealed interface BuildEvent {
   }
 
   /** The least time between two progress events of one download, layer or blob. */
-  long PROGRESS_INTERVAL_MILLIS = 100;
+  long PROGRESS_INTERVAL_MILLIS = dev.apkimg.ProgressThrottle.EVENT_INTERVAL_MILLIS;
 
   Level level();
 

@@ -1,6 +1,7 @@
 package dev.apkimg.fetch;
 
 import dev.apkimg.ApkimgException;
+import dev.apkimg.ProgressThrottle;
 import dev.apkimg.apk.ApkFormatException;
 import dev.apkimg.apk.ApkPackage;
 import dev.apkimg.apk.ApkPackageReader;
@@ -45,6 +46,16 @@ public final class PackageFetcher {
     void detail(String message);
 
     void warn(String message);
+
+    /**
+     * Bytes of {@code p} have arrived from its repository, {@code bytes} so far: at most every
+     * {@link ProgressThrottle#EVENT_INTERVAL_MILLIS} per package, and once with all
+     * its bytes. Not called for a package taken from the cache. Called from the download threads.
+     */
+    default void downloading(PackageInfo p, long bytes) {}
+
+    /** {@code p} was downloaded ({@code bytes}) and verified, {@code nanos} after its download began. */
+    default void downloaded(PackageInfo p, long bytes, long nanos) {}
   }
 
   /**
@@ -193,6 +204,7 @@ public final class PackageFetcher {
   private Fetched download(Wanted w, String arch, URI uri, Path target, Listener listener,
       Function<PackageInfo, String> notFoundHint) throws IOException {
     PackageInfo p = w.pkg().info();
+    long start = System.nanoTime();
     listener.detail("fetching " + uri);
     // Written beside the cache entry and moved onto it once verified: readers see it whole or not at all.
     try (dev.apkimg.OutputFiles staged = new dev.apkimg.OutputFiles()) {
@@ -200,9 +212,13 @@ public final class PackageFetcher {
       ApkPackage read;
       java.security.MessageDigest sha256 = CachedPackage.sha256();
       // The digest of exactly the bytes the cache file gets.
+      ProgressThrottle<Long> throttle = ProgressThrottle.forEvents();
+      ArrivedBytes arrived;
       try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
+           InputStream counted = arrived = new ArrivedBytes(net,
+               n -> throttle.maybe(n, bytes -> listener.downloading(p, bytes)));
            OutputStream file = new java.security.DigestOutputStream(Files.newOutputStream(tmp), sha256);
-           InputStream tee = new TeeInputStream(net, file)) {
+           InputStream tee = new TeeInputStream(counted, file)) {
         read = ApkPackageReader.read(tee, keys, uri.toString(), ApkPackageReader.SKIP_DATA);
       } catch (RepositoryException e) {
         throw new ApkimgException(e.getMessage()
@@ -218,9 +234,51 @@ public final class PackageFetcher {
         throw new ApkimgException("package " + p.nameVersion() + " from " + uri + " does not match its pinned data"
             + " SHA-256: got " + read.dataHash() + ", pinned " + w.dataSha256());
       }
+      // Every byte the cache file holds has arrived: the last progress report says so.
+      long bytes = arrived.count();
+      throttle.last(bytes, all -> listener.downloading(p, all));
       PackageChecks.checkPackageArch(read, p, arch, uri);
       staged.commit();
+      listener.downloaded(p, bytes, System.nanoTime() - start);
       return new Fetched(target, read, java.util.HexFormat.of().formatHex(sha256.digest()));
+    }
+  }
+
+  /** Counts the bytes read from a download and reports the running count after each read. */
+  private static final class ArrivedBytes extends java.io.FilterInputStream {
+    private final java.util.function.LongConsumer report;
+    private long count;
+
+    ArrivedBytes(InputStream in, java.util.function.LongConsumer report) {
+      super(in);
+      this.report = report;
+    }
+
+    long count() {
+      return count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+        report.accept(count);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buf = new byte[(int) Math.min(Math.max(n, 0), 8192)];
+      int r = read(buf, 0, buf.length);
+      return Math.max(r, 0);
     }
   }
 

@@ -32,6 +32,26 @@ public final class ImagePublisher {
     }
 
     void loaded(String tag, String platform);
+
+    /**
+     * Bytes of blob {@code digest} are being uploaded to {@code reference}, {@code bytes} of
+     * {@code size} so far: at most every {@link dev.apkimg.ProgressThrottle#EVENT_INTERVAL_MILLIS}
+     * per blob, and once when all are sent.
+     */
+    default void blobPushing(String reference, String digest, long bytes, long size) {}
+
+    /** Blob {@code digest} is in the repository of {@code reference}, and how it got there. */
+    default void blobPushed(String reference, String digest, long size, BlobTransfer transfer) {}
+  }
+
+  /** How a blob reached the registry. */
+  public enum BlobTransfer {
+    /** Its bytes were sent. */
+    UPLOADED,
+    /** The repository had it already: nothing was sent. */
+    EXISTS,
+    /** The registry copied it from another of its repositories: nothing was sent. */
+    MOUNTED
   }
 
   /**
@@ -93,7 +113,7 @@ public final class ImagePublisher {
         }
       }
       for (String reference : outputs.push()) {
-        PushReport report = RegistryPush.push(images, index, pushReferrers, reference, outputs, cacheDir);
+        PushReport report = RegistryPush.push(images, index, pushReferrers, reference, outputs, cacheDir, progress);
         pushed.add(reference);
         pushes.add(report);
         progress.pushed(reference, digest, report);

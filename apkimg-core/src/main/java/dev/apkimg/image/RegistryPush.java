@@ -16,6 +16,7 @@ import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.apkimg.ApkimgException;
 import dev.apkimg.Hint;
+import dev.apkimg.ProgressThrottle;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -92,6 +93,18 @@ final class RegistryPush {
    */
   static PushReport push(List<PlatformImage> images, byte[] index, List<Referrer> referrers, String reference,
       ImageOutputs outputs, Path cacheDir) throws IOException {
+    return push(images, index, referrers, reference, outputs, cacheDir, new ImagePublisher.Progress() {
+      @Override
+      public void pushed(String ref, String digest) {}
+
+      @Override
+      public void loaded(String tag, String platform) {}
+    });
+  }
+
+  /** As above, telling {@code progress} how each blob's upload goes and what became of it. */
+  static PushReport push(List<PlatformImage> images, byte[] index, List<Referrer> referrers, String reference,
+      ImageOutputs outputs, Path cacheDir, ImagePublisher.Progress progress) throws IOException {
     ImageReference target;
     try {
       target = ImageReference.parse(reference);
@@ -119,7 +132,7 @@ final class RegistryPush {
       // push scope (jib asks again for the push scope alone if the token server refuses that).
       RegistryClient client = authenticated(registry, repository,
           record.commonSource(blobs, repository).orElse(null), found, insecure);
-      BlobCounter counter = new BlobCounter(repository, record);
+      BlobCounter counter = new BlobCounter(repository, record, reference, progress);
       for (PlatformImage image : images) {
         for (PlatformImage.Layer layer : image.layers()) {
           counter.push(client, layer.digest(), layer.size(), Blobs.from(out -> {
@@ -138,8 +151,9 @@ final class RegistryPush {
       }
       PushReport.Referrers listing = null;
       if (!referrers.isEmpty()) {
-        listing = pushReferrers(client, registry, repository, referrers, new BlobCounter(repository, record),
-            found.map(RegistryCredentials.Found::credential), insecure);
+        listing = pushReferrers(client, registry, repository, referrers,
+            new BlobCounter(repository, record, reference, progress), found.map(RegistryCredentials.Found::credential),
+            insecure);
       }
       record.record(repository, blobs);
       record.save();
@@ -246,14 +260,18 @@ final class RegistryPush {
     private final String repository;
     private final PushedBlobs record;
     private final Set<String> done = new HashSet<>();
+    private final String reference;
+    private final ImagePublisher.Progress progress;
     private int uploaded;
     private long uploadedBytes;
     private int reused;
     private int mounted;
 
-    BlobCounter(String repository, PushedBlobs record) {
+    BlobCounter(String repository, PushedBlobs record, String reference, ImagePublisher.Progress progress) {
       this.repository = repository;
       this.record = record;
+      this.reference = reference;
+      this.progress = progress;
     }
 
     void push(RegistryClient client, String digest, long size, Blob blob) throws IOException, RegistryException {
@@ -263,13 +281,15 @@ final class RegistryPush {
       DescriptorDigest d = descriptorDigest(digest);
       if (client.checkBlob(d).isPresent()) {
         reused++;
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.EXISTS);
         return;
       }
       Optional<String> source = record.sourceFor(digest, repository);
       if (source.isPresent()) {
         try {
           // 201: mounted; 202: the registry would not, and jib uploads to the session it opened.
-          counted(client.pushBlob(d, blob, source.get(), n -> {}), true, size);
+          Sent sent = new Sent(digest, size);
+          counted(client.pushBlob(d, blob, source.get(), sent), true, size, sent, digest);
           return;
         } catch (RegistryException | IOException e) {
           if (e instanceof InterruptedIOException) {
@@ -279,18 +299,48 @@ final class RegistryPush {
           RootfsImage.log(LogEvent.debug("mount of " + digest + " from " + source.get() + " refused: " + oneLine(e)));
         }
       }
-      counted(client.pushBlob(d, blob, null, n -> {}), false, size);
+      Sent sent = new Sent(digest, size);
+      counted(client.pushBlob(d, blob, null, sent), false, size, sent, digest);
     }
 
     /** {@code skipped}: jib found the blob there after all (a mount, or a registry that had it). */
-    private void counted(boolean skipped, boolean mount, long size) {
+    private void counted(boolean skipped, boolean mount, long size, Sent sent, String digest) {
       if (!skipped) {
         uploaded++;
         uploadedBytes += size;
+        sent.end();
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.UPLOADED);
       } else if (mount) {
         mounted++;
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.MOUNTED);
       } else {
         reused++;
+        progress.blobPushed(reference, digest, size, ImagePublisher.BlobTransfer.EXISTS);
+      }
+    }
+
+    /** jib's count of the bytes written of one upload (each write's), as throttled progress reports. */
+    private final class Sent implements java.util.function.Consumer<Long> {
+      private final String digest;
+      private final long size;
+      private final ProgressThrottle<Long> throttle = ProgressThrottle.forEvents();
+      private long bytes;
+
+      Sent(String digest, long size) {
+        this.digest = digest;
+        this.size = size;
+      }
+
+      @Override
+      public void accept(Long written) {
+        bytes += written;
+        long now = Math.min(bytes, size); // a retried request sends its bytes again
+        throttle.maybe(now, n -> progress.blobPushing(reference, digest, n, size));
+      }
+
+      void end() {
+        long now = Math.min(bytes, size);
+        throttle.last(now, n -> progress.blobPushing(reference, digest, n, size));
       }
     }
 

@@ -71,6 +71,12 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public LockResult lock(BuildRequest request, Path target, BuildListener listener) {
+    try (SerialListener serial = SerialListener.of(listener)) {
+      return lockSerially(request, target, serial);
+    }
+  }
+
+  private LockResult lockSerially(BuildRequest request, Path target, BuildListener listener) {
     BuildContext c = new BuildContext(request, listener, client);
     if (target == null && request.profileFile() == null) {
       throw new ApkimgException("a profile given in memory has no place for its lockfile: name one");
@@ -91,6 +97,12 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BuildResult build(BuildRequest request, BuildListener listener) {
+    try (SerialListener serial = SerialListener.of(listener)) {
+      return buildSerially(request, serial);
+    }
+  }
+
+  private BuildResult buildSerially(BuildRequest request, BuildListener listener) {
     if (request.outputs().isEmpty()) {
       throw new ApkimgException("nothing to do: no archive, registry or daemon to publish to", dev.apkimg.Hint.NO_OUTPUT);
     }
@@ -114,6 +126,12 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BaseImage buildBase(BuildRequest request, Path workDir, BuildListener listener) {
+    try (SerialListener serial = SerialListener.of(listener)) {
+      return buildBaseSerially(request, workDir, serial);
+    }
+  }
+
+  private BaseImage buildBaseSerially(BuildRequest request, Path workDir, BuildListener listener) {
     BuildContext c = new BuildContext(request, listener, client);
     c.work = workDir;
     try {
@@ -126,6 +144,13 @@ public final class Pipeline implements Apkimg {
 
   @Override
   public BuildResult publish(BaseImage base, List<PlatformImage> images, BuildRequest request, BuildListener listener) {
+    try (SerialListener serial = SerialListener.of(listener)) {
+      return publishSerially(base, images, request, serial);
+    }
+  }
+
+  private BuildResult publishSerially(BaseImage base, List<PlatformImage> images, BuildRequest request,
+      BuildListener listener) {
     List<SbomStep.Document> sboms = List.of();
     if (request.outputs().sbomDir() != null || request.outputs().sbom()
         || request.outputs().sbomOnPush() && !request.outputs().push().isEmpty()) {

@@ -74,6 +74,17 @@ final class PublishStep {
             public void loaded(String tag, String platform) {
               listener.on(new BuildEvent.Loaded(tag, platform));
             }
+
+            @Override
+            public void blobPushing(String ref, String digest, long bytes, long size) {
+              listener.on(new BuildEvent.BlobPushing(ref, digest, bytes, size));
+            }
+
+            @Override
+            public void blobPushed(String ref, String digest, long size, ImagePublisher.BlobTransfer transfer) {
+              listener.on(new BuildEvent.BlobPushed(ref, digest, size, BuildEvent.BlobPushed.Transfer.valueOf(
+                  transfer.name())));
+            }
           });
       List<BuildResult.ArchImage> archImages = new ArrayList<>();
       for (int i = 0; i < images.size(); i++) {

@@ -40,7 +40,11 @@ final class RootfsStep {
       all.add(osRelease); // last: it reads what the packages and the profile made
       RootfsSpec spec = new RootfsSpec(a.arch, c.profile.world(), a.imageRepositories, a.keys, timestamp,
           all);
-      LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir).reusingLayers(c.request.reuseLayers());
+      // About what the layers' files come to: the installed sizes the indexes declare (0 if none does).
+      long expected = a.sources.stream().mapToLong(s -> Math.max(0, s.info().installedSize())).sum();
+      LayerWriter writer = new LayerWriter(a.keyring, c.cacheDir).reusingLayers(c.request.reuseLayers())
+          .reportingTo((packages, total, bytes) -> c.emit(new BuildEvent.LayerWriting(a.arch, packages, total,
+              bytes, expected)));
       LayerResult layer;
       if (c.layering().packages()) {
         a.packageLayers = writer.writeLayers(a.sources, spec, c.layering().budget(), c.work.resolve("layers-" + a.arch));

@@ -30,6 +30,8 @@ final class LayerEntryWriter {
   private final RootfsTree tree;
   private final Map<String, GeneratedEntry> generated;
   private final long clamp;
+  /** What the writing passes report their progress to. */
+  LayerMeter meter = LayerMeter.NONE;
 
   LayerEntryWriter(KeyLookup keys, LayerPlan plan, List<PackageSource> packages, RootfsSpec spec, RootfsTree tree,
       Map<String, GeneratedEntry> generated) {
@@ -98,7 +100,10 @@ final class LayerEntryWriter {
     return w == null ? -1 : w.pkg;
   }
 
-  private int emit(Sink sink, Predicate<String> include, boolean readPackages) throws IOException {
+  private int emit(Sink to, Predicate<String> include, boolean readPackages) throws IOException {
+    // A writing pass counts the file bytes it moves as they pass.
+    Sink sink = readPackages && meter != LayerMeter.NONE
+        ? (h, content, from) -> to.entry(h, meter.counting(content), from) : to;
     int count = 0;
     // Which entries are written is decided for the whole layer, whatever is included, so that a
     // filtered pass writes each entry exactly as the whole layer has it.
@@ -115,6 +120,9 @@ final class LayerEntryWriter {
     }
     for (int i = 0; i < packages.size(); i++) {
       count += emitPackage(sink, include, readPackages, i, written);
+      if (readPackages) {
+        meter.packageDone(i);
+      }
     }
 
     // What apk's install scripts and database add, in a fixed order.

@@ -29,9 +29,24 @@ import java.util.TreeMap;
  * that mutations edit are held, up to {@link PackageScanner#MAX_HELD_FILE}.
  */
 public final class LayerWriter {
+  /** How far writing the layers has come. */
+  @FunctionalInterface
+  public interface Progress {
+    /**
+     * {@code packages} of {@code totalPackages} are in the layers, with {@code bytes} of file
+     * content (uncompressed) so far: at most every
+     * {@link dev.apkimg.ProgressThrottle#EVENT_INTERVAL_MILLIS}, with nothing written yet when it
+     * begins (the packages are read to plan the layers first), and once at the end, when
+     * {@code packages == totalPackages} and {@code bytes} is the file content of every layer
+     * written (layered by packages: each package's own layer too).
+     */
+    void writing(int packages, int totalPackages, long bytes);
+  }
+
   private final KeyLookup keys;
   private final Path cacheDir;
   private final boolean reuseLayers;
+  private final Progress progress;
 
   /** A writer that scans every package (no cache). */
   public LayerWriter(KeyLookup keys) {
@@ -43,13 +58,14 @@ public final class LayerWriter {
    * build plans the layer without inflating the packages; null for none.
    */
   public LayerWriter(KeyLookup keys, Path cacheDir) {
-    this(keys, cacheDir, true);
+    this(keys, cacheDir, true, null);
   }
 
-  private LayerWriter(KeyLookup keys, Path cacheDir, boolean reuseLayers) {
+  private LayerWriter(KeyLookup keys, Path cacheDir, boolean reuseLayers, Progress progress) {
     this.keys = keys;
     this.cacheDir = cacheDir;
     this.reuseLayers = reuseLayers;
+    this.progress = progress;
   }
 
   /**
@@ -57,24 +73,47 @@ public final class LayerWriter {
    * with the same planned content is there, or (false) always writing it.
    */
   public LayerWriter reusingLayers(boolean reuse) {
-    return new LayerWriter(keys, cacheDir, reuse);
+    return new LayerWriter(keys, cacheDir, reuse, progress);
+  }
+
+  /** This writer, reporting how far it has come to {@code progress}. */
+  public LayerWriter reportingTo(Progress progress) {
+    return new LayerWriter(keys, cacheDir, reuseLayers, progress);
   }
 
   /** Writes the layer to {@code output} (atomically: nothing is left there on failure). */
   public LayerResult write(List<PackageSource> packages, RootfsSpec spec, Path output) throws IOException {
     Planned p = plan(packages, spec);
+    LayerMeter meter = p.entries.meter;
     if (cacheDir == null || !reuseLayers) {
-      return LayerOutput.write(output, p.entries::write, p.tree.reports());
+      LayerResult written = LayerOutput.write(output, p.entries::write, p.tree.reports());
+      meter.finish();
+      return written;
     }
     LayerReuse reuse = new LayerReuse(cacheDir);
     String key = p.entries.contentDigest();
     LayerResult cached = reuse.find(key, output, p.tree.reports());
     if (cached != null) {
+      if (progress != null) {
+        meter.reused(fileBytes(p.entries));
+      }
       return cached;
     }
     LayerResult written = LayerOutput.write(output, p.entries::write, p.tree.reports());
+    meter.finish();
     reuse.store(key, written);
     return written;
+  }
+
+  /** The bytes of file content the layer has, from its plan (no package is read). */
+  private static long fileBytes(LayerEntryWriter entries) throws IOException {
+    long[] total = {0};
+    entries.plan((h, content, from) -> {
+      if (h.isRegular()) {
+        total[0] += h.size();
+      }
+    });
+    return total[0];
   }
 
   /**
@@ -85,12 +124,18 @@ public final class LayerWriter {
   public PackageLayers writeLayers(List<PackageSource> packages, RootfsSpec spec, int budget, Path workDir)
       throws IOException {
     Planned p = plan(packages, spec);
-    return PackageLayers.of(packages, p.scans, p.entries, p.tree.reports(), budget, workDir, spec.timestamp());
+    PackageLayers layers = PackageLayers.of(packages, p.scans, p.entries, p.tree.reports(), budget, workDir,
+        spec.timestamp());
+    p.entries.meter.finish();
+    return layers;
   }
 
   private record Planned(List<PackageScanner.PackageScan> scans, RootfsTree tree, LayerEntryWriter entries) {}
 
   private Planned plan(List<PackageSource> packages, RootfsSpec spec) throws IOException {
+    // Reported from the start: reading the packages to plan the layer is part of writing it.
+    LayerMeter meter = progress == null ? LayerMeter.NONE : new LayerMeter(progress, packages.size());
+    meter.start();
     List<RootfsMutation> mutations = new ArrayList<>();
     mutations.add(new InstallScriptEffects());
     mutations.addAll(spec.mutations());
@@ -108,6 +153,8 @@ public final class LayerWriter {
     for (RootfsMutation m : mutations) {
       m.apply(tree);
     }
-    return new Planned(scans, tree, new LayerEntryWriter(keys, plan, packages, spec, tree, generated));
+    LayerEntryWriter entries = new LayerEntryWriter(keys, plan, packages, spec, tree, generated);
+    entries.meter = meter;
+    return new Planned(scans, tree, entries);
   }
 }

@@ -78,7 +78,11 @@ public record PackageLayers(List<PackageDataLayer> packages, LayerResult shared,
     List<PackageDataLayer> layers = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       if (kept.contains(i)) {
-        layers.add(PackageDataLayer.of(sources.get(i), scans.get(i)));
+        PackageDataLayer layer = PackageDataLayer.of(sources.get(i), scans.get(i));
+        layers.add(layer);
+        // A package's own layer is its data stream as it is: in the image as soon as it is found.
+        writer.meter.add(layer.entries().stream().mapToLong(Node::size).sum());
+        writer.meter.packageDone(i);
       }
     }
 

@@ -313,6 +313,89 @@ class RegistryPushTest {
     assertThat(registry.requests).noneMatch(r -> r.contains("/referrers/"));
   }
 
+  // ---- progress: each blob's bytes as they are sent, and what became of it
+
+  /** Records a push's blob events as the build's events would carry them. */
+  static final class BlobEvents implements ImagePublisher.Progress {
+    final List<dev.apkimg.api.BuildEvent> events = new ArrayList<>();
+
+    @Override
+    public void pushed(String reference, String digest) {}
+
+    @Override
+    public void loaded(String tag, String platform) {}
+
+    @Override
+    public void blobPushing(String reference, String digest, long bytes, long size) {
+      events.add(new dev.apkimg.api.BuildEvent.BlobPushing(reference, digest, bytes, size));
+    }
+
+    @Override
+    public void blobPushed(String reference, String digest, long size, ImagePublisher.BlobTransfer transfer) {
+      events.add(new dev.apkimg.api.BuildEvent.BlobPushed(reference, digest, size,
+          dev.apkimg.api.BuildEvent.BlobPushed.Transfer.valueOf(transfer.name())));
+    }
+
+    List<dev.apkimg.api.BuildEvent.BlobPushed> pushed() {
+      return events.stream().filter(dev.apkimg.api.BuildEvent.BlobPushed.class::isInstance)
+          .map(dev.apkimg.api.BuildEvent.BlobPushed.class::cast).toList();
+    }
+
+    List<dev.apkimg.api.BuildEvent.BlobPushing> pushing(String digest) {
+      return events.stream().filter(dev.apkimg.api.BuildEvent.BlobPushing.class::isInstance)
+          .map(dev.apkimg.api.BuildEvent.BlobPushing.class::cast).filter(e -> e.digest().equals(digest)).toList();
+    }
+  }
+
+  private static Map<String, Long> blobSizes(PlatformImage image) {
+    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+    image.layers().forEach(l -> sizes.put(l.digest(), l.size()));
+    sizes.put(image.configDigest(), (long) image.configJson().length);
+    return sizes;
+  }
+
+  @Test
+  void everyBlobIsReportedUploadedWithItsBytesThenAlreadyThereThenMounted() throws Exception {
+    dev.apkimg.api.BuildEvent.BlobPushed.Transfer uploaded = dev.apkimg.api.BuildEvent.BlobPushed.Transfer.UPLOADED;
+    BlobEvents first = new BlobEvents();
+    RegistryPush.push(List.of(base), null, sboms(base), ref("team/base:1"), outputs(), cache, first);
+    Map<String, Long> sizes = blobSizes(base);
+    for (Referrer r : sboms(base)) {
+      sizes.put(PlatformImage.digest(Referrer.EMPTY), (long) Referrer.EMPTY.length);
+      sizes.put(r.contentDigest(), (long) r.content().length);
+    }
+    assertThat(first.pushed()).as("the image's blobs, then the SBOMs' (their empty config once)")
+        .containsExactlyElementsOf(sizes.entrySet().stream().map(e -> new dev.apkimg.api.BuildEvent.BlobPushed(
+            ref("team/base:1"), e.getKey(), e.getValue(), uploaded)).toList());
+    for (Map.Entry<String, Long> blob : sizes.entrySet()) {
+      List<dev.apkimg.api.BuildEvent.BlobPushing> bytes = first.pushing(blob.getKey());
+      assertThat(bytes).as(blob.getKey()).isNotEmpty().allSatisfy(e -> assertThat(e.size()).isEqualTo(blob.getValue()));
+      assertThat(bytes.get(bytes.size() - 1).bytes()).isEqualTo(blob.getValue());
+      // Its bytes are reported before it is reported pushed.
+      assertThat(first.events.indexOf(bytes.get(bytes.size() - 1)))
+          .isLessThan(first.events.indexOf(new dev.apkimg.api.BuildEvent.BlobPushed(ref("team/base:1"), blob.getKey(),
+              blob.getValue(), uploaded)));
+    }
+
+    BlobEvents again = new BlobEvents();
+    RegistryPush.push(List.of(base), null, List.of(), ref("team/base:2"), outputs(), cache, again);
+    assertThat(again.events).as("nothing is sent").containsExactlyElementsOf(blobSizes(base).entrySet().stream()
+        .map(e -> new dev.apkimg.api.BuildEvent.BlobPushed(ref("team/base:2"), e.getKey(), e.getValue(),
+            dev.apkimg.api.BuildEvent.BlobPushed.Transfer.EXISTS)).toList());
+
+    BlobEvents other = new BlobEvents();
+    RegistryPush.push(List.of(plus), null, List.of(), ref("team/plus:1"), outputs(), cache, other);
+    Map<String, dev.apkimg.api.BuildEvent.BlobPushed.Transfer> how = new HashMap<>();
+    other.pushed().forEach(e -> how.put(e.digest(), e.transfer()));
+    assertThat(how).containsEntry(plus.layers().get(0).digest(), dev.apkimg.api.BuildEvent.BlobPushed.Transfer.MOUNTED)
+        .containsEntry(plus.layers().get(1).digest(), dev.apkimg.api.BuildEvent.BlobPushed.Transfer.MOUNTED)
+        .containsEntry(plus.layers().get(2).digest(), uploaded)
+        .containsEntry(plus.layers().get(3).digest(), uploaded)
+        .containsEntry(plus.configDigest(), uploaded)
+        .hasSize(5);
+    assertThat(other.pushing(plus.layers().get(0).digest())).as("a mount sends no bytes").isEmpty();
+  }
+
   // ---- helpers
 
   private PushReport push(PlatformImage image, String repositoryAndTag) throws IOException {
