@@ -24,7 +24,8 @@ import java.util.Set;
  * {@code trust extract --format=java-cacerts} over the CA bundle. apkimg runs no shell, so when
  * a trigger runs {@code update-ca-certificates} and the hook is java-cacerts' very line, the store
  * is written here from the image's {@code /etc/ssl/certs/ca-certificates.crt}, as p11-kit writes
- * it: JKS, password {@code changeit}, aliases from each certificate's subject. Unlike p11-kit,
+ * it: the bundle's CA certificates for server authentication, JKS, password {@code changeit},
+ * aliases from each certificate's subject. Unlike p11-kit,
  * every entry is dated at the build's timestamp (p11-kit: the time it ran) and entries are in
  * alias order, so the bytes are the same on every build.
  */
@@ -39,6 +40,8 @@ final class JavaCacertsHook {
   /** Subject attribute types p11-kit names a certificate by, in its order of preference: CN, OU, O. */
   private static final List<byte[]> LABEL_TYPES = List.of(new byte[] {0x55, 0x04, 0x03}, new byte[] {0x55, 0x04, 0x0B},
       new byte[] {0x55, 0x04, 0x0A});
+  private static final String BASIC_CONSTRAINTS = "2.5.29.19";
+  private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
   private static final String BEGIN = "-----BEGIN CERTIFICATE-----";
   private static final String END = "-----END CERTIFICATE-----";
 
@@ -88,7 +91,7 @@ final class JavaCacertsHook {
     if (bundle.isEmpty()) {
       return Optional.of(new ScriptReport(name, List.of(), List.of(line)));
     }
-    byte[] store = JavaTrustStore.of(aliased(certificates(bundle.get())), tree.timestamp() * 1000);
+    byte[] store = JavaTrustStore.of(aliased(serverAuthAnchors(certificates(bundle.get()))), tree.timestamp() * 1000);
     if (!tree.exists("etc/ssl/certs/java")) {
       tree.mkdirs("etc/ssl/certs/java", 0755, 0, 0);
     }
@@ -164,6 +167,50 @@ final class JavaCacertsHook {
   }
 
   /**
+   * What {@code --filter=ca-anchors --purpose server-auth} keeps, in bundle order: each
+   * certificate once, if it is a CA (its basic constraints say so, or, without them, it is a
+   * self-signed X.509 v1 certificate) and, when it limits its extended key usage, serverAuth is
+   * among them. (Every certificate of the bundle is an anchor to p11-kit, which Alpine builds with
+   * the bundle as its one trust path.)
+   */
+  static List<byte[]> serverAuthAnchors(List<byte[]> certificates) {
+    List<byte[]> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (byte[] der : certificates) {
+      X509Certificate c = parse(der);
+      if (seen.add(Base64.getEncoder().encodeToString(der)) && isAuthority(c) && allowsServerAuth(c)) {
+        out.add(der);
+      }
+    }
+    return out;
+  }
+
+  private static boolean isAuthority(X509Certificate c) {
+    if (c.getExtensionValue(BASIC_CONSTRAINTS) != null) {
+      return c.getBasicConstraints() >= 0;
+    }
+    return c.getVersion() == 1 && java.util.Arrays.equals(c.getSubjectX500Principal().getEncoded(),
+        c.getIssuerX500Principal().getEncoded());
+  }
+
+  private static boolean allowsServerAuth(X509Certificate c) {
+    try {
+      List<String> usages = c.getExtendedKeyUsage();
+      return usages == null || usages.contains(SERVER_AUTH);
+    } catch (java.security.cert.CertificateParsingException e) {
+      return false; // p11-kit leaves out a certificate whose usages it cannot read
+    }
+  }
+
+  private static X509Certificate parse(byte[] der) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    } catch (CertificateException e) {
+      throw new IllegalStateException(e); // parsed before
+    }
+  }
+
+  /**
    * The certificates by alias as p11-kit names them: the subject's first CN (else OU, else O),
    * lower case, without white space and non-ASCII characters, {@code unlabeled} without one; a
    * repeated alias gets {@code -1}, {@code -2}, ... in bundle order.
@@ -183,14 +230,7 @@ final class JavaCacertsHook {
   }
 
   private static String alias(byte[] der) {
-    String label;
-    try {
-      X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der));
-      label = label(c.getSubjectX500Principal().getEncoded());
-    } catch (CertificateException e) {
-      throw new IllegalStateException(e); // parsed before
-    }
+    String label = label(parse(der).getSubjectX500Principal().getEncoded());
     StringBuilder a = new StringBuilder();
     for (char ch : (label == null ? "unlabeled" : label).toCharArray()) {
       if (ch < 0x80 && " \t\n\u000B\f\r".indexOf(ch) < 0) {

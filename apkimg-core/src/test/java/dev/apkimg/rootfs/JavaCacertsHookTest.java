@@ -102,7 +102,7 @@ class JavaCacertsHookTest {
   }
 
   @Test
-  void theTriggerWritesAJksTrustStoreOfExactlyTheBundlesCertificatesNamedAsP11KitNamesThem() throws Exception {
+  void theTriggerWritesAJksTrustStoreOfTheBundlesCertificatesNamedAsP11KitNamesThem() throws Exception {
     LayerResult result = build(List.of(), bundle("# a comment p11-kit skips\n" + GLOBAL + "\n" + ACME + "\n" + GLOBAL_TOO),
         caCertificates(TRIGGER), javaCacerts(HOOK_TEXT), jre());
     Map<String, Layers.Item> layer = read(result.file());
@@ -125,6 +125,18 @@ class JavaCacertsHookTest {
     assertThat(report.carriedOut()).containsExactly(HOOK_LINE);
     assertThat(report.notCarriedOut()).isEmpty();
     assertThat(result.skippedScripts()).doesNotContain(report.script());
+  }
+
+  @Test
+  void likeTrustExtractItKeepsEachCaForServerAuthenticationOnce() throws Exception {
+    String endEntity = TestCertificates.selfSigned("server.example", List.of());
+    String clientOnly = TestCertificates.selfSigned("Client Auth CA", List.of("bc:c", "eku=clientAuth"));
+    String serverToo = TestCertificates.selfSigned("Web CA", List.of("bc:c", "eku=serverAuth,clientAuth"));
+    LayerResult result = build(List.of(), bundle(GLOBAL + endEntity + clientOnly + serverToo + GLOBAL),
+        caCertificates(TRIGGER), javaCacerts(HOOK_TEXT), jre());
+    assertThat(entries(load(read(result.file()).get(CACERTS).content()))).containsExactly(
+        Map.entry("globalrootca", TestCertificates.parse(GLOBAL)),
+        Map.entry("webca", TestCertificates.parse(serverToo)));
   }
 
   @Test
