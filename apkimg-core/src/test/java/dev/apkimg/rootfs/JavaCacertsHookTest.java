@@ -31,8 +31,8 @@ class JavaCacertsHookTest {
   private static final String CACERTS = "etc/ssl/certs/java/cacerts";
   private static final String HOOK = "etc/ca-certificates/update.d/java-cacerts";
   private static final String JRE_CACERTS = "usr/lib/jvm/java-17-openjdk/lib/security/cacerts";
-  /** Alpine's ca-certificates trigger (v3.20 era). */
-  private static final String TRIGGER = "#!/bin/sh\n/usr/sbin/update-ca-certificates --fresh >/dev/null 2>&1\nexit 0\n";
+  /** Alpine's ca-certificates trigger, as aports has it. */
+  private static final String TRIGGER = "#!/bin/sh\n/usr/sbin/update-ca-certificates > /dev/null 2>&1\nexit 0\n";
   /** java-cacerts' hook as its APKBUILD writes it. */
   private static final String HOOK_TEXT = "#!/bin/sh\nexec trust extract --overwrite --format=java-cacerts"
       + " --filter=ca-anchors \\\n\t--purpose server-auth /etc/ssl/certs/java/cacerts\n";
@@ -158,9 +158,10 @@ class JavaCacertsHookTest {
   }
 
   @Test
-  void theOlderTriggerTextsRunTheHookToo() throws Exception {
-    for (String trigger : List.of("#!/bin/sh\n/usr/sbin/update-ca-certificates > /dev/null 2>&1\nexit 0\n",
-        "#!/bin/sh\n/usr/sbin/update-ca-certificates --fresh  &> /dev/null\nexit 0\n")) {
+  void otherTriggerTextsRunTheHookToo() throws Exception {
+    // aports' older trigger, and --fresh with the redirection spelled as today's
+    for (String trigger : List.of("#!/bin/sh\n/usr/sbin/update-ca-certificates --fresh  &> /dev/null\nexit 0\n",
+        "#!/bin/sh\n/usr/sbin/update-ca-certificates --fresh >/dev/null 2>&1\nexit 0\n")) {
       Map<String, Layers.Item> layer = read(build(List.of(), bundle(GLOBAL), caCertificates(trigger),
           javaCacerts(HOOK_TEXT), jre()).file());
       assertThat(entries(load(layer.get(CACERTS).content())).keySet()).as(trigger).containsExactly("globalrootca");
