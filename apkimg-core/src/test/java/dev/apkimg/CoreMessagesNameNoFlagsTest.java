@@ -27,7 +27,8 @@ class CoreMessagesNameNoFlagsTest {
 
   /**
    * Literals that are not front-end flags: the busybox options that install scripts pass to
-   * addgroup, adduser and mkdir (parsed, never printed as advice), and docker's own option.
+   * addgroup, adduser and mkdir (parsed, never printed as advice), java-cacerts' trust extract
+   * line and update-ca-certificates (matched, never advice), and docker's own option.
    */
   private static final Map<String, Set<String>> NOT_OURS = Map.of(
       "dev/apkimg/rootfs/InstallScriptEffects.java", Set.of("--install"),
@@ -35,6 +36,7 @@ class CoreMessagesNameNoFlagsTest {
       "dev/apkimg/rootfs/BusyboxAccountCommands.java", Set.of("--gid", "--system", "--home", "--gecos", "--shell",
           "--ingroup", "--uid", "--skel", "--disabled-password", "--no-create-home"),
       "dev/apkimg/rootfs/BusyboxFileCommands.java", Set.of("--parents", "--mode"),
+      "dev/apkimg/rootfs/JavaCacertsHook.java", Set.of("--overwrite", "--format", "--filter", "--purpose", "--fresh"),
       "dev/apkimg/image/DaemonLoad.java", Set.of("--input"));
 
   @Test

@@ -37,15 +37,20 @@ final class InstallScriptEffects implements RootfsMutation {
   private RootfsTree tree;
   private BusyboxAccountCommands accounts;
   private BusyboxFileCommands files;
+  /** update-ca-certificates runs its hooks once however many triggers call it. */
+  private boolean cacertsHookRun;
 
   @Override
   public Set<String> reads() {
-    return AccountFiles.FILES;
+    Set<String> reads = new java.util.HashSet<>(AccountFiles.FILES);
+    reads.addAll(JavaCacertsHook.reads());
+    return reads;
   }
 
   @Override
   public void apply(RootfsTree tree) {
     this.tree = tree;
+    this.cacertsHookRun = false;
     this.accounts = new BusyboxAccountCommands(tree);
     this.files = new BusyboxFileCommands(tree, accounts);
     for (RootfsTree.PackageScripts pkg : tree.scripts()) {
@@ -53,13 +58,39 @@ final class InstallScriptEffects implements RootfsMutation {
         for (InstallScript s : pkg.scripts()) {
           if (s.type().equals(type)) {
             String text = new String(s.content(), StandardCharsets.UTF_8);
-            // A trigger runs with the changed paths as arguments after every package is in: never emulated.
+            // A trigger runs with the changed paths as arguments after every package is in: never emulated,
+            // except java-cacerts' hook that update-ca-certificates runs (the JRE's trust store).
             tree.report(type.equals("trigger") ? notRun(pkg.nameVersion() + "." + type, text)
                 : run(pkg.nameVersion() + "." + type, text));
+            if (type.equals("trigger") && !cacertsHookRun && runsCaHooks(text)) {
+              cacertsHookRun = true;
+              JavaCacertsHook.run(tree).ifPresent(tree::report);
+            }
           }
         }
       }
     }
+  }
+
+  /** Whether a top-level line of the trigger runs {@code update-ca-certificates}. */
+  private static boolean runsCaHooks(String text) {
+    int depth = 0;
+    for (String line : ShellScriptSyntax.logicalLines(text)) {
+      String t = line.trim();
+      if (t.isEmpty() || t.startsWith("#")) {
+        continue;
+      }
+      int opened = ShellScriptSyntax.blocksOpened(t);
+      if (depth == 0 && opened == 0 && JavaCacertsHook.runsHooks(t)) {
+        return true;
+      }
+      depth = Math.max(0, depth + opened);
+      if (ShellScriptSyntax.heredocEnd(t) != null || ShellScriptSyntax.isFunction(t) || t.equals("exit")
+          || t.startsWith("exit ")) {
+        return false; // what follows may not run as written
+      }
+    }
+    return false;
   }
 
   private static ScriptReport notRun(String name, String text) {

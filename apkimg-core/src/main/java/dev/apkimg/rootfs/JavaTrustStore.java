@@ -68,6 +68,16 @@ final class JavaTrustStore {
     return write(entries);
   }
 
+  /**
+   * A new trust store holding {@code certificates} (alias to DER), each dated {@code dateMillis}:
+   * what p11-kit's {@code trust extract --format=java-cacerts} writes, in alias order.
+   */
+  static byte[] of(Map<String, byte[]> certificates, long dateMillis) {
+    Map<String, Entry> entries = new TreeMap<>();
+    certificates.forEach((alias, der) -> entries.put(alias, new Entry(dateMillis, "X.509", der)));
+    return write(entries);
+  }
+
   /** The JKS file format: header, entries, then a SHA-1 over the password, a fixed phrase and all of that. */
   private static byte[] write(Map<String, Entry> entries) {
     try {

@@ -100,6 +100,23 @@ final class ShellScriptSyntax {
     return commands;
   }
 
+  /**
+   * The words of one simple command that is not one of the busybox commands apkimg carries out
+   * (a hook's {@code exec trust extract ...}, a trigger's {@code update-ca-certificates}), with
+   * redirections to {@code /dev/null} dropped; lists, expansions and other redirections are unsupported.
+   */
+  static List<String> simpleCommand(String text) throws Unsupported {
+    String t = NULL_REDIRECT.matcher(text).replaceAll("");
+    if (t.matches(".*[;<>$`|&*?(){}].*")) {
+      throw new Unsupported();
+    }
+    List<String> w = words(t);
+    if (w.isEmpty()) {
+      throw new Unsupported();
+    }
+    return w;
+  }
+
   /** Splits at ;, && and || outside quotes into word lists. */
   private static void split(String t, List<List<String>> commands, List<String> operators) throws Unsupported {
     StringBuilder cur = new StringBuilder();

@@ -28,6 +28,15 @@ public final class TestCertificates {
     return MADE.computeIfAbsent(commonName, TestCertificates::make);
   }
 
+  /**
+   * A self-signed certificate for {@code CN=commonName} with the keytool {@code -ext} options
+   * given instead of {@code bc:c} (none: no extension but the key identifier, so not a CA).
+   */
+  public static String selfSigned(String commonName, List<String> extensions) {
+    return MADE.computeIfAbsent(commonName + "\u0000" + String.join(",", extensions),
+        k -> make(commonName, extensions));
+  }
+
   /** The certificate of a PEM block. */
   public static X509Certificate parse(String pem) {
     try {
@@ -59,13 +68,19 @@ public final class TestCertificates {
   }
 
   private static String make(String commonName) {
+    return make(commonName, List.of("bc:c"));
+  }
+
+  private static String make(String commonName, List<String> extensions) {
     try {
       Path dir = Files.createTempDirectory("apkimg-cert");
       Path store = dir.resolve("ca.p12");
       try {
-        keytool(List.of("-genkeypair", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
-            "-alias", "ca", "-dname", "CN=" + commonName, "-keyalg", "EC", "-groupname", "secp256r1",
-            "-validity", "3650", "-ext", "bc:c"));
+        List<String> args = new ArrayList<>(List.of("-genkeypair", "-keystore", store.toString(), "-storetype",
+            "PKCS12", "-storepass", "changeit", "-alias", "ca", "-dname", "CN=" + commonName, "-keyalg", "EC",
+            "-groupname", "secp256r1", "-validity", "3650"));
+        extensions.forEach(e -> args.addAll(List.of("-ext", e)));
+        keytool(args);
         String pem = keytool(List.of("-exportcert", "-rfc", "-keystore", store.toString(), "-storepass", "changeit",
             "-alias", "ca"));
         int begin = pem.indexOf("-----BEGIN CERTIFICATE-----");

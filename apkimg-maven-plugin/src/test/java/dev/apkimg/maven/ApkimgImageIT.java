@@ -10,16 +10,27 @@ import dev.apkimg.testing.Prerequisites;
 import dev.apkimg.testing.TestKeys;
 import dev.apkimg.testing.TestPackage;
 import dev.apkimg.testing.TestRepository;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +42,9 @@ import org.junit.jupiter.api.TestInstance;
  * target/it-repo (invoker:install). Only the repositories and keys change, as in every IT: the
  * fixture mirror for Alpine's main, and, because the fixtures hold no JRE, a repository made here
  * with a stand-in openjdk17-jre-headless: a {@code java} shell script at the JRE's path that prints
- * its arguments, depending on busybox so that the image has a shell. The archive is then loaded
+ * its arguments, depending on busybox so that the image has a shell, and on stand-ins of
+ * java-cacerts and ca-certificates with Alpine's hook and trigger texts, so that the JRE's trust
+ * store is made from the fixture mirror's CA bundle as apk would make it. The archive is then loaded
  * into the Docker daemon (DOCKER_HOST; .ci/run starts one) and run with {@code --network none}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -77,13 +90,30 @@ class ApkimgImageIT {
     Path work = samples.work();
     TestRepository jre = new TestRepository(TestKeys.primary());
     jre.add(TestPackage.builder("openjdk17-jre-headless", "17.0.99-r0").arch("x86_64").builddate(1_700_000_000L)
-        .depends("busybox")
+        .depends("busybox", "java-cacerts")
         .dir("usr").dir("usr/lib").dir("usr/lib/jvm").dir("usr/lib/jvm/java-17-openjdk")
         .dir("usr/lib/jvm/java-17-openjdk/bin")
         .file(JAVA.substring(1), "#!/bin/sh\necho \"stand-in java $*\"\n".getBytes(StandardCharsets.UTF_8), 0755)
         // As in Alpine's JRE: the trust store is java-cacerts', written by its install hook only.
         .dir("usr/lib/jvm/java-17-openjdk/lib").dir("usr/lib/jvm/java-17-openjdk/lib/security")
         .symlink(JRE_CACERTS.substring(1), "/etc/ssl/certs/java/cacerts")
+        .build());
+    // Alpine's java-cacerts: only a hook, which update-ca-certificates (ca-certificates' trigger) runs.
+    jre.add(TestPackage.builder("java-cacerts", "1.1-r0").arch("x86_64").builddate(1_700_000_000L)
+        .depends("ca-certificates")
+        .dir("etc").dir("etc/ssl").dir("etc/ssl/certs").dir("etc/ssl/certs/java")
+        .dir("etc/ca-certificates").dir("etc/ca-certificates/update.d")
+        .file("etc/ca-certificates/update.d/java-cacerts", ("#!/bin/sh\nexec trust extract --overwrite"
+            + " --format=java-cacerts --filter=ca-anchors \\\n\t--purpose server-auth /etc/ssl/certs/java/cacerts\n")
+            .getBytes(StandardCharsets.UTF_8), 0755)
+        .preDeinstall("#!/bin/sh\nexec rm -f etc/ssl/certs/java/cacerts\n")
+        .build());
+    jre.add(TestPackage.builder("ca-certificates", "20240705-r0").arch("x86_64").builddate(1_700_000_000L)
+        .depends("ca-certificates-bundle")
+        .dir("etc").dir("etc/ca-certificates").dir("etc/ca-certificates/update.d")
+        .trigger("#!/bin/sh\n/usr/sbin/update-ca-certificates > /dev/null 2>&1\nexit 0\n",
+            "/usr/share/ca-certificates", "/usr/local/share/ca-certificates", "/etc/ssl/certs",
+            "/etc/ca-certificates/update.d")
         .build());
     Path standIn = work.resolve("stand-in/community");
     jre.write(standIn);
@@ -141,13 +171,22 @@ class ApkimgImageIT {
     // A stand-in sh entrypoint: who runs, where, and the jars with their SHA-256.
     String shown = exec(docker.toString(), "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c",
         "id -u; id -g; pwd; test -w \"$HOME\" && echo home writable; test -w /work && echo work writable;"
-            + " sha256sum " + JRE_CACERTS + "; cd /app/libs && sha256sum *.jar");
+            + " base64 " + JRE_CACERTS + " 2>&1 | tr -d '\\n'; echo; cd /app/libs && sha256sum *.jar");
     List<String> lines = List.of(shown.split("\n"));
     assertThat(lines.subList(0, 5)).containsExactly(USER, USER, "/work", "home writable", "work writable");
-    // The JRE's trust store resolves to the one the build put in, a key store with the usual public CAs.
-    Path trustStore = out.resolve("image-files/etc/ssl/certs/java/cacerts");
-    assertThat(lines.get(5)).isEqualTo(Digests.sha256(trustStore) + "  " + JRE_CACERTS);
-    assertThat(KeyStore.getInstance(trustStore.toFile(), (char[]) null).size()).isGreaterThan(50);
+    // The JRE's trust store: a JKS (password changeit) of exactly the fixture's CA bundle, read through the JRE's link.
+    assertThat(lines.get(5)).as("base64 of " + JRE_CACERTS + " in the image").matches("[A-Za-z0-9+/]+=*");
+    KeyStore trustStore = KeyStore.getInstance("JKS");
+    trustStore.load(new ByteArrayInputStream(Base64.getDecoder().decode(lines.get(5))), "changeit".toCharArray());
+    Set<Certificate> inStore = new HashSet<>();
+    for (String alias : Collections.list(trustStore.aliases())) {
+      assertThat(trustStore.isCertificateEntry(alias)).as(alias).isTrue();
+      inStore.add(trustStore.getCertificate(alias));
+    }
+    List<? extends Certificate> bundle = fixtureBundle(samples.fixtures()
+        .resolve("mirror/v3.20/main/x86_64/ca-certificates-bundle-20240705-r0.apk"));
+    assertThat(bundle).hasSizeGreaterThan(50);
+    assertThat(inStore).hasSize(trustStore.size()).containsExactlyInAnyOrderElementsOf(bundle);
     Map<String, String> jars = new TreeMap<>();
     for (String line : lines.subList(6, lines.size())) {
       String[] hashAndName = line.split(" +", 2);
@@ -167,6 +206,19 @@ class ApkimgImageIT {
     // The image's own entrypoint: `java` is found on the image's PATH at the JRE's path, with the arguments given.
     String ran = exec(docker.toString(), "run", "--rm", "--network", "none", image, "--version");
     assertThat(ran).isEqualTo("stand-in java " + String.join(" ", entrypoint.subList(1, 4)) + " --version\n");
+  }
+
+  /** The certificates of the CA bundle that a ca-certificates-bundle package ships (its gzip members read as one tar, as apk does). */
+  private static List<? extends Certificate> fixtureBundle(Path apk) throws Exception {
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(apk));
+         TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        if (e.getName().equals("etc/ssl/certs/ca-certificates.crt")) {
+          return List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(tar.readAllBytes())));
+        }
+      }
+    }
+    throw new AssertionError("no etc/ssl/certs/ca-certificates.crt in " + apk);
   }
 
   /** Runs a command, fails the test with its output unless it exits 0, and returns the output. */
