@@ -82,6 +82,21 @@ class LockfileTest {
   }
 
   @Test
+  void lockRecordsTheSizeOfEachApkFile() throws IOException {
+    Result lock = run("lock", profile.toString(), "--cache-dir", cache("a"));
+    assertThat(lock.code).as(lock.err).isZero();
+    com.fasterxml.jackson.databind.JsonNode packages = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(tmp.resolve("app.lock.json").toFile()).path("archs").path("x86_64").path("packages");
+    assertThat(packages).hasSize(2);
+    for (com.fasterxml.jackson.databind.JsonNode p : packages) {
+      Path apk = mirror.resolve("alpine/main/x86_64/" + p.path("name").asText() + "-" + p.path("version").asText()
+          + ".apk");
+      assertThat(p.path("size").isIntegralNumber()).as(p.toString()).isTrue();
+      assertThat(p.path("size").asLong()).as(p.toString()).isEqualTo(Files.size(apk));
+    }
+  }
+
+  @Test
   void anEditedProfileMakesTheLockfileStale() throws IOException {
     assertThat(run("lock", profile.toString(), "--cache-dir", cache("a")).code).isZero();
     Files.writeString(profile, Files.readString(profile).replace("cmd: /usr/bin/app", "cmd: /usr/bin/app --verbose"));

@@ -32,7 +32,7 @@ import java.util.function.Function;
  * signed, so this vouches for the package, as in apk), the data must match {@code datahash} (and
  * a lockfile's data SHA-256 where it pins one), a signature by a trusted key must hold, and the
  * package must be built for the build's architecture (or {@code noarch}). A download may not
- * exceed the size the index declares ({@code S:}).
+ * exceed the size the index declares ({@code S:}), or the limit its {@link Wanted} sets.
  *
  * <p>A cached file is verified the same way on every use: one that fails (replaced, truncated,
  * corrupt) is evicted with one warning and fetched again.
@@ -59,12 +59,28 @@ public final class PackageFetcher {
   }
 
   /**
-   * A package to fetch: as its repository offers it, and the data SHA-256 a lockfile pins for
-   * it (null if none).
+   * A package to fetch: as its repository offers it, the data SHA-256 a lockfile pins for it
+   * (null if none), and the most its download may be (null: the size its index declares, if any).
    */
-  public record Wanted(RepositoryPackage pkg, String dataSha256) {
+  public record Wanted(RepositoryPackage pkg, String dataSha256, DownloadLimit limit) {
+    public Wanted(RepositoryPackage pkg, String dataSha256) {
+      this(pkg, dataSha256, null);
+    }
+
     public static Wanted of(RepositoryPackage pkg) {
       return new Wanted(pkg, null);
+    }
+  }
+
+  /**
+   * The most bytes a download may have, and who says so, as the refusal words it after "the
+   * mirror sent more than the N bytes " (e.g. "the index declares for it (S:)").
+   */
+  public record DownloadLimit(long bytes, String source) {
+    public DownloadLimit {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("a download limit must be positive: " + bytes);
+      }
     }
   }
 
@@ -214,7 +230,7 @@ public final class PackageFetcher {
       // The digest of exactly the bytes the cache file gets.
       ProgressThrottle<Long> throttle = ProgressThrottle.forEvents();
       ArrivedBytes arrived;
-      try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), p);
+      try (InputStream net = capped(client.open(uri, w.pkg().repository().credentials()), w);
            InputStream counted = arrived = new ArrivedBytes(net,
                n -> throttle.maybe(n, bytes -> listener.downloading(p, bytes)));
            OutputStream file = new java.security.DigestOutputStream(Files.newOutputStream(tmp), sha256);
@@ -282,12 +298,21 @@ public final class PackageFetcher {
     }
   }
 
-  /** Ends the download with an error past the size the index declares ({@code S:}), where it declares one. */
-  private static InputStream capped(InputStream net, PackageInfo p) {
-    if (p.size() <= 0) {
+  /**
+   * Ends the download with an error past its limit: the wanted one, else the size the index
+   * declares ({@code S:}) where it declares one. Checked as the bytes arrive, so an endless
+   * body stops there, not at the end, where the checksums are compared.
+   */
+  private static InputStream capped(InputStream net, Wanted w) {
+    DownloadLimit limit = w.limit();
+    if (limit == null && w.pkg().info().size() > 0) {
+      limit = new DownloadLimit(w.pkg().info().size(), "the index declares for it (S:)");
+    }
+    if (limit == null) {
       return net;
     }
-    return new BoundedInputStream(net, p.size(), limit -> new ApkFormatException(
-        "the mirror sent more than the " + limit + " bytes the index declares for it (S:)"));
+    String source = limit.source();
+    return new BoundedInputStream(net, limit.bytes(), bytes -> new ApkFormatException(
+        "the mirror sent more than the " + bytes + " bytes " + source));
   }
 }

@@ -43,6 +43,8 @@ final class BuildContext {
   final String profileSha256;
   /** Where layers and images are written; whoever started the run deletes it. */
   Path work;
+  /** Whether the build warned that its lockfile records no package sizes: once, not per architecture. */
+  boolean warnedUnsizedLockfile;
 
   BuildContext(BuildRequest request, BuildListener listener, RepositoryClient client) {
     this.request = request;

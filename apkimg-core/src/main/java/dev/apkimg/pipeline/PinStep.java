@@ -38,9 +38,17 @@ final class PinStep {
     List<Lockfile.Package> pinned = new ArrayList<>();
     for (int i = 0; i < packages.size(); i++) {
       RepositoryPackage p = packages.get(i);
+      PackageFetcher.Fetched f = a.fetched.get(i);
+      // The verified file's length (what the index's S: bounded): a pinned download may bring no more.
+      long size;
+      try {
+        size = Files.size(f.file());
+      } catch (IOException e) {
+        throw new ApkimgException("cannot read " + f.file() + ": " + e.getMessage(), e);
+      }
       pinned.add(new Lockfile.Package(p.info().name(), p.info().version(),
           p.repository().packageUri(a.arch, p.info().fileName()).toString(), p.info().checksum(),
-          a.fetched.get(i).read().dataHash()));
+          f.read().dataHash(), size));
     }
     SortedMap<String, String> keys = new TreeMap<>();
     a.keyring.usedKeys().forEach((name, pem) -> keys.put(name, new String(pem, StandardCharsets.US_ASCII)));
@@ -71,14 +79,19 @@ final class PinStep {
     java.util.stream.Stream.concat(c.profile.contents().repositories().stream(),
         c.profile.contents().buildRepositories().stream()).map(r -> Repository.parse(r, c.baseDir))
         .filter(r -> r.credentials() != null).forEach(r -> credentials.putIfAbsent(r.base(), r.credentials()));
+    warnIfUnsized(c, pinned, lockfile);
     List<PackageFetcher.Wanted> packages = new ArrayList<>();
     for (Lockfile.Package p : pinned.packages()) {
       PackageInfo info = PackageInfo.pinned(p.checksum(), p.name(), p.version(), a.arch);
+      if (p.size() != null) {
+        info = info.withSize(p.size()); // the download's progress shows how much of it has arrived
+      }
       Repository repo = overrides.isEmpty() ? repositoryOf(p.url(), a.arch, info.fileName(), lockfile) : overrides.get(0);
       if (repo.credentials() == null) {
         repo = repo.withCredentials(credentials.get(repo.base()));
       }
-      packages.add(new PackageFetcher.Wanted(new RepositoryPackage(info, repo, 0), p.dataSha256()));
+      packages.add(new PackageFetcher.Wanted(new RepositoryPackage(info, repo, 0), p.dataSha256(),
+          downloadLimit(p, lockfile)));
     }
     try {
       a.fetched = FetchStep.fetch(c, a, packages,
@@ -103,6 +116,34 @@ final class PinStep {
     a.packageRepositories = packages.stream().map(w -> w.pkg().repository()).toList();
     a.imageRepositories = RepositoryLists.image(c.profile, c::detail);
     a.keys = RepositoryLists.imageKeys(pems, c.profile, c.profileFile);
+  }
+
+  /**
+   * The checksums are compared only once a download is complete: its size, pinned or else a
+   * fixed maximum, is what stops a mirror that sends without end.
+   */
+  private static PackageFetcher.DownloadLimit downloadLimit(Lockfile.Package p, Path lockfile) {
+    if (p.size() != null) {
+      return new PackageFetcher.DownloadLimit(p.size(), "that " + lockfile + " pins for it (size)");
+    }
+    return new PackageFetcher.DownloadLimit(Lockfile.UNSIZED_DOWNLOAD_LIMIT, "(" + UNSIZED_LIMIT_TEXT
+        + ") apkimg accepts for a package whose size " + lockfile + " does not record"
+        + "; run apkimg lock again to record sizes");
+  }
+
+  private static final String UNSIZED_LIMIT_TEXT =
+      dev.apkimg.apk.BoundedInputStream.describe(Lockfile.UNSIZED_DOWNLOAD_LIMIT);
+
+  /** A lockfile from before sizes were recorded still builds, capped less tightly: said once per build. */
+  private static void warnIfUnsized(BuildContext c, Lockfile.Arch pinned, Path lockfile) {
+    long unsized = pinned.packages().stream().filter(p -> p.size() == null).count();
+    if (unsized == 0 || c.warnedUnsizedLockfile) {
+      return;
+    }
+    c.warnedUnsizedLockfile = true;
+    c.emit(new BuildEvent.Warning("lockfile " + lockfile + " records no size for " + unsized + " of "
+        + pinned.packages().size() + " packages (it was written by an older apkimg): their downloads are capped at "
+        + UNSIZED_LIMIT_TEXT + " each instead of their exact sizes; run apkimg lock again to record them", null));
   }
 
   /** The repository a pinned URL lives in: the URL without {@code /ARCH/FILE}. */

@@ -166,6 +166,26 @@ class PackageFetcherTest {
   }
 
   @Test
+  void aWantedLimitIsKeptOverTheIndexSizeAndWordedAsItsSourceSays() throws IOException {
+    TestPackage app = app("right");
+    long size = app.build(TestKeys.primary()).size();
+    List<RepositoryPackage> pkgs = mirror("m", new TestRepository(TestKeys.primary()).add(app));
+    assertThat(pkgs.get(0).info().size()).as("the index's S:").isEqualTo(size);
+    PackageFetcher.Wanted tight = new PackageFetcher.Wanted(pkgs.get(0), null,
+        new PackageFetcher.DownloadLimit(size - 1, "that app.lock.json pins for it (size)"));
+    assertThatThrownBy(() -> fetcher().fetchVerified(List.of(tight), "x86_64", listener, p -> ""))
+        .isInstanceOf(ApkimgException.class)
+        .hasMessageStartingWith("package app-1.0-r0 from file:").hasMessageEndingWith("/m/x86_64/app-1.0-r0.apk is"
+            + " invalid: the mirror sent more than the " + (size - 1) + " bytes that app.lock.json pins for it (size)");
+    assertThat(cacheFiles()).isEmpty();
+
+    PackageFetcher.Wanted exact = new PackageFetcher.Wanted(pkgs.get(0), null,
+        new PackageFetcher.DownloadLimit(size, "that app.lock.json pins for it (size)"));
+    assertThat(Files.size(fetcher().fetchVerified(List.of(exact), "x86_64", listener, p -> "").get(0).file()))
+        .isEqualTo(size);
+  }
+
+  @Test
   void aPackageForAnotherArchIsRefused() throws IOException {
     // The index says aarch64: refused before any download.
     List<RepositoryPackage> pkgs = mirror("a", new TestRepository(TestKeys.primary()).add(app("x"))

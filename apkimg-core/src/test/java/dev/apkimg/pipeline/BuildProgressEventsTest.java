@@ -181,6 +181,29 @@ class BuildProgressEventsTest {
   }
 
   @Test
+  void aPinnedBuildReportsEachDownloadAgainstItsPinnedSizeAndTheLayerAgainstTheInstalledSizes() throws Exception {
+    try (LoopbackHttpServer mirror = LoopbackHttpServer.serve(tmp.resolve("www"))) {
+      build(mirror, new Recorder(), "plain.tar", Layering.single()); // writes app.yaml
+      Path profile = tmp.resolve("app.yaml");
+      Path lockfile = tmp.resolve("app.lock.json");
+      Apkimg.create().lock(BuildRequest.builder(profile).cacheDir(tmp.resolve("cache")).build(), lockfile,
+          new Recorder());
+      Recorder pinned = new Recorder();
+      Apkimg.create().build(BuildRequest.builder(profile).cacheDir(tmp.resolve("pinned-cache")).lockfile(lockfile)
+          .outputs(Outputs.builder().ociArchive(tmp.resolve("pinned.tar")).build()).build(), pinned);
+
+      assertThat(pinned.of(BuildEvent.Pinned.class)).hasSize(1);
+      for (Map.Entry<String, Long> apk : apkSizes.entrySet()) {
+        assertThat(pinned.of(BuildEvent.Downloading.class).stream().filter(e -> e.pkg().equals(apk.getKey())))
+            .as(apk.getKey()).isNotEmpty().allSatisfy(e -> assertThat(e.size()).as("the pinned size")
+                .isEqualTo(apk.getValue()));
+      }
+      List<BuildEvent.LayerWriting> layer = pinned.of(BuildEvent.LayerWriting.class);
+      assertThat(layer.get(0)).isEqualTo(new BuildEvent.LayerWriting("x86_64", 0, 3, 0, installedSizes));
+    }
+  }
+
+  @Test
   void aCachedPackageThatFailsItsCheckIsDownloadedAgainAndCountsAsDownloaded() throws Exception {
     try (LoopbackHttpServer mirror = LoopbackHttpServer.serve(tmp.resolve("www"))) {
       build(mirror, new Recorder(), "cold.tar", Layering.single());
