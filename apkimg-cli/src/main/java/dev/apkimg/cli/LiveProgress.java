@@ -35,6 +35,9 @@ final class LiveProgress {
       fetch.inFlight.remove(d.pkg());
       fetch.done++;
       fetch.doneBytes += d.bytes();
+    } else if (event instanceof BuildEvent.Cached d) {
+      // Done, but not downloaded: counted, and left out of the bytes and the rate.
+      fetch(d.arch(), now).done++;
     } else if (event instanceof BuildEvent.Fetched f) {
       steps.remove(fetchKey(f.arch()));
     } else if (event instanceof BuildEvent.LayerWriting w) {

@@ -206,6 +206,24 @@ class ProgressTest {
   }
 
   @Test
+  void ttyCountsPackagesTakenFromTheCacheAsDoneBeforeTheFetchEnds() {
+    AtomicLong clock = new AtomicLong();
+    StringWriter err = new StringWriter();
+    ProgressPrinter printer = ProgressPrinter.withoutTicker(ProgressPrinter.Mode.TTY, new PrintWriter(err), false,
+        false, 100, clock::get);
+    clock.set(1_000_000_000L);
+    printer.on(new BuildEvent.Fetching("x86_64", 3));
+    for (String pkg : List.of("musl-1.2.5-r0", "busybox-1.36.1-r0", "app-2.0-r1")) {
+      printer.on(new BuildEvent.Cached("x86_64", pkg, 3 * MIB));
+    }
+    clock.set(3_000_000_000L);
+    printer.redraw();
+    // Nothing was downloaded: no bytes, no rate from the cache's.
+    assertThat(Screen.of(err.toString()).lines())
+        .contains("[  3.00s] fetching x86_64: 3/3 packages, 0 B, 0 B/s");
+  }
+
+  @Test
   void ttyRedrawsOnTheTickerNotOnEveryProgressEvent() {
     AtomicLong clock = new AtomicLong();
     StringWriter err = new StringWriter();
@@ -431,6 +449,19 @@ class ProgressTest {
     for (JsonNode e : events) {
       assertThat(e.fieldNames()).toIterable().doesNotContain("sizes", "Sizes", "PROGRESS_INTERVAL_MILLIS");
     }
+  }
+
+  @Test
+  void jsonWithVerboseHandsOnEachPackageTakenFromTheCache() throws IOException {
+    StringWriter err = new StringWriter();
+    ProgressPrinter printer = ProgressPrinter.withoutTicker(ProgressPrinter.Mode.JSON, new PrintWriter(err), false,
+        true, 100, () -> 0L);
+    printer.on(new BuildEvent.Cached("x86_64", "musl-1.2.5-r0", 400 * 1024));
+    printer.close();
+    JsonNode cached = new ObjectMapper().readTree(err.toString().lines().findFirst().orElseThrow());
+    assertThat(((ObjectNode) cached).without("t").toString()).isEqualTo("{\"event\":\"cached\",\"level\":\"detail\","
+        + "\"message\":\"taken from the cache: musl-1.2.5-r0 (400.0 KiB)\",\"arch\":\"x86_64\",\"pkg\":\"musl-1.2.5-r0\","
+        + "\"bytes\":409600}");
   }
 
   @Test

@@ -199,6 +199,22 @@ public sealed interface BuildEvent {
   }
 
   /**
+   * One package was found in the cache and verified there: nothing was downloaded. {@code bytes}:
+   * its file's size.
+   */
+  record Cached(String arch, String pkg, long bytes) implements BuildEvent {
+    @Override
+    public Level level() {
+      return Level.DETAIL;
+    }
+
+    @Override
+    public String message() {
+      return "taken from the cache: " + pkg + " (" + Sizes.of(bytes) + ")";
+    }
+  }
+
+  /**
    * Every package of one architecture is in the cache and verified: {@code downloaded} of them
    * were downloaded ({@code downloadedBytes} in all), {@code cached} were there already; it took
    * {@code nanos}.

@@ -56,6 +56,9 @@ public final class PackageFetcher {
 
     /** {@code p} was downloaded ({@code bytes}) and verified, {@code nanos} after its download began. */
     default void downloaded(PackageInfo p, long bytes, long nanos) {}
+
+    /** {@code p} was in the cache ({@code bytes}, the file's size) and verified there: no download. */
+    default void cached(PackageInfo p, long bytes) {}
   }
 
   /**
@@ -182,6 +185,7 @@ public final class PackageFetcher {
       try {
         java.security.MessageDigest sha256 = CachedPackage.sha256();
         ApkPackage read = CachedPackage.verify(target, w, arch, uri, keys, sha256);
+        listener.cached(p, Files.size(target));
         return new Fetched(target, read, java.util.HexFormat.of().formatHex(sha256.digest()));
       } catch (ApkFormatException e) {
         CachedPackage.evict(target, p);

@@ -42,6 +42,12 @@ public final class ImagePublisher {
 
     /** Blob {@code digest} is in the repository of {@code reference}, and how it got there. */
     default void blobPushed(String reference, String digest, long size, BlobTransfer transfer) {}
+
+    /**
+     * A request of the push to {@code reference} failed and is tried again; {@code message} says
+     * which, for which blob, and the attempt that follows.
+     */
+    default void retrying(String reference, String message) {}
   }
 
   /** How a blob reached the registry. */

@@ -130,9 +130,10 @@ final class RegistryPush {
     try {
       // A token registry grants a mount only with pull access to its source, asked for with the
       // push scope (jib asks again for the push scope alone if the token server refuses that).
+      RegistryRetries retries = new RegistryRetries(reference, progress);
       RegistryClient client = authenticated(registry, repository,
-          record.commonSource(blobs, repository).orElse(null), found, insecure);
-      BlobCounter counter = new BlobCounter(repository, record, reference, progress);
+          record.commonSource(blobs, repository).orElse(null), found, insecure, retries);
+      BlobCounter counter = new BlobCounter(repository, record, reference, progress, retries);
       for (PlatformImage image : images) {
         for (PlatformImage.Layer layer : image.layers()) {
           counter.push(client, layer.digest(), layer.size(), Blobs.from(out -> {
@@ -152,7 +153,7 @@ final class RegistryPush {
       PushReport.Referrers listing = null;
       if (!referrers.isEmpty()) {
         listing = pushReferrers(client, registry, repository, referrers,
-            new BlobCounter(repository, record, reference, progress), found.map(RegistryCredentials.Found::credential),
+            new BlobCounter(repository, record, reference, progress, retries), found.map(RegistryCredentials.Found::credential),
             insecure);
       }
       record.record(repository, blobs);
@@ -175,10 +176,11 @@ final class RegistryPush {
 
   /** A client for pushes to {@code repository}, its authorization settled (and pulls from {@code source}, if any). */
   private static RegistryClient authenticated(String registry, String repository, String source,
-      Optional<RegistryCredentials.Found> found, boolean insecure) throws IOException, RegistryException {
+      Optional<RegistryCredentials.Found> found, boolean insecure, RegistryRetries retries)
+      throws IOException, RegistryException {
     EventHandlers events = EventHandlers.builder().add(LogEvent.class, RootfsImage::log).build();
     RegistryClient client = RegistryClient.factory(events, registry, repository, source,
-            new FailoverHttpClient(insecure, insecure, RootfsImage::log))
+            new FailoverHttpClient(insecure, insecure, retries))
         .setCredential(found.map(RegistryCredentials.Found::credential).orElse(null))
         .setUserAgent("apkimg")
         .newRegistryClient();
@@ -262,22 +264,35 @@ final class RegistryPush {
     private final Set<String> done = new HashSet<>();
     private final String reference;
     private final ImagePublisher.Progress progress;
+    private final RegistryRetries retries;
     private int uploaded;
     private long uploadedBytes;
     private int reused;
     private int mounted;
 
-    BlobCounter(String repository, PushedBlobs record, String reference, ImagePublisher.Progress progress) {
+    BlobCounter(String repository, PushedBlobs record, String reference, ImagePublisher.Progress progress,
+        RegistryRetries retries) {
       this.repository = repository;
       this.record = record;
       this.reference = reference;
       this.progress = progress;
+      this.retries = retries;
     }
 
     void push(RegistryClient client, String digest, long size, Blob blob) throws IOException, RegistryException {
       if (!done.add(digest)) {
         return;
       }
+      retries.blob(digest, size);
+      try {
+        pushOnce(client, digest, size, blob);
+      } finally {
+        retries.blobDone();
+      }
+    }
+
+    private void pushOnce(RegistryClient client, String digest, long size, Blob blob)
+        throws IOException, RegistryException {
       DescriptorDigest d = descriptorDigest(digest);
       if (client.checkBlob(d).isPresent()) {
         reused++;

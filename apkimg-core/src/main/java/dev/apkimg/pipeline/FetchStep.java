@@ -65,6 +65,11 @@ final class FetchStep {
         downloadedBytes.addAndGet(bytes);
         c.emit(new BuildEvent.Downloaded(a.arch, p.nameVersion(), bytes, nanos));
       }
+
+      @Override
+      public void cached(PackageInfo p, long bytes) {
+        c.emit(new BuildEvent.Cached(a.arch, p.nameVersion(), bytes));
+      }
     }, notFound);
     // A cached entry that failed its check was downloaded again: it counts as downloaded.
     c.emit(new BuildEvent.Fetched(a.arch, downloaded.get(), downloadedBytes.get(),

@@ -85,6 +85,11 @@ final class PublishStep {
               listener.on(new BuildEvent.BlobPushed(ref, digest, size, BuildEvent.BlobPushed.Transfer.valueOf(
                   transfer.name())));
             }
+
+            @Override
+            public void retrying(String ref, String message) {
+              listener.on(new BuildEvent.Warning(message, null));
+            }
           });
       List<BuildResult.ArchImage> archImages = new ArrayList<>();
       for (int i = 0; i < images.size(); i++) {

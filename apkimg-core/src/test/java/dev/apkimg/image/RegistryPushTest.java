@@ -336,6 +336,16 @@ class RegistryPushTest {
           dev.apkimg.api.BuildEvent.BlobPushed.Transfer.valueOf(transfer.name())));
     }
 
+    @Override
+    public void retrying(String reference, String message) {
+      events.add(new dev.apkimg.api.BuildEvent.Warning(message, null));
+    }
+
+    List<dev.apkimg.api.BuildEvent.Warning> warnings() {
+      return events.stream().filter(dev.apkimg.api.BuildEvent.Warning.class::isInstance)
+          .map(dev.apkimg.api.BuildEvent.Warning.class::cast).toList();
+    }
+
     List<dev.apkimg.api.BuildEvent.BlobPushed> pushed() {
       return events.stream().filter(dev.apkimg.api.BuildEvent.BlobPushed.class::isInstance)
           .map(dev.apkimg.api.BuildEvent.BlobPushed.class::cast).toList();
@@ -394,6 +404,30 @@ class RegistryPushTest {
         .containsEntry(plus.configDigest(), uploaded)
         .hasSize(5);
     assertThat(other.pushing(plus.layers().get(0).digest())).as("a mount sends no bytes").isEmpty();
+  }
+
+  @Test
+  void anUploadWhoseConnectionDropsIsTriedAgainWithOneWarningNamingTheBlobAndTheAttempt() throws Exception {
+    registry.dropPatches = 1;
+    BlobEvents events = new BlobEvents();
+    PushReport report = RegistryPush.push(List.of(base), null, List.of(), ref("team/base:1"), outputs(), cache, events);
+
+    assertThat(report.uploaded()).isEqualTo(4);
+    assertThat(registry.repositories.get("team/base")).containsAll(blobs(base));
+    String first = base.layers().get(0).digest();
+    assertThat(events.warnings()).singleElement().satisfies(w -> assertThat(w.message())
+        .startsWith("push to " + ref("team/base:1") + ": PATCH http://" + registry.name + "/v2/team/base/blobs/uploads/")
+        .endsWith(" failed while uploading blob " + first + " (" + base.layers().get(0).size()
+            + " bytes); trying again (attempt 2)"));
+    assertThat(events.warnings().get(0).level()).isEqualTo(dev.apkimg.api.BuildEvent.Level.WARNING);
+    assertThat(registry.requests.stream().filter(r -> r.startsWith("PATCH ")).count()).isEqualTo(5);
+  }
+
+  @Test
+  void aPushWithoutFailuresWarnsOfNothing() throws Exception {
+    BlobEvents events = new BlobEvents();
+    RegistryPush.push(List.of(base), null, List.of(), ref("team/base:1"), outputs(), cache, events);
+    assertThat(events.warnings()).isEmpty();
   }
 
   // ---- helpers
@@ -463,6 +497,8 @@ class RegistryPushTest {
     final Map<String, Set<String>> repositories = new ConcurrentHashMap<>();
     final Map<String, ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
     volatile int mountAnswer = 201;
+    /** How many blob uploads ({@code PATCH}) to come get their connection closed instead of an answer. */
+    volatile int dropPatches;
     /** Manifests pushed, per repository, by tag and by digest. */
     final Map<String, Map<String, byte[]>> manifests = new ConcurrentHashMap<>();
     /** The bytes of every blob uploaded, by digest. */
@@ -702,6 +738,10 @@ class RegistryPushTest {
         String id = UUID.randomUUID().toString();
         sessions.put(id, new ByteArrayOutputStream());
         location(ex, repository, id, 202);
+      } else if (method.equals("PATCH") && sessions.containsKey(session) && dropPatches > 0) {
+        dropPatches--;
+        // The JDK's server closes the connection of a handler that fails: the client gets no answer.
+        throw new IOException("upload dropped by the test registry");
       } else if (method.equals("PATCH") && sessions.containsKey(session)) {
         sessions.get(session).write(body);
         location(ex, repository, session, 202);

@@ -204,6 +204,32 @@ class BuildProgressEventsTest {
   }
 
   @Test
+  void aWarmBuildReportsEachPackageTakenFromTheCacheOnceBeforeTheFetchIsDone() throws Exception {
+    try (LoopbackHttpServer mirror = LoopbackHttpServer.serve(tmp.resolve("www"))) {
+      Recorder cold = new Recorder();
+      build(mirror, cold, "cold.tar", Layering.single());
+      assertThat(cold.of(BuildEvent.Cached.class)).as("nothing was in the cache").isEmpty();
+
+      Recorder warm = new Recorder();
+      build(mirror, warm, "warm.tar", Layering.single());
+      assertThat(warm.of(BuildEvent.Downloading.class)).isEmpty();
+      List<BuildEvent.Cached> cached = warm.of(BuildEvent.Cached.class);
+      assertThat(cached).extracting(BuildEvent.Cached::pkg).containsExactlyInAnyOrderElementsOf(apkSizes.keySet());
+      assertThat(cached).allSatisfy(c -> {
+        assertThat(c.arch()).isEqualTo("x86_64");
+        assertThat(c.bytes()).as(c.pkg()).isEqualTo(apkSizes.get(c.pkg()));
+        assertThat(c.level()).isEqualTo(BuildEvent.Level.DETAIL);
+      });
+      int fetched = warm.events.indexOf(warm.of(BuildEvent.Fetched.class).get(0));
+      assertThat(cached).allSatisfy(c -> assertThat(warm.events.indexOf(c)).isLessThan(fetched)
+          .isGreaterThan(warm.events.indexOf(warm.of(BuildEvent.Fetching.class).get(0))));
+      BuildEvent.Cached big = cached.stream().filter(c -> c.pkg().equals("big-2.0-r0")).findFirst().orElseThrow();
+      assertThat(big.message()).isEqualTo("taken from the cache: big-2.0-r0 ("
+          + BuildEvent.Sizes.of(apkSizes.get("big-2.0-r0")) + ")");
+    }
+  }
+
+  @Test
   void aCachedPackageThatFailsItsCheckIsDownloadedAgainAndCountsAsDownloaded() throws Exception {
     try (LoopbackHttpServer mirror = LoopbackHttpServer.serve(tmp.resolve("www"))) {
       build(mirror, new Recorder(), "cold.tar", Layering.single());
@@ -218,6 +244,9 @@ class BuildProgressEventsTest {
       build(mirror, again, "again.tar", Layering.single());
       assertThat(again.of(BuildEvent.Downloaded.class)).extracting(BuildEvent.Downloaded::pkg)
           .containsExactly("base-1.0-r0");
+      assertThat(again.of(BuildEvent.Cached.class)).extracting(BuildEvent.Cached::pkg)
+          .as("the failed entry is not reported as taken from the cache")
+          .containsExactlyInAnyOrder("big-2.0-r0", "app-3.0-r0");
       assertThat(again.of(BuildEvent.Fetched.class)).singleElement().satisfies(f -> {
         assertThat(f.downloaded()).isEqualTo(1);
         assertThat(f.downloadedBytes()).isEqualTo(apkSizes.get("base-1.0-r0"));

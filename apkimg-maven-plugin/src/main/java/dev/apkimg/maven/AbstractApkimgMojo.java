@@ -98,6 +98,18 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
   @Parameter
   OutputPathsConfiguration outputPaths = new OutputPathsConfiguration();
 
+  /** Give up connecting to a package repository after this many seconds (decimals allowed). */
+  @Parameter(property = "apkimg.connectTimeout", defaultValue = "10")
+  String connectTimeout = "10";
+
+  /**
+   * Fail a package or index download when the repository sends nothing for this many seconds:
+   * no answer, or a stall mid-file. Failures that may pass (HTTP 429 and 5xx, a refused or
+   * broken connection) are tried 3 times in all.
+   */
+  @Parameter(property = "apkimg.readTimeout", defaultValue = "30")
+  String readTimeout = "30";
+
   /** Talk to registries over plain HTTP or with unverified certificates. */
   @Parameter(property = "apkimg.allowInsecureRegistries", defaultValue = "false")
   boolean allowInsecureRegistries;
@@ -220,7 +232,7 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
       }
     }
 
-    Apkimg apkimg = Apkimg.create();
+    Apkimg apkimg = apkimg(values);
     MavenBuildListener listener = new MavenBuildListener(getLog());
     Path work = TemporaryFiles.register(Files.createTempDirectory(buildDir, "apkimg-work-"));
     try {
@@ -277,6 +289,12 @@ public abstract class AbstractApkimgMojo extends AbstractMojo {
     } finally {
       TemporaryFiles.delete(work);
     }
+  }
+
+  /** apkimg, reading repositories with {@code <connectTimeout>} and {@code <readTimeout>}. */
+  Apkimg apkimg(ConfigValues values) {
+    return Apkimg.create(values.seconds("apkimg.connectTimeout", connectTimeout, "<connectTimeout>", "10"),
+        values.seconds("apkimg.readTimeout", readTimeout, "<readTimeout>", "30"));
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.apkimg.maven;
 
 import dev.apkimg.ApkimgException;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +70,23 @@ final class ConfigValues {
       map.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
     }
     return map;
+  }
+
+  /**
+   * A wait in seconds, up to a day, with at most millisecond decimals, as the CLI's timeouts.
+   *
+   * @param parameter the nested parameter, for the message
+   * @param fallback the default when neither is set
+   */
+  Duration seconds(String property, String configured, String parameter, String fallback) {
+    String given = value(property, configured);
+    String v = given == null ? fallback : given;
+    BigDecimal seconds = v.matches("\\d{1,9}(\\.\\d{1,3})?") ? new BigDecimal(v) : null;
+    if (seconds == null || seconds.signum() <= 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+      throw new ApkimgException(parameter + " (-D" + property + ") must be more than 0 and at most 86400 seconds, not '"
+          + v + "'");
+    }
+    return Duration.ofMillis(seconds.movePointRight(3).longValue());
   }
 
   boolean flag(String property, boolean configured) {

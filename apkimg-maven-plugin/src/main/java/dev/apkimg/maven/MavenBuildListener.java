@@ -64,6 +64,11 @@ final class MavenBuildListener implements BuildListener {
       fetch.done++;
       fetch.doneBytes += d.bytes();
       return fetch;
+    } else if (event instanceof BuildEvent.Cached c) {
+      // Done without a download: counted, not in the bytes.
+      Fetch fetch = fetch(c.arch(), now);
+      fetch.done++;
+      return fetch;
     } else if (event instanceof BuildEvent.Fetched f) {
       steps.remove("fetch " + f.arch());
     } else if (event instanceof BuildEvent.LayerWriting w) {

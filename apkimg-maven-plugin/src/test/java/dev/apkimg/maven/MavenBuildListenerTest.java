@@ -44,6 +44,20 @@ class MavenBuildListenerTest {
   }
 
   @Test
+  void packagesTakenFromTheCacheAreDebugLinesAndCountAsDoneWithoutBytes() {
+    listener.on(new BuildEvent.Fetching("x86_64", 3));
+    listener.on(new BuildEvent.Cached("x86_64", "musl-1.2.5-r0", 400 * 1024));
+    listener.on(new BuildEvent.Cached("x86_64", "busybox-1.36.1-r0", MIB));
+    clock.addAndGet(2_100 * MILLIS);
+    listener.on(new BuildEvent.Downloading("x86_64", "app", MIB, 2 * MIB));
+    assertThat(log.lines).containsExactly(
+        "debug: fetching 3 packages for x86_64",
+        "debug: taken from the cache: musl-1.2.5-r0 (400.0 KiB)",
+        "debug: taken from the cache: busybox-1.36.1-r0 (1.0 MiB)",
+        "info: apkimg: downloading 2 of 3 packages for x86_64, 1.0 MiB, 487.6 KiB/s");
+  }
+
+  @Test
   void aStepShorterThanTwoSecondsGetsNoProgressLine() {
     listener.on(new BuildEvent.Fetching("x86_64", 2));
     for (int i = 0; i < 19; i++) {
