@@ -79,7 +79,8 @@ final class SbomCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--allow-insecure-registry",
-      description = "Allow registries on plain HTTP, and send them credentials.")
+      description = "Allow registries on plain HTTP or with unverified TLS (e.g. a self-signed certificate),"
+          + " and send them credentials, as build does.")
   boolean allowInsecureRegistry;
 
   @Option(names = "--registry-username", paramLabel = "USER",

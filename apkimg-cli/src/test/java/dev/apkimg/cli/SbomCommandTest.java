@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apkimg.testing.LoopbackHttpServer;
+import dev.apkimg.testing.TestCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -244,6 +245,35 @@ class SbomCommandTest {
       sbomWithStdin("wrong\n", "--allow-insecure-registry", "--registry-username", "ann", "--password-stdin", reference)
           .assertOneLineError(1, "refused", "user 'ann'", "check the user name and password");
       sbom("--allow-insecure-registry", reference).assertOneLineError(1, "anonymous", "team/hello");
+    }
+  }
+
+  @Test
+  void aRegistryWithASelfSignedCertificateIsReadOnlyWhenInsecureRegistriesAreAllowed() throws IOException {
+    Path archive = build(profile, "a.tar", "--sbom", "--sbom-dir", tmp.resolve("sbom").toString());
+    Path root = registryTree(archive, "hello", "1", false);
+    try (LoopbackHttpServer server = LoopbackHttpServer.serveHttps(root, TestCertificates.selfSignedServer("registry.test"))) {
+      String registry = "127.0.0.1:" + server.port();
+      String reference = registry + "/hello:1";
+      sbom(reference).assertOneLineError(1, registry, "untrusted certificate", "--allow-insecure-registry");
+      assertThat(server.requestedPaths()).as("nothing is read over a connection that is not trusted").isEmpty();
+
+      assertThat(sbom("--allow-insecure-registry", reference).assertSuccess().stdout())
+          .isEqualTo(file("x86_64.spdx.json"));
+      assertThat(sbom("--allow-insecure-registry", "--format", "provenance", "docker://" + reference).assertSuccess()
+          .stdout()).isEqualTo(file("x86_64.provenance.json"));
+      assertThat(server.url()).startsWith("https://");
+
+      // Credentials go over such a connection only as they would over plain HTTP: with the flag.
+      server.requireBasicAuth("ann", "s3cret");
+      server.clearLog();
+      assertThat(sbomWithStdin("s3cret\n", "--format", "cyclonedx", "--allow-insecure-registry",
+          "--registry-username", "ann", "--password-stdin", reference).assertSuccess().stdout())
+          .isEqualTo(file("x86_64.cdx.json"));
+      assertThat(server.received()).filteredOn(r -> r.path().startsWith("/v2/hello/blobs/")).isNotEmpty()
+          .allMatch(r -> r.authorization() != null && r.authorization().startsWith("Basic "));
+      sbomWithStdin("s3cret\n", "--registry-username", "ann", "--password-stdin", reference)
+          .assertOneLineError(1, registry, "--allow-insecure-registry");
     }
   }
 

@@ -94,7 +94,8 @@ public final class ReferrerReader implements AutoCloseable {
   /**
    * Opens {@code image}: {@code oci-archive:PATH[:NAME]}, {@code oci:DIR[:NAME]}, {@code docker://REF}, else
    * an existing tar or folder, else a registry reference. Registries are read with {@code credentials}
-   * (found as for a push), over HTTPS, or over plain HTTP too when {@code allowInsecureRegistries}.
+   * (found as for a push), over HTTPS; when {@code allowInsecureRegistries}, also over plain HTTP and over
+   * HTTPS with a certificate that is not checked (self-signed).
    */
   public static ReferrerReader open(String image, RegistryCredentials credentials, boolean allowInsecureRegistries) {
     Objects.requireNonNull(image, "image");

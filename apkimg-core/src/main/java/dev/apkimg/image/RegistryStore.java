@@ -8,6 +8,7 @@ import dev.apkimg.Hint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,6 +16,8 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -26,6 +29,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A registry, read over HTTP as the OCI distribution spec 1.1 says: the image by tag or digest, its
@@ -33,7 +40,8 @@ import java.util.regex.Pattern;
  * else from the referrers tag schema ({@code sha256-HEX}, {@link ReferrersTagIndex}), the artifacts'
  * manifests and blobs by digest. Authentication as docker does it: anonymous first; on a 401 either
  * Basic credentials, or a Bearer token from the challenge's realm (with the credentials, if any). The
- * credentials go over HTTPS only, unless insecure registries are allowed; redirects (blob storage) are
+ * credentials go over HTTPS only, unless insecure registries are allowed (then plain HTTP, and HTTPS
+ * with a certificate that is not checked, as a push allows them); redirects (blob storage) are
  * followed without them when they leave the registry's origin.
  */
 final class RegistryStore implements ArtifactStore {
@@ -66,8 +74,55 @@ final class RegistryStore implements ArtifactStore {
     this.insecure = insecure;
     this.timeout = timeout;
     // The default proxy selector: https.proxyHost and friends, as jib's pushes go through them.
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).proxy(java.net.ProxySelector.getDefault())
-        .connectTimeout(Duration.ofMillis(RegistryPush.REGISTRY_CONNECT_TIMEOUT_MILLIS)).build();
+    HttpClient.Builder client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+        .proxy(java.net.ProxySelector.getDefault())
+        .connectTimeout(Duration.ofMillis(RegistryPush.REGISTRY_CONNECT_TIMEOUT_MILLIS));
+    if (insecure) {
+      // As jib's allowInsecureRegistries (what build --push uses): HTTPS with any certificate, self-signed too.
+      client.sslContext(UnverifiedTls.CONTEXT);
+    }
+    this.http = client.build();
+  }
+
+  /**
+   * TLS that checks neither the certificate chain nor the host name: an {@link X509ExtendedTrustManager}
+   * is itself in charge of the host name check, so the JDK adds none when it is this one.
+   */
+  private static final class UnverifiedTls extends X509ExtendedTrustManager {
+    static final SSLContext CONTEXT = context();
+
+    private static SSLContext context() {
+      try {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {new UnverifiedTls()}, null);
+        return context;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK has no TLS", e);
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
   }
 
   static RegistryStore open(String reference, ImageReference image, RegistryCredentials credentials,

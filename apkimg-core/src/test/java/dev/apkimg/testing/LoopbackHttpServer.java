@@ -2,6 +2,8 @@ package dev.apkimg.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * Serves a directory read-only over HTTP on 127.0.0.1 (ephemeral port), so tests run the real
@@ -166,8 +169,12 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     private LoopbackHttpServer(Path root) throws IOException {
+        this(root, HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
+    }
+
+    private LoopbackHttpServer(Path root, HttpServer server) {
         this.root = root.toAbsolutePath().normalize();
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this.server = server;
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "loopback-http");
             t.setDaemon(true);
@@ -187,9 +194,24 @@ public final class LoopbackHttpServer implements AutoCloseable {
         return s;
     }
 
-    /** {@code http://127.0.0.1:PORT/} */
+    /**
+     * Starts serving {@code root} over HTTPS with {@code tls} (e.g. {@link TestCertificates#selfSignedServer}):
+     * a registry whose certificate clients do not trust.
+     */
+    public static LoopbackHttpServer serveHttps(Path root, SSLContext tls) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new IOException("not a directory: " + root);
+        }
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls));
+        LoopbackHttpServer s = new LoopbackHttpServer(root, https);
+        s.server.start();
+        return s;
+    }
+
+    /** {@code http://127.0.0.1:PORT/} ({@code https://} when serving HTTPS) */
     public String url() {
-        return "http://127.0.0.1:" + port() + "/";
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/";
     }
 
     public int port() {

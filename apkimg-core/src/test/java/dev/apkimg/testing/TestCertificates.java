@@ -2,9 +2,12 @@ package dev.apkimg.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -13,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * Self-signed certificates made by the JDK's {@code keytool} (in a process, as the JDK has no
@@ -35,6 +40,36 @@ public final class TestCertificates {
   public static String selfSigned(String commonName, List<String> extensions) {
     return MADE.computeIfAbsent(commonName + "\u0000" + String.join(",", extensions),
         k -> make(commonName, extensions));
+  }
+
+  /**
+   * A TLS server context with a new self-signed certificate for {@code CN=commonName} (also naming
+   * 127.0.0.1 and localhost), as a local registry has one: clients that check certificates refuse it.
+   */
+  public static SSLContext selfSignedServer(String commonName) {
+    try {
+      Path dir = Files.createTempDirectory("apkimg-tls");
+      Path store = dir.resolve("server.p12");
+      try {
+        keytool(List.of("-genkeypair", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+            "-alias", "server", "-dname", "CN=" + commonName, "-keyalg", "EC", "-groupname", "secp256r1",
+            "-validity", "3650", "-ext", "san=ip:127.0.0.1,dns:localhost"));
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+          keys.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, "changeit".toCharArray());
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(factory.getKeyManagers(), null, null);
+        return context;
+      } finally {
+        Files.deleteIfExists(store);
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The certificate of a PEM block. */
