@@ -41,6 +41,8 @@ final class BuildContext {
   final Path lockfile;
   /** SHA-256 (hex) of the profile file's bytes as loaded, for the provenance; null for a profile in memory. */
   final String profileSha256;
+  /** The files the profile's includes read, for the provenance; empty without includes or a file. */
+  final List<ProfileLoader.IncludedFile> profileIncludes;
   /** Where layers and images are written; whoever started the run deletes it. */
   Path work;
   /** Whether the build warned that its lockfile records no package sizes: once, not per architecture. */
@@ -54,12 +56,15 @@ final class BuildContext {
     ImageProfile loaded;
     if (request.profileFile() != null) {
       this.profileFile = request.profileFile();
-      loaded = ProfileLoader.load(profileFile, request.filesRoots());
+      ProfileLoader.Loaded withIncludes = ProfileLoader.loadWithIncludes(profileFile, request.filesRoots());
+      loaded = withIncludes.profile();
+      this.profileIncludes = withIncludes.includes();
       this.profileSha256 = sha256(profileFile);
     } else {
       this.profileFile = baseDir.resolve("(profile)");
       loaded = request.profile();
       this.profileSha256 = null;
+      this.profileIncludes = List.of();
     }
     this.profile = ProfileOverrides.appendPackages(loaded, request.packagesAppended(), "appended package");
     this.annotated = ProfileOverrides.annotate(profile, request.annotations(), vcsUrl());

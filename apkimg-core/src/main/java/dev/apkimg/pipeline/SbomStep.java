@@ -78,6 +78,7 @@ final class SbomStep {
     ProvenanceFacts.Parameters parameters = new ProvenanceFacts.Parameters(
         c.request.profileFile() == null ? null : c.request.profileFile().getFileName().toString(),
         c.profileSha256, c.profile.checksum(),
+        c.profileIncludes.stream().map(i -> new ProvenanceFacts.IncludedProfile(i.path(), i.sha256())).toList(),
         c.lockfile == null ? null : c.lockfile.getFileName().toString(), a.lockfileSha256,
         a.arch, layering.strategy().name().toLowerCase(java.util.Locale.ROOT),
         layering.packages() ? layering.budget() : null,

@@ -37,12 +37,20 @@ final class ProfileIncludes {
 
   /** Loads {@code file} and its includes, merged. */
   static Loaded load(Path file, List<Path> filesRoots, Path workingDir) {
+    return load(file, filesRoots, workingDir, new LinkedHashMap<>());
+  }
+
+  /**
+   * As {@link #load(Path, List, Path)}, and puts in {@code read} every profile file read (absolute,
+   * normalized; the top one too) with the SHA-256 (hex) of the bytes it was read as.
+   */
+  static Loaded load(Path file, List<Path> filesRoots, Path workingDir, Map<Path, String> read) {
     return loadTree(file, file.toAbsolutePath().normalize().getParent(), new ArrayList<>(), filesRoots, "",
-        new int[1], workingDir.toAbsolutePath().normalize());
+        new int[1], workingDir.toAbsolutePath().normalize(), read);
   }
 
   private static Loaded loadTree(Path file, Path topDir, List<Path> chain, List<Path> filesRoots, String at,
-      int[] reads, Path workingDir) {
+      int[] reads, Path workingDir, Map<Path, String> read) {
     if (++reads[0] > ProfileLoader.MAX_PROFILE_READS) {
       throw new ProfileException(at + "more than " + ProfileLoader.MAX_PROFILE_READS
           + " profiles read for one build (an include"
@@ -50,6 +58,8 @@ final class ProfileIncludes {
     }
     Path key = file.toAbsolutePath().normalize();
     String text = ProfileText.read(file, at);
+    // Strict UTF-8 decodes and encodes back to the very bytes read: their digest, without reading again.
+    read.put(key, sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     YamlScan.scan(file, text);
     ImageProfile own = ProfileBinder.bind(file, text);
     for (int i = 0; i < own.files().size(); i++) {
@@ -85,7 +95,7 @@ final class ProfileIncludes {
         names.add(incFile.toString());
         throw new ProfileException(incAt + "include cycle: " + String.join(" -> ", names));
       }
-      Loaded sub = loadTree(incFile, topDir, inner, filesRoots, incAt, reads, workingDir);
+      Loaded sub = loadTree(incFile, topDir, inner, filesRoots, incAt, reads, workingDir, read);
       merged = merge(merged, sub.tree, "", file);
       sub.origins.forEach((list, o) -> origins.computeIfAbsent(list, k -> new ArrayList<>()).addAll(o));
     }
@@ -102,6 +112,14 @@ final class ProfileIncludes {
     }
     merged = merge(merged, tree, "", file);
     return new Loaded(merged, own, origins, own.include().size());
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

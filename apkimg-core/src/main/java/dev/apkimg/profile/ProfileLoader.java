@@ -1,7 +1,11 @@
 package dev.apkimg.profile;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads and validates a YAML image profile; every error names the file, line and column.
@@ -51,11 +55,61 @@ public final class ProfileLoader {
 
   /** As {@link #load(Path, List)}, includes looked up first from {@code workingDir} (as apko does). */
   static ImageProfile load(Path file, List<Path> filesRoots, Path workingDir) {
+    return load(file, filesRoots, workingDir, new LinkedHashMap<>());
+  }
+
+  private static ImageProfile load(Path file, List<Path> filesRoots, Path workingDir, Map<Path, String> read) {
     List<Path> roots = FilesConfinement.realRoots(filesRoots);
-    ProfileIncludes.Loaded loaded = ProfileIncludes.load(file, roots, workingDir);
+    ProfileIncludes.Loaded loaded = ProfileIncludes.load(file, roots, workingDir, read);
     ImageProfile profile = loaded.ownIncludes() == 0 ? loaded.profile() : ProfileBinder.bindMerged(file, loaded.tree());
     ProfileValidator.validate(file, profile, loaded.origins());
     return profile;
+  }
+
+  /**
+   * One profile file an include read: its path relative to the top profile's folder ({@code /}
+   * separated; {@code ../} where it lies elsewhere) and the SHA-256 (hex) of its bytes as read.
+   */
+  public record IncludedFile(String path, String sha256) {}
+
+  /** A profile as {@link #load(Path, List)} loads it, and the files its includes read (sorted by path). */
+  public record Loaded(ImageProfile profile, List<IncludedFile> includes) {
+    public Loaded {
+      includes = List.copyOf(includes);
+    }
+  }
+
+  /**
+   * As {@link #load(Path, List)}, and which files the includes read, each once (an include read twice
+   * is one file), for a verifier to check each input: no absolute path, no time, so the same files
+   * give the same list on any machine.
+   */
+  public static Loaded loadWithIncludes(Path file, List<Path> filesRoots) {
+    Map<Path, String> read = new LinkedHashMap<>();
+    ImageProfile profile = load(file, filesRoots, Path.of(""), read);
+    Path top = file.toAbsolutePath().normalize();
+    Path dir = top.getParent();
+    TreeMap<String, String> includes = new TreeMap<>();
+    read.forEach((path, sha256) -> {
+      if (!path.equals(top)) {
+        includes.put(relative(dir, path), sha256);
+      }
+    });
+    List<IncludedFile> list = new ArrayList<>();
+    includes.forEach((path, sha256) -> list.add(new IncludedFile(path, sha256)));
+    return new Loaded(profile, list);
+  }
+
+  private static String relative(Path dir, Path file) {
+    Path rel;
+    try {
+      rel = dir.relativize(file);
+    } catch (IllegalArgumentException e) {
+      rel = file.getFileName(); // another root (a Windows drive): the name is all that is not the machine's
+    }
+    List<String> parts = new ArrayList<>();
+    rel.forEach(part -> parts.add(part.toString()));
+    return String.join("/", parts);
   }
 
   /** Splits a command line into words: whitespace separates, single and double quotes group. */

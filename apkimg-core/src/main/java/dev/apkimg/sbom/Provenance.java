@@ -14,7 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * an image profile. Its {@code externalParameters} are:
  * <ul>
  *   <li>{@code profile}: {@code file} (the file name), {@code sha256} (of its bytes) and
- *       {@code checksum} (of what it means with its includes merged in, as lockfiles record it);
+ *       {@code checksum} (of what it means with its includes merged in, as lockfiles record it), and
+ *       when it includes others, {@code includes}: each file the includes read, once, sorted by
+ *       {@code file} (its path relative to the profile's folder, {@code /} separated) with its
+ *       {@code sha256};
  *   <li>{@code lockfile}: {@code file} and {@code sha256}, when the packages were installed from
  *       one: such a build reads no index, so the lockfile's digest stands for the indexes;
  *   <li>{@code arch}, {@code image} (the reference given), {@code layering} ({@code strategy},
@@ -171,6 +174,11 @@ public final class Provenance {
     }
     if (p.profileChecksum() != null) {
       profile.put("checksum", p.profileChecksum());
+    }
+    if (!p.profileIncludes().isEmpty()) {
+      // The checksum covers what the includes mean; each file by its bytes lets a verifier check each input.
+      ArrayNode includes = profile.putArray("includes");
+      p.profileIncludes().forEach(i -> includes.addObject().put("file", i.file()).put("sha256", i.sha256()));
     }
     if (p.lockfile() != null) {
       out.putObject("lockfile").put("file", p.lockfile()).put("sha256", p.lockfileSha256());

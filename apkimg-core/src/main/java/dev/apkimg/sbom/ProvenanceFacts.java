@@ -93,6 +93,7 @@ public record ProvenanceFacts(
    * @param profileFile the profile's file name (no folder), or null for a profile given in memory
    * @param profileSha256 SHA-256 (hex) of the profile file's bytes, or null for a profile in memory
    * @param profileChecksum the checksum of what the profile means, includes merged in (as lockfiles record it)
+   * @param profileIncludes every file the profile's includes read, sorted by path; empty without includes
    * @param lockfile the lockfile's name (no folder), or null when the build resolved from the indexes
    * @param lockfileSha256 SHA-256 (hex) of the lockfile's bytes, or null
    * @param arch the apk architecture
@@ -106,6 +107,7 @@ public record ProvenanceFacts(
       String profileFile,
       String profileSha256,
       String profileChecksum,
+      List<IncludedProfile> profileIncludes,
       String lockfile,
       String lockfileSha256,
       String arch,
@@ -118,6 +120,21 @@ public record ProvenanceFacts(
       Objects.requireNonNull(arch, "arch");
       Objects.requireNonNull(layering, "layering");
       repositories = List.copyOf(repositories);
+      profileIncludes = List.copyOf(profileIncludes);
+    }
+  }
+
+  /**
+   * One profile file an include read.
+   *
+   * @param file its path relative to the main profile's folder, {@code /} separated ({@code ../} where it lies
+   *     elsewhere); never absolute, so the same files give the same provenance on any machine
+   * @param sha256 SHA-256 (hex) of its bytes as read
+   */
+  public record IncludedProfile(String file, String sha256) {
+    public IncludedProfile {
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(sha256, "sha256");
     }
   }
 

@@ -166,6 +166,56 @@ class ProvenanceTest {
   }
 
   @Test
+  void aProfileWithIncludesNamesEachIncludedFileByItsPathFromTheProfileAndItsDigest() throws IOException {
+    Files.createDirectories(dir.resolve("parts/more"));
+    Files.writeString(dir.resolve("app.yaml"), """
+        include: [parts/packages.yaml, parts/archs.yaml]
+        contents:
+          repositories: [mirror/v3.20/main]
+          keyring: [keys]
+        """);
+    Files.writeString(dir.resolve("parts/packages.yaml"), """
+        include: more/hello.yaml
+        contents:
+          packages: [libfoo]
+        """);
+    Files.writeString(dir.resolve("parts/more/hello.yaml"), "contents:\n  packages: [hello]\n");
+    Files.writeString(dir.resolve("parts/archs.yaml"), "archs: [x86_64]\n");
+    BuildRequest.Builder app = BuildRequest.builder(dir.resolve("app.yaml")).cacheDir(tmp.resolve("cache"))
+        .imageReference("example/app:1");
+    Apkimg.create().build(app.outputs(Outputs.builder().ociArchive(tmp.resolve("i1.tar")).sbomDir(tmp.resolve("i1")).build()).build(), e -> { });
+    Apkimg.create().build(app.outputs(Outputs.builder().ociArchive(tmp.resolve("i2.tar")).sbomDir(tmp.resolve("i2")).build()).build(), e -> { });
+
+    byte[] bytes = Files.readAllBytes(tmp.resolve("i1/x86_64.provenance.json"));
+    assertThat(SbomValidators.provenanceProblems(bytes)).isEmpty();
+    JsonNode profile = JSON.readTree(bytes).get("predicate").get("buildDefinition").get("externalParameters")
+        .get("profile");
+    assertThat(profile.get("file").asText()).isEqualTo("app.yaml");
+    assertThat(profile.get("sha256").asText()).isEqualTo(sha256(dir.resolve("app.yaml")));
+    assertThat(profile.get("includes").toString()).as("every file an include read, sorted, paths from app.yaml")
+        .isEqualTo("[{\"file\":\"parts/archs.yaml\",\"sha256\":\"" + sha256(dir.resolve("parts/archs.yaml")) + "\"},"
+            + "{\"file\":\"parts/more/hello.yaml\",\"sha256\":\"" + sha256(dir.resolve("parts/more/hello.yaml")) + "\"},"
+            + "{\"file\":\"parts/packages.yaml\",\"sha256\":\"" + sha256(dir.resolve("parts/packages.yaml")) + "\"}]");
+    assertThat(profile.toString()).doesNotContain(tmp.toString());
+    assertThat(tmp.resolve("i2/x86_64.provenance.json")).as("same inputs, same bytes").hasBinaryContent(bytes);
+
+    // A comment changes an included file's bytes, not what the profile means: only its digest tells.
+    Files.writeString(dir.resolve("parts/archs.yaml"), "# the only arch\narchs: [x86_64]\n");
+    Apkimg.create().build(app.outputs(Outputs.builder().ociArchive(tmp.resolve("i3.tar")).sbomDir(tmp.resolve("i3")).build()).build(), e -> { });
+    JsonNode changed = JSON.readTree(tmp.resolve("i3/x86_64.provenance.json").toFile()).get("predicate")
+        .get("buildDefinition").get("externalParameters").get("profile");
+    assertThat(changed.get("checksum")).isEqualTo(profile.get("checksum"));
+    assertThat(changed.get("includes").get(0).get("sha256").asText()).isEqualTo(sha256(dir.resolve("parts/archs.yaml")))
+        .isNotEqualTo(profile.get("includes").get(0).get("sha256").asText());
+    assertThat(changed.get("includes").get(1)).isEqualTo(profile.get("includes").get(1));
+
+    // Without includes, nothing is added.
+    build("a", "cache");
+    assertThat(JSON.readTree(tmp.resolve("a/x86_64.provenance.json").toFile()).get("predicate").get("buildDefinition")
+        .get("externalParameters").get("profile").has("includes")).isFalse();
+  }
+
+  @Test
   void twoBuildsGiveTheSameBytesWhetherThePackagesAreDownloadedOrTakenFromTheCache() throws IOException {
     build("a", "cache");
     build("b", "cache");
