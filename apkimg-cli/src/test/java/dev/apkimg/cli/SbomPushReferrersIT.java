@@ -190,16 +190,16 @@ class SbomPushReferrersIT {
             .isEqualTo(Files.readAllBytes(tmp.resolve("multi/sbom").resolve(file)));
       }
     }
-    // The image index has its own SBOMs, under the index digest's referrers tag.
+    // The image index has its own SBOMs and provenance, under the index digest's referrers tag.
     String indexDigest = meta.get("digest").asText();
     JsonNode onIndex = JSON.readTree(exec(tmp, "skopeo", "inspect", "--tls-verify=false", "--raw",
         "docker://" + registry + "/multi:" + indexDigest.replace(':', '-')).assertSuccess().out());
-    assertThat(onIndex.get("manifests")).hasSize(2);
+    assertThat(onIndex.get("manifests")).hasSize(3);
     for (JsonNode entry : onIndex.get("manifests")) {
       JsonNode referrer = JSON.readTree(get("/v2/multi/manifests/" + entry.get("digest").asText(),
           "application/vnd.oci.image.manifest.v1+json"));
       assertThat(referrer.get("subject").get("digest").asText()).isEqualTo(indexDigest);
-      String file = entry.get("artifactType").asText().equals("application/spdx+json") ? "index.spdx.json" : "index.cdx.json";
+      String file = "index" + FILES.get(entry.get("artifactType").asText()).substring("x86_64".length());
       assertThat(get("/v2/multi/blobs/" + referrer.get("layers").get(0).get("digest").asText(), "*/*"))
           .isEqualTo(Files.readAllBytes(tmp.resolve("multi/sbom").resolve(file)));
     }

@@ -81,21 +81,25 @@ class SbomReferrersTest {
     build(multiProfile, "m.tar", "--sbom", "--sbom-dir", tmp.resolve("sbom").toString()).assertSuccess();
     Map<String, byte[]> tar = entries(tmp.resolve("m.tar"));
     JsonNode manifests = JSON.readTree(tar.get("index.json")).get("manifests");
-    assertThat(manifests).hasSize(9);
+    assertThat(manifests).as("the index, 3 referrers per platform, the index's SBOMs and provenance").hasSize(10);
     assertThat(manifests.get(0).get("mediaType").asText()).isEqualTo(INDEX);
     JsonNode platforms = JSON.readTree(blob(tar, manifests.get(0).get("digest").asText())).get("manifests");
     assertThat(platforms).hasSize(2);
     List<JsonNode> images = new ArrayList<>();
     platforms.forEach(images::add);
     assertReferrers(tar, manifests, images, "x86_64", "aarch64");
-    // Last, the image index's own SBOMs, whose subject is the index.
+    // Last, the image index's own SBOMs and provenance, whose subject is the index.
     byte[] index = blob(tar, manifests.get(0).get("digest").asText());
-    for (int i = 7; i < 9; i++) {
+    for (int i = 7; i < 10; i++) {
       JsonNode m = JSON.readTree(blob(tar, manifests.get(i).get("digest").asText()));
       assertThat(m.get("subject").get("mediaType").asText()).isEqualTo(INDEX);
       assertThat(m.get("subject").get("digest").asText()).isEqualTo(manifests.get(0).get("digest").asText());
       assertThat(m.get("subject").get("size").asLong()).isEqualTo(index.length);
-      String file = m.get("artifactType").asText().equals("application/spdx+json") ? "index.spdx.json" : "index.cdx.json";
+      String file = switch (m.get("artifactType").asText()) {
+        case "application/spdx+json" -> "index.spdx.json";
+        case "application/vnd.in-toto+json" -> "index.provenance.json";
+        default -> "index.cdx.json";
+      };
       assertThat(blob(tar, m.get("layers").get(0).get("digest").asText()))
           .isEqualTo(Files.readAllBytes(tmp.resolve("sbom/" + file)));
     }
@@ -107,7 +111,7 @@ class SbomReferrersTest {
     build(multiProfile, "one.tar", "--sbom").assertSuccess();
     buildWithCache(multiProfile, "two.tar", "cache2", "--sbom").assertSuccess();
     assertThat(Files.readAllBytes(tmp.resolve("two.tar"))).isEqualTo(Files.readAllBytes(tmp.resolve("one.tar")));
-    assertThat(JSON.readTree(entries(tmp.resolve("one.tar")).get("index.json")).get("manifests")).hasSize(9);
+    assertThat(JSON.readTree(entries(tmp.resolve("one.tar")).get("index.json")).get("manifests")).hasSize(10);
   }
 
   @Test
@@ -199,8 +203,8 @@ class SbomReferrersTest {
         digests.add(d.get("digest").asText());
       }
     }
-    // With several architectures, the index's two SBOMs follow (checked by the caller).
-    assertThat(manifests).hasSize(archs.length > 1 ? entry + 2 : entry);
+    // With several architectures, the index's two SBOMs and its provenance follow (checked by the caller).
+    assertThat(manifests).hasSize(archs.length > 1 ? entry + 3 : entry);
     return digests;
   }
 

@@ -55,6 +55,7 @@ final class SbomStep {
     String reference = c.reference();
     List<Document> documents = new ArrayList<>();
     List<IndexFacts.Platform> platforms = new ArrayList<>();
+    List<ProvenanceFacts> provenances = new ArrayList<>();
     String version = Sbom.toolVersion();
     for (int i = 0; i < c.builds.size(); i++) {
       ArchBuild a = c.builds.get(i);
@@ -65,11 +66,13 @@ final class SbomStep {
       documents.add(new Document(a.arch, "spdx-2.3", "application/spdx+json", a.arch + ".spdx.json", spdx));
       documents.add(new Document(a.arch, "cyclonedx-1.6", "application/vnd.cyclonedx+json", a.arch + ".cdx.json",
           cdx));
+      ProvenanceFacts provenance = ProvenanceFacts.of(provenanceBase(c, a), c.reference(),
+          images.get(i).manifestDigest(), a.config.created(), version, Provenance.jibVersion(), null);
+      provenances.add(provenance);
       documents.add(new Document(a.arch, PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, a.arch + ".provenance.json",
-          Provenance.json(ProvenanceFacts.of(provenanceBase(c, a), c.reference(), images.get(i).manifestDigest(),
-              a.config.created(), version, Provenance.jibVersion(), null))));
+          Provenance.json(provenance)));
     }
-    return withIndex(documents, platforms, reference, images, indexAnnotations, version);
+    return withIndex(documents, platforms, provenances, reference, images, indexAnnotations, version);
   }
 
   /** What {@code a}'s provenance owes to the build: its inputs and what it read, fetched and verified. */
@@ -124,6 +127,7 @@ final class SbomStep {
     Map<String, String> indexAnnotations = base.annotations();
     List<Document> documents = new ArrayList<>();
     List<IndexFacts.Platform> platforms = new ArrayList<>();
+    List<ProvenanceFacts> provenances = new ArrayList<>();
     String version = Sbom.toolVersion();
     for (int i = 0; i < base.platforms().size(); i++) {
       dev.apkimg.api.BaseImage.Platform p = base.platforms().get(i);
@@ -138,12 +142,16 @@ final class SbomStep {
       documents.add(new Document(p.arch(), "cyclonedx-1.6", "application/vnd.cyclonedx+json",
           p.arch() + ".cdx.json", cdx));
       if (p.provenance() != null) {
+        ProvenanceFacts provenance = ProvenanceFacts.of(p.provenance(), base.reference(), image.manifestDigest(),
+            image.config().created(), version, Provenance.jibVersion(), base.application());
+        provenances.add(provenance);
         documents.add(new Document(p.arch(), PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, p.arch() + ".provenance.json",
-            Provenance.json(ProvenanceFacts.of(p.provenance(), base.reference(), image.manifestDigest(),
-                image.config().created(), version, Provenance.jibVersion(), base.application()))));
+            Provenance.json(provenance)));
       }
     }
-    return withIndex(documents, platforms, reference, images, indexAnnotations, version);
+    // The index's provenance only when every platform has one to draw from.
+    return withIndex(documents, platforms, provenances.size() == platforms.size() ? provenances : List.of(),
+        reference, images, indexAnnotations, version);
   }
 
   /** The file name of the index's SBOMs in the SBOM folder: {@code index.spdx.json}, {@code index.cdx.json}. */
@@ -152,10 +160,12 @@ final class SbomStep {
   /**
    * {@code documents}, then, for an image of several platforms, the SBOMs of its image index
    * ({@code index.spdx.json}, {@code index.cdx.json}, arch null): the index containing each
-   * platform's image, each referring to its platform's documents by checksum.
+   * platform's image, each referring to its platform's documents by checksum; and, given the
+   * platforms' provenance facts, the index's provenance ({@code index.provenance.json}).
    */
   private static List<Document> withIndex(List<Document> documents, List<IndexFacts.Platform> platforms,
-      String reference, List<PlatformImage> images, Map<String, String> indexAnnotations, String version) {
+      List<ProvenanceFacts> provenances, String reference, List<PlatformImage> images,
+      Map<String, String> indexAnnotations, String version) {
     if (images.size() < 2) {
       return documents;
     }
@@ -167,6 +177,10 @@ final class SbomStep {
         Sbom.indexSpdxJson(facts)));
     documents.add(new Document(null, "cyclonedx-1.6", "application/vnd.cyclonedx+json", INDEX + ".cdx.json",
         Sbom.indexCycloneDxJson(facts)));
+    if (!provenances.isEmpty()) {
+      documents.add(new Document(null, PROVENANCE_FORMAT, Provenance.MEDIA_TYPE, INDEX + ".provenance.json",
+          Provenance.indexJson(provenances, digest, created)));
+    }
     return documents;
   }
 

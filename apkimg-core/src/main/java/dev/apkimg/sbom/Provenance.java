@@ -67,6 +67,45 @@ public final class Provenance {
     return Sbom.bytes(statement(facts));
   }
 
+  /**
+   * The provenance of a multi-platform image's index: the same build type, the subject the image index
+   * (name, its digest), the build's parameters with {@code archs} (every platform's, in index order) in
+   * place of {@code arch} and the index's {@code created} (the newest platform's), and as
+   * {@code resolvedDependencies} the union of every platform's, each once, in platform order: one build
+   * read them all to make the index. (The platforms' own provenance documents are not materials: they
+   * are outputs of the same build, not inputs, so SLSA v1 has no place for them among the dependencies.)
+   *
+   * @param platforms each platform's provenance facts, in index order (all of the same build)
+   * @param indexDigest the image index's digest ({@code sha256:...})
+   * @param created the index's creation time
+   */
+  public static byte[] indexJson(java.util.List<ProvenanceFacts> platforms, String indexDigest,
+      java.time.Instant created) {
+    ProvenanceFacts first = platforms.get(0);
+    ProvenanceFacts index = new ProvenanceFacts(first.reference(), indexDigest, created, first.toolVersion(),
+        first.jibVersion(), first.parameters(), java.util.List.of(), java.util.List.of(), java.util.List.of(),
+        first.application());
+    ObjectNode root = statement(index);
+    ObjectNode definition = (ObjectNode) root.get("predicate").get("buildDefinition");
+    ObjectNode parameters = Sbom.JSON.createObjectNode();
+    definition.get("externalParameters").fields().forEachRemaining(f -> {
+      if (f.getKey().equals("arch")) {
+        ArrayNode archs = parameters.putArray("archs");
+        platforms.forEach(p -> archs.add(p.parameters().arch()));
+      } else {
+        parameters.set(f.getKey(), f.getValue());
+      }
+    });
+    definition.set("externalParameters", parameters);
+    java.util.Set<com.fasterxml.jackson.databind.JsonNode> union = new java.util.LinkedHashSet<>();
+    for (ProvenanceFacts p : platforms) {
+      statement(p).get("predicate").get("buildDefinition").get("resolvedDependencies").forEach(union::add);
+    }
+    ArrayNode resolved = definition.putArray("resolvedDependencies");
+    union.forEach(resolved::add);
+    return Sbom.bytes(root);
+  }
+
   /** The jib-core version the build put in the jar ({@code unknown} when it did not). */
   public static String jibVersion() {
     return Sbom.versionProperty("jib-core");

@@ -127,24 +127,74 @@ class SbomIndexTest {
       if (m.get("subject").get("digest").asText().equals(result.digest())) {
         assertThat(m.get("subject").get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         byte[] document = files.get("blobs/sha256/" + m.get("layers").get(0).get("digest").asText().substring(7));
-        String name = d.get("artifactType").asText().equals("application/spdx+json") ? "index.spdx.json" : "index.cdx.json";
+        String name = switch (d.get("artifactType").asText()) {
+          case "application/spdx+json" -> "index.spdx.json";
+          case "application/vnd.in-toto+json" -> "index.provenance.json";
+          default -> "index.cdx.json";
+        };
         assertThat(document).isEqualTo(Files.readAllBytes(tmp.resolve("m/" + name)));
         onIndex.add(d.get("artifactType").asText());
       }
     }
-    assertThat(onIndex).containsExactlyInAnyOrder("application/spdx+json", "application/vnd.cyclonedx+json");
+    assertThat(onIndex).containsExactlyInAnyOrder("application/spdx+json", "application/vnd.cyclonedx+json",
+        "application/vnd.in-toto+json");
 
     List<String> listed = new ArrayList<>();
     JSON.readTree(tmp.resolve("m.json").toFile()).get("sboms").forEach(s -> listed.add(
         s.path("arch").asText(s.path("subject").asText()) + " " + s.get("format").asText()));
     assertThat(listed).containsExactly("x86_64 spdx-2.3", "x86_64 cyclonedx-1.6", "aarch64 spdx-2.3",
         "aarch64 cyclonedx-1.6", "index spdx-2.3", "index cyclonedx-1.6");
+    List<String> provenance = new ArrayList<>();
+    JSON.readTree(tmp.resolve("m.json").toFile()).get("provenance").forEach(s -> provenance.add(
+        s.path("arch").asText(s.path("subject").asText()) + " " + s.get("format").asText()));
+    assertThat(provenance).containsExactly("x86_64 slsa-provenance-1", "aarch64 slsa-provenance-1",
+        "index slsa-provenance-1");
+  }
+
+  @Test
+  void theIndexProvenanceHasTheIndexAsSubjectAndEveryPlatformsMaterialsOnce() throws Exception {
+    byte[] bytes = Files.readAllBytes(tmp.resolve("m/index.provenance.json"));
+    assertThat(SbomValidators.provenanceProblems(bytes)).isEmpty();
+    JsonNode statement = JSON.readTree(bytes);
+    assertThat(statement.get("subject")).hasSize(1);
+    assertThat(statement.get("subject").get(0).get("name").asText()).isEqualTo("example/multi:1");
+    assertThat("sha256:" + statement.get("subject").get(0).get("digest").get("sha256").asText())
+        .isEqualTo(result.digest());
+    JsonNode definition = statement.get("predicate").get("buildDefinition");
+    JsonNode x86 = JSON.readTree(tmp.resolve("m/x86_64.provenance.json").toFile()).get("predicate")
+        .get("buildDefinition");
+    JsonNode arm = JSON.readTree(tmp.resolve("m/aarch64.provenance.json").toFile()).get("predicate")
+        .get("buildDefinition");
+    assertThat(definition.get("buildType")).isEqualTo(x86.get("buildType"));
+    JsonNode parameters = definition.get("externalParameters");
+    assertThat(parameters.has("arch")).isFalse();
+    assertThat(parameters.get("archs").toString()).isEqualTo("[\"x86_64\",\"aarch64\"]");
+    assertThat(parameters.get("profile")).isEqualTo(x86.get("externalParameters").get("profile"));
+    assertThat(parameters.get("image").asText()).isEqualTo("example/multi:1");
+
+    // Each platform's materials, in platform order, the shared ones (the signing key) once.
+    List<JsonNode> expected = new ArrayList<>();
+    for (JsonNode platform : List.of(x86, arm)) {
+      platform.get("resolvedDependencies").forEach(d -> {
+        if (!expected.contains(d)) {
+          expected.add(d);
+        }
+      });
+    }
+    List<JsonNode> resolved = new ArrayList<>();
+    definition.get("resolvedDependencies").forEach(resolved::add);
+    assertThat(resolved).containsExactlyElementsOf(expected);
+    assertThat(resolved).filteredOn(d -> d.path("annotations").path("kind").asText().equals("apk signing key"))
+        .hasSize(1);
+    assertThat(resolved).filteredOn(d -> d.path("name").asText().equals("hello")).hasSize(2);
+    assertThat(statement.get("predicate").get("runDetails")).isEqualTo(
+        JSON.readTree(tmp.resolve("m/x86_64.provenance.json").toFile()).get("predicate").get("runDetails"));
   }
 
   @Test
   void theIndexSbomsRepeatByteForByte() throws IOException {
     build("again");
-    for (String name : List.of("index.spdx.json", "index.cdx.json")) {
+    for (String name : List.of("index.spdx.json", "index.cdx.json", "index.provenance.json")) {
       assertThat(tmp.resolve("again/" + name)).hasSameBinaryContentAs(tmp.resolve("m/" + name));
     }
   }
@@ -155,6 +205,7 @@ class SbomIndexTest {
         .replace("[x86_64, aarch64]", "[x86_64]"));
     build("one");
     assertThat(tmp.resolve("one/index.spdx.json")).doesNotExist();
+    assertThat(tmp.resolve("one/index.provenance.json")).doesNotExist();
     assertThat(tmp.resolve("one/x86_64.spdx.json")).exists();
   }
 
