@@ -8,7 +8,6 @@ import dev.apkimg.Hint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -16,8 +15,6 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,10 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A registry, read over HTTP as the OCI distribution spec 1.1 says: the image by tag or digest, its
@@ -82,47 +75,6 @@ final class RegistryStore implements ArtifactStore {
       client.sslContext(UnverifiedTls.CONTEXT);
     }
     this.http = client.build();
-  }
-
-  /**
-   * TLS that checks neither the certificate chain nor the host name: an {@link X509ExtendedTrustManager}
-   * is itself in charge of the host name check, so the JDK adds none when it is this one.
-   */
-  private static final class UnverifiedTls extends X509ExtendedTrustManager {
-    static final SSLContext CONTEXT = context();
-
-    private static SSLContext context() {
-      try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new UnverifiedTls()}, null);
-        return context;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JDK has no TLS", e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 
   static RegistryStore open(String reference, ImageReference image, RegistryCredentials credentials,
