@@ -183,10 +183,19 @@ final class UpdateCaCertificates {
 
   /** The bytes at an absolute image path when it leads to a regular file; empty when it leads to nothing else. */
   private static Optional<byte[]> readable(RootfsTree tree, String path, String from) {
-    String p;
+    String p = "";
     try {
-      p = tree.resolve(path.substring(1));
+      for (String part : path.split("/")) { // as the kernel walks it: links followed, ".." after them
+        if (part.equals("..")) {
+          p = p.substring(0, Math.max(0, p.lastIndexOf('/')));
+        } else if (!part.isEmpty() && !part.equals(".")) {
+          p = tree.resolve(p.isEmpty() ? part : p + "/" + part);
+        }
+      }
     } catch (ApkimgException e) {
+      return Optional.empty();
+    }
+    if (p.isEmpty()) {
       return Optional.empty();
     }
     Optional<RootfsTree.Entry> e = tree.entry(p);
