@@ -66,7 +66,7 @@ final class InstallScriptEffects implements RootfsMutation {
                 caRun = UpdateCaCertificates.run(tree);
                 caRun.hooks().forEach(tree::report);
               }
-              tree.report(caTrigger(name, text, caRun.complete()));
+              tree.report(caTrigger(name, text, caRun));
             } else {
               tree.report(type.equals("trigger") ? notRun(name, text) : run(name, text));
             }
@@ -101,7 +101,7 @@ final class InstallScriptEffects implements RootfsMutation {
    * A trigger that runs update-ca-certificates: that line is carried out when all it does was
    * (its hooks included), {@code exit} lines are, the rest is not.
    */
-  private static ScriptReport caTrigger(String name, String text, boolean complete) {
+  private static ScriptReport caTrigger(String name, String text, UpdateCaCertificates.Run run) {
     List<String> done = new ArrayList<>();
     List<String> notDone = new ArrayList<>();
     for (String line : ShellScriptSyntax.logicalLines(text)) {
@@ -109,9 +109,16 @@ final class InstallScriptEffects implements RootfsMutation {
       if (t.isEmpty() || t.startsWith("#")) {
         continue;
       }
-      boolean carried = (complete && ShellScriptSyntax.blocksOpened(t) == 0 && JavaCacertsHook.runsHooks(t))
-          || t.equals("exit") || t.equals("exit 0");
-      (carried ? done : notDone).add(t);
+      boolean updateCa = ShellScriptSyntax.blocksOpened(t) == 0 && JavaCacertsHook.runsHooks(t);
+      if ((updateCa && run.complete()) || t.equals("exit") || t.equals("exit 0")) {
+        done.add(t);
+      } else if (updateCa) {
+        // what is left: update-ca's own part here; a hook's in that hook's report
+        notDone.add(t + " (not done: " + (run.leftOut().isEmpty() ? "a hook it runs" : String.join("; ", run.leftOut()))
+            + ")");
+      } else {
+        notDone.add(t);
+      }
     }
     return new ScriptReport(name, done, notDone);
   }

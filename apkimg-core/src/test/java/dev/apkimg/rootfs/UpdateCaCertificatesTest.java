@@ -139,7 +139,7 @@ class UpdateCaCertificatesTest {
     assertThat(report(result, "/etc/ca-certificates/update.d/certhash").notCarriedOut())
         .containsExactly("exec openssl rehash /etc/ssl/certs");
     ScriptReport trigger = report(result, "ca-certificates-20240705-r0.trigger");
-    assertThat(trigger.notCarriedOut()).containsExactly(TRIGGER_LINE);
+    assertThat(trigger.notCarriedOut()).containsExactly(TRIGGER_LINE + " (not done: a hook it runs)");
     assertThat(result.skippedScripts()).contains(trigger.script());
   }
 
