@@ -159,4 +159,19 @@ class UpdateCaCertificatesTest {
             + " does not read; it reads certificates only below /usr/share/ca-certificates/,"
             + " /usr/local/share/ca-certificates/ and /etc/ssl/certs");
   }
+  @Test
+  void aShippedLinkIsPointedRightAndAStaleOneIsReportedAsLeftInPlace() throws Exception {
+    TestPackage links = TestPackage.builder("old-links", "1.0-r0").dir("etc").dir("etc/ssl").dir("etc/ssl/certs")
+        .symlink(CERTS + "ca-cert-Global_Root_CA.pem", "/usr/share/ca-certificates/old/Global_Root_CA.crt")
+        .symlink(CERTS + "ca-cert-Gone.pem", "/usr/share/ca-certificates/mozilla/Gone.crt")
+        .build();
+    LayerResult result = build(links, caCertificates("mozilla/Global_Root_CA.crt\n", CERTHASH_TEXT));
+    Map<String, String> made = links(read(result.file()));
+    assertThat(made).containsEntry("ca-cert-Global_Root_CA.pem", "/usr/share/ca-certificates/mozilla/Global_Root_CA.crt")
+        .containsEntry(GLOBAL_HASH + ".0", "ca-cert-Global_Root_CA.pem")
+        // update-ca-certificates would remove this link to a certificate no longer named; apkimg removes nothing
+        .containsEntry("ca-cert-Gone.pem", "/usr/share/ca-certificates/mozilla/Gone.crt");
+    assertThat(report(result, "ca-certificates-20240705-r0.trigger").notCarriedOut())
+        .containsExactly(TRIGGER_LINE + " (not done: remove the link /etc/ssl/certs/ca-cert-Gone.pem)");
+  }
 }
