@@ -37,20 +37,20 @@ final class InstallScriptEffects implements RootfsMutation {
   private RootfsTree tree;
   private BusyboxAccountCommands accounts;
   private BusyboxFileCommands files;
-  /** update-ca-certificates runs its hooks once however many triggers call it. */
-  private boolean cacertsHookRun;
+  /** update-ca-certificates is carried out once however many triggers call it: what that run did. */
+  private UpdateCaCertificates.Run caRun;
 
   @Override
   public Set<String> reads() {
     Set<String> reads = new java.util.HashSet<>(AccountFiles.FILES);
-    reads.addAll(JavaCacertsHook.reads());
+    reads.addAll(UpdateCaCertificates.reads());
     return reads;
   }
 
   @Override
   public void apply(RootfsTree tree) {
     this.tree = tree;
-    this.cacertsHookRun = false;
+    this.caRun = null;
     this.accounts = new BusyboxAccountCommands(tree);
     this.files = new BusyboxFileCommands(tree, accounts);
     for (RootfsTree.PackageScripts pkg : tree.scripts()) {
@@ -58,13 +58,17 @@ final class InstallScriptEffects implements RootfsMutation {
         for (InstallScript s : pkg.scripts()) {
           if (s.type().equals(type)) {
             String text = new String(s.content(), StandardCharsets.UTF_8);
+            String name = pkg.nameVersion() + "." + type;
             // A trigger runs with the changed paths as arguments after every package is in: never emulated,
-            // except java-cacerts' hook that update-ca-certificates runs (the JRE's trust store).
-            tree.report(type.equals("trigger") ? notRun(pkg.nameVersion() + "." + type, text)
-                : run(pkg.nameVersion() + "." + type, text));
-            if (type.equals("trigger") && !cacertsHookRun && runsCaHooks(text)) {
-              cacertsHookRun = true;
-              JavaCacertsHook.run(tree).ifPresent(tree::report);
+            // except update-ca-certificates (ca-certificates' trigger) and the hooks it runs.
+            if (type.equals("trigger") && runsCaHooks(text)) {
+              if (caRun == null) {
+                caRun = UpdateCaCertificates.run(tree);
+                caRun.hooks().forEach(tree::report);
+              }
+              tree.report(caTrigger(name, text, caRun));
+            } else {
+              tree.report(type.equals("trigger") ? notRun(name, text) : run(name, text));
             }
           }
         }
@@ -91,6 +95,32 @@ final class InstallScriptEffects implements RootfsMutation {
       }
     }
     return false;
+  }
+
+  /**
+   * A trigger that runs update-ca-certificates: that line is carried out when all it does was
+   * (its hooks included), {@code exit} lines are, the rest is not.
+   */
+  private static ScriptReport caTrigger(String name, String text, UpdateCaCertificates.Run run) {
+    List<String> done = new ArrayList<>();
+    List<String> notDone = new ArrayList<>();
+    for (String line : ShellScriptSyntax.logicalLines(text)) {
+      String t = line.trim();
+      if (t.isEmpty() || t.startsWith("#")) {
+        continue;
+      }
+      boolean updateCa = ShellScriptSyntax.blocksOpened(t) == 0 && JavaCacertsHook.runsHooks(t);
+      if ((updateCa && run.complete()) || t.equals("exit") || t.equals("exit 0")) {
+        done.add(t);
+      } else if (updateCa) {
+        // what is left: update-ca's own part here; a hook's in that hook's report
+        notDone.add(t + " (not done: " + (run.leftOut().isEmpty() ? "a hook it runs" : String.join("; ", run.leftOut()))
+            + ")");
+      } else {
+        notDone.add(t);
+      }
+    }
+    return new ScriptReport(name, done, notDone);
   }
 
   private static ScriptReport notRun(String name, String text) {

@@ -47,9 +47,16 @@ class JavaCacertsHookTest {
 
   @TempDir Path tmp;
 
+  /**
+   * {@code text} as a certificate file that /etc/ca-certificates.conf names, as ca-certificates
+   * ships Mozilla's: update-ca-certificates makes the bundle of it ({@code text} and a newline).
+   */
   private static TestPackage bundle(String text) {
-    return TestPackage.builder("ca-certificates-bundle", "20240705-r0").dir("etc").dir("etc/ssl").dir("etc/ssl/certs")
-        .file(BUNDLE, text).symlink("etc/ssl/cert.pem", "certs/ca-certificates.crt").build();
+    return TestPackage.builder("ca-certificates-mozilla", "20240705-r0").dir("etc").dir("etc/ssl").dir("etc/ssl/certs")
+        .dir("usr").dir("usr/share").dir("usr/share/ca-certificates").dir("usr/share/ca-certificates/mozilla")
+        .file("usr/share/ca-certificates/mozilla/Test_Roots.crt", text)
+        .file("etc/ca-certificates.conf", "# Automatically generated\nmozilla/Test_Roots.crt\n")
+        .symlink("etc/ssl/cert.pem", "certs/ca-certificates.crt").build();
   }
 
   private static TestPackage caCertificates(String trigger) {
@@ -169,13 +176,26 @@ class JavaCacertsHookTest {
   }
 
   @Test
-  void withoutACaBundleTheHookIsNotCarriedOut() throws Exception {
+  void withoutCertificatesTheBundleAndTheTrustStoreAreEmpty() throws Exception {
+    // no /etc/ca-certificates.conf: update-ca-certificates writes an empty bundle, the hook an empty store
     LayerResult result = build(List.of(), caCertificates(TRIGGER), javaCacerts(HOOK_TEXT), jre());
-    assertThat(read(result.file())).doesNotContainKey(CACERTS);
-    ScriptReport report = hookReport(result);
-    assertThat(report.carriedOut()).isEmpty();
-    assertThat(report.notCarriedOut()).containsExactly(HOOK_LINE);
-    assertThat(result.skippedScripts()).contains(report.script());
+    Map<String, Layers.Item> layer = read(result.file());
+    assertThat(layer.get(BUNDLE).content()).isEmpty();
+    assertThat(entries(load(layer.get(CACERTS).content()))).isEmpty();
+    assertThat(hookReport(result).carriedOut()).containsExactly(HOOK_LINE);
+  }
+
+  @Test
+  void withoutEtcSslCertsUpdateCaCertificatesStopsBeforeTheHooks() throws Exception {
+    // update-ca-certificates makes its bundle's temporary file in /etc/ssl/certs first; without it, it stops
+    LayerResult result = build(List.of(), caCertificates(TRIGGER));
+    assertThat(read(result.file())).doesNotContainKey(BUNDLE);
+    assertThat(result.scripts()).noneMatch(s -> s.script().startsWith("/etc/ca-certificates/update.d/"));
+    ScriptReport trigger = result.scripts().stream().filter(s -> s.script().equals("ca-certificates-20240705-r0.trigger"))
+        .findFirst().orElseThrow();
+    assertThat(trigger.notCarriedOut())
+        .containsExactly("/usr/sbin/update-ca-certificates > /dev/null 2>&1 (not done: /etc/ssl/certs is not a directory)");
+    assertThat(trigger.carriedOut()).containsExactly("exit 0");
   }
 
   @Test
@@ -202,8 +222,8 @@ class JavaCacertsHookTest {
     assertThatThrownBy(() -> build(List.of(), bundle(big.toString()), caCertificates(TRIGGER), javaCacerts(HOOK_TEXT),
         jre()))
         .isInstanceOf(ApkimgException.class)
-        .hasMessage("java-cacerts: the CA bundle /" + BUNDLE + " has " + big.length() + " bytes, more than "
-            + MAX_BUNDLE + "; apkimg makes the Java trust store only from a CA bundle up to that size");
+        .hasMessage("update-ca-certificates: the CA bundle /" + BUNDLE + " would have more than " + MAX_BUNDLE
+            + " bytes; apkimg writes a CA bundle only up to that size");
   }
 
   @Test

@@ -111,6 +111,13 @@ class ApkimgImageIT {
     jre.add(TestPackage.builder("ca-certificates", "20240705-r0").arch("x86_64").builddate(1_700_000_000L)
         .depends("ca-certificates-bundle")
         .dir("etc").dir("etc/ca-certificates").dir("etc/ca-certificates/update.d")
+        // update-ca-certificates rewrites the bundle from the certificates /etc/ca-certificates.conf names:
+        // here the fixture bundle's, as one file
+        .dir("etc/ssl").dir("etc/ssl/certs").dir("usr").dir("usr/share").dir("usr/share/ca-certificates")
+        .dir("usr/share/ca-certificates/mozilla")
+        .file("usr/share/ca-certificates/mozilla/fixture-bundle.crt", fixtureBundleBytes(samples.fixtures()
+            .resolve("mirror/v3.20/main/x86_64/ca-certificates-bundle-20240705-r0.apk")), 0644)
+        .file("etc/ca-certificates.conf", "mozilla/fixture-bundle.crt\n")
         .trigger("#!/bin/sh\n/usr/sbin/update-ca-certificates > /dev/null 2>&1\nexit 0\n",
             "/usr/share/ca-certificates", "/usr/local/share/ca-certificates", "/etc/ssl/certs",
             "/etc/ca-certificates/update.d")
@@ -210,11 +217,17 @@ class ApkimgImageIT {
 
   /** The certificates of the CA bundle that a ca-certificates-bundle package ships (its gzip members read as one tar, as apk does). */
   private static List<? extends Certificate> fixtureBundle(Path apk) throws Exception {
+    return List.copyOf(CertificateFactory.getInstance("X.509")
+        .generateCertificates(new ByteArrayInputStream(fixtureBundleBytes(apk))));
+  }
+
+  /** The bytes of that CA bundle. */
+  private static byte[] fixtureBundleBytes(Path apk) throws Exception {
     try (InputStream in = new GZIPInputStream(Files.newInputStream(apk));
          TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         if (e.getName().equals("etc/ssl/certs/ca-certificates.crt")) {
-          return List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(tar.readAllBytes())));
+          return tar.readAllBytes();
         }
       }
     }
