@@ -243,11 +243,11 @@ final class JavaCacertsHook {
   /** The value of the first attribute of the first type in {@link #LABEL_TYPES} that the DER subject has. */
   private static String label(byte[] name) {
     for (byte[] type : LABEL_TYPES) {
-      Der rdns = new Der(name, 0, name.length).enter(0x30);
+      DerCursor rdns = DerCursor.of(name).enter(0x30);
       while (rdns.more()) {
-        Der atvs = rdns.enter(0x31);
+        DerCursor atvs = rdns.enter(0x31);
         while (atvs.more()) {
-          Der atv = atvs.enter(0x30);
+          DerCursor atv = atvs.enter(0x30);
           byte[] oid = atv.value(0x06);
           if (java.util.Arrays.equals(oid, type)) {
             return text(atv.tag(), atv.value(-1));
@@ -266,63 +266,5 @@ final class JavaCacertsHook {
       case 28 -> new String(v, java.nio.charset.Charset.forName("UTF-32BE"));
       default -> null;
     };
-  }
-
-  /** A cursor over DER elements within {@code [pos, end)} of a name the JDK has parsed already. */
-  private static final class Der {
-    private final byte[] b;
-    private int pos;
-    private final int end;
-
-    Der(byte[] b, int pos, int end) {
-      this.b = b;
-      this.pos = pos;
-      this.end = end;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    int tag() {
-      return b[pos] & 0xff;
-    }
-
-    /** The next element's content as a cursor; it must have {@code tag}. */
-    Der enter(int tag) {
-      int[] at = header(tag);
-      Der d = new Der(b, at[0], at[0] + at[1]);
-      pos = at[0] + at[1];
-      return d;
-    }
-
-    /** The next element's content bytes; {@code tag} -1 takes any tag. */
-    byte[] value(int tag) {
-      int[] at = header(tag);
-      pos = at[0] + at[1];
-      return java.util.Arrays.copyOfRange(b, at[0], at[0] + at[1]);
-    }
-
-    private int[] header(int tag) {
-      if (pos + 2 > end || (tag >= 0 && (b[pos] & 0xff) != tag)) {
-        throw new IllegalStateException("not a DER name");
-      }
-      int p = pos + 1;
-      int len = b[p++] & 0xff;
-      if (len >= 0x80) {
-        int n = len & 0x7f;
-        if (n == 0 || n > 3 || p + n > end) {
-          throw new IllegalStateException("not a DER name");
-        }
-        len = 0;
-        for (int i = 0; i < n; i++) {
-          len = (len << 8) | (b[p++] & 0xff);
-        }
-      }
-      if (p + len > end) {
-        throw new IllegalStateException("not a DER name");
-      }
-      return new int[] {p, len};
-    }
   }
 }

@@ -31,7 +31,7 @@ final class SubjectHash {
 
   /** The issuer name hash of a DER CRL (the {@code .rN} links). */
   static long ofCrl(byte[] der) {
-    Der tbs = new Der(der, 0, der.length).enter(SEQUENCE).enter(SEQUENCE);
+    DerCursor tbs = DerCursor.of(der).enter(SEQUENCE).enter(SEQUENCE);
     if (tbs.tag() == 0x02) {
       tbs.skip(); // version
     }
@@ -41,7 +41,7 @@ final class SubjectHash {
 
   /** The subject Name (its whole DER element) of a DER certificate. */
   static byte[] certificateSubject(byte[] der) {
-    Der tbs = new Der(der, 0, der.length).enter(SEQUENCE).enter(SEQUENCE);
+    DerCursor tbs = DerCursor.of(der).enter(SEQUENCE).enter(SEQUENCE);
     if (tbs.tag() == 0xA0) {
       tbs.skip(); // [0] version
     }
@@ -66,16 +66,16 @@ final class SubjectHash {
   /** The canonical encoding of a DER Name. */
   static byte[] canonical(byte[] name) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Der rdns = new Der(name, 0, name.length).enter(SEQUENCE);
+    DerCursor rdns = DerCursor.of(name).enter(SEQUENCE);
     while (rdns.more()) {
-      Der set = rdns.enter(SET);
+      DerCursor set = rdns.enter(SET);
       List<byte[]> members = new ArrayList<>();
       while (set.more()) {
-        Der ava = set.enter(SEQUENCE);
+        DerCursor ava = set.enter(SEQUENCE);
         byte[] type = ava.element();
         int tag = ava.tag();
         byte[] value = ava.element();
-        byte[] canon = canonicalValue(tag, new Der(value, 0, value.length).content());
+        byte[] canon = canonicalValue(tag, DerCursor.of(value).content());
         members.add(tlv(SEQUENCE, concat(type, canon == null ? value : tlv(UTF8, canon))));
       }
       members.sort(SubjectHash::derOrder);
@@ -157,80 +157,5 @@ final class SubjectHash {
     }
     out.writeBytes(content);
     return out.toByteArray();
-  }
-
-  /** A cursor over the DER elements within {@code [pos, end)}; malformed input throws {@link IllegalArgumentException}. */
-  private static final class Der {
-    private final byte[] b;
-    private int pos;
-    private final int end;
-
-    Der(byte[] b, int pos, int end) {
-      this.b = b;
-      this.pos = pos;
-      this.end = end;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    int tag() {
-      if (pos >= end) {
-        throw new IllegalArgumentException("not DER");
-      }
-      return b[pos] & 0xff;
-    }
-
-    /** The next element's content as a cursor; it must have {@code tag}. */
-    Der enter(int tag) {
-      int[] h = header();
-      if ((b[pos] & 0xff) != tag) {
-        throw new IllegalArgumentException("not DER");
-      }
-      pos = h[0] + h[1];
-      return new Der(b, h[0], h[0] + h[1]);
-    }
-
-    /** The next element whole (tag, length, content). */
-    byte[] element() {
-      int start = pos;
-      int[] h = header();
-      pos = h[0] + h[1];
-      return Arrays.copyOfRange(b, start, pos);
-    }
-
-    void skip() {
-      int[] h = header();
-      pos = h[0] + h[1];
-    }
-
-    /** This cursor's one element's content bytes. */
-    byte[] content() {
-      int[] h = header();
-      return Arrays.copyOfRange(b, h[0], h[0] + h[1]);
-    }
-
-    private int[] header() {
-      if (pos + 2 > end || (b[pos] & 0x1f) == 0x1f) {
-        throw new IllegalArgumentException("not DER");
-      }
-      int p = pos + 1;
-      int len = b[p++] & 0xff;
-      if (len >= 0x80) {
-        int n = len & 0x7f;
-        if (n == 0 || n > 3 || p + n > end) {
-          throw new IllegalArgumentException("not DER");
-        }
-        len = 0;
-        for (int i = 0; i < n; i++) {
-          len = (len << 8) | (b[p++] & 0xff);
-        }
-      }
-      if (p + len > end) {
-        throw new IllegalArgumentException("not DER");
-      }
-      return new int[] {p, len};
-    }
   }
 }
