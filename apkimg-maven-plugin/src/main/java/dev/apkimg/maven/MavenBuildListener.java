@@ -3,6 +3,7 @@ package dev.apkimg.maven;
 import dev.apkimg.api.BuildEvent;
 import dev.apkimg.api.BuildEvent.Sizes;
 import dev.apkimg.api.BuildListener;
+import dev.apkimg.api.BuildProgress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +21,9 @@ final class MavenBuildListener implements BuildListener {
 
   private final Log log;
   private final LongSupplier clock;
-  /** The steps under way: a fetch or a layer per architecture, a push per reference. */
-  private final Map<String, Step> steps = new HashMap<>();
+  private final BuildProgress progress = new BuildProgress();
+  /** When each step under way last had a line (its start, before its first). */
+  private final Map<String, Long> lastLine = new HashMap<>();
 
   MavenBuildListener(Log log) {
     this(log, System::nanoTime);
@@ -43,131 +45,42 @@ final class MavenBuildListener implements BuildListener {
       case PROGRESS -> { } // drawn below, every few seconds
     }
     long now = clock.getAsLong();
-    Step step = track(event, now);
-    if (step != null && now - step.lastLine >= TimeUnit.SECONDS.toNanos(PROGRESS_LINE_SECONDS)) {
-      log.info("apkimg: " + step.line(now));
-      step.lastLine = now;
+    BuildProgress.Step step = progress.on(event, now);
+    if (step == null) {
+      return;
+    }
+    String key = key(step);
+    long last = lastLine.merge(key, step.startNanos(), (old, start) -> start > old ? start : old);
+    if (now - last >= TimeUnit.SECONDS.toNanos(PROGRESS_LINE_SECONDS)) {
+      log.info("apkimg: " + line(step, now));
+      lastLine.put(key, now);
     }
   }
 
-  /** Takes the event into its step's state; returns the step still under way, or null. */
-  private Step track(BuildEvent event, long now) {
-    if (event instanceof BuildEvent.Fetching f) {
-      steps.put("fetch " + f.arch(), new Fetch(f.arch(), f.packages(), now));
-    } else if (event instanceof BuildEvent.Downloading d) {
-      Fetch fetch = fetch(d.arch(), now);
-      fetch.inFlight.put(d.pkg(), d.bytes());
-      return fetch;
-    } else if (event instanceof BuildEvent.Downloaded d) {
-      Fetch fetch = fetch(d.arch(), now);
-      fetch.inFlight.remove(d.pkg());
-      fetch.done++;
-      fetch.doneBytes += d.bytes();
-      return fetch;
-    } else if (event instanceof BuildEvent.Cached c) {
-      // Done without a download: counted, not in the bytes.
-      Fetch fetch = fetch(c.arch(), now);
-      fetch.done++;
-      return fetch;
-    } else if (event instanceof BuildEvent.Fetched f) {
-      steps.remove("fetch " + f.arch());
-    } else if (event instanceof BuildEvent.LayerWriting w) {
-      Layer layer = (Layer) steps.computeIfAbsent("layer " + w.arch(), k -> new Layer(now));
-      layer.last = w;
-      return layer;
-    } else if (event instanceof BuildEvent.LayerWritten w) {
-      steps.remove("layer " + w.arch());
-    } else if (event instanceof BuildEvent.BlobPushing b) {
-      Push push = push(b.reference(), now);
-      push.inFlight.put(b.digest(), b.bytes());
-      return push;
-    } else if (event instanceof BuildEvent.BlobPushed b) {
-      Push push = push(b.reference(), now);
-      push.inFlight.remove(b.digest());
-      push.done++;
-      if (b.transfer() == BuildEvent.BlobPushed.Transfer.UPLOADED) {
-        push.doneBytes += b.size();
-      }
-      return push;
-    } else if (event instanceof BuildEvent.Pushed p) {
-      steps.remove("push " + p.reference());
+  /** A step's identity across its events: a restarted step (a new start) has a fresh interval. */
+  private static String key(BuildProgress.Step step) {
+    if (step instanceof BuildProgress.Fetch f) {
+      return "fetch " + f.arch();
     }
-    return null;
+    if (step instanceof BuildProgress.Layer l) {
+      return "layer " + l.last().arch();
+    }
+    return "push " + ((BuildProgress.Push) step).reference();
   }
 
-  private Fetch fetch(String arch, long now) {
-    return (Fetch) steps.computeIfAbsent("fetch " + arch, k -> new Fetch(arch, 0, now));
-  }
-
-  private Push push(String reference, long now) {
-    return (Push) steps.computeIfAbsent("push " + reference, k -> new Push(reference, now));
-  }
-
-  private abstract static class Step {
-    final long start;
-    long lastLine;
-
-    Step(long start) {
-      this.start = start;
-      this.lastLine = start;
+  private static String line(BuildProgress.Step step, long now) {
+    if (step instanceof BuildProgress.Fetch f) {
+      return "downloading " + f.done() + " of " + f.packages() + " packages for " + f.arch() + ", "
+          + Sizes.of(f.bytes()) + ", " + Sizes.rate(f.bytes(), now - f.startNanos());
     }
-
-    abstract String line(long now);
-  }
-
-  private static final class Fetch extends Step {
-    final String arch;
-    final int total;
-    final Map<String, Long> inFlight = new HashMap<>();
-    int done;
-    long doneBytes;
-
-    Fetch(String arch, int total, long start) {
-      super(start);
-      this.arch = arch;
-      this.total = total;
-    }
-
-    @Override
-    String line(long now) {
-      long bytes = doneBytes + inFlight.values().stream().mapToLong(Long::longValue).sum();
-      return "downloading " + done + " of " + Math.max(total, done + inFlight.size()) + " packages for " + arch + ", "
-          + Sizes.of(bytes) + ", " + Sizes.rate(bytes, now - start);
-    }
-  }
-
-  private static final class Layer extends Step {
-    BuildEvent.LayerWriting last;
-
-    Layer(long start) {
-      super(start);
-    }
-
-    @Override
-    String line(long now) {
+    if (step instanceof BuildProgress.Layer l) {
+      BuildEvent.LayerWriting last = l.last();
       return "writing the layer for " + last.arch() + ": " + last.packages() + " of " + last.totalPackages()
           + " packages, " + (last.expected() > 0 ? Math.min(100, last.bytes() * 100 / last.expected()) + "%"
               : Sizes.of(last.bytes()));
     }
-  }
-
-  private static final class Push extends Step {
-    final String reference;
-    final Map<String, Long> inFlight = new HashMap<>();
-    int done;
-    long doneBytes;
-
-    Push(String reference, long start) {
-      super(start);
-      this.reference = reference;
-    }
-
-    @Override
-    String line(long now) {
-      long bytes = doneBytes + inFlight.values().stream().mapToLong(Long::longValue).sum();
-      // The events name no total: the blobs seen so far are the total so far.
-      return "pushing " + done + " of " + (done + inFlight.size()) + " blobs to " + reference + ", " + Sizes.of(bytes)
-          + " uploaded";
-    }
+    BuildProgress.Push p = (BuildProgress.Push) step;
+    return "pushing " + p.done() + " of " + p.blobs() + " blobs to " + p.reference() + ", " + Sizes.of(p.bytes())
+        + " uploaded";
   }
 }
