@@ -42,8 +42,6 @@ final class JavaCacertsHook {
       new byte[] {0x55, 0x04, 0x0A});
   private static final String BASIC_CONSTRAINTS = "2.5.29.19";
   private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
-  private static final String BEGIN = "-----BEGIN CERTIFICATE-----";
-  private static final String END = "-----END CERTIFICATE-----";
 
   private JavaCacertsHook() {}
 
@@ -135,20 +133,10 @@ final class JavaCacertsHook {
   /** The DER of each PEM certificate of the bundle, in order; text around them is ignored, as p11-kit does. */
   static List<byte[]> certificates(byte[] bundle) {
     List<byte[]> out = new ArrayList<>();
-    StringBuilder b64 = null;
     int block = 0;
-    for (String raw : new String(bundle, StandardCharsets.US_ASCII).split("\n")) {
-      String l = raw.strip();
-      if (b64 == null) {
-        if (l.equals(BEGIN)) {
-          b64 = new StringBuilder();
-          block++;
-        }
-      } else if (l.equals(END)) {
-        out.add(certificate(b64.toString(), block));
-        b64 = null;
-      } else {
-        b64.append(l);
+    for (PemBlocks.Block b : PemBlocks.of(bundle)) {
+      if (b.type().equals("CERTIFICATE")) {
+        out.add(certificate(b.base64(), ++block));
       }
     }
     return out;

@@ -355,12 +355,12 @@ final class UpdateCaCertificates {
       if (bytes.isEmpty()) {
         continue;
       }
-      List<Object[]> items = pemItems(bytes.get());
+      List<PemItem> items = pemItems(bytes.get());
       if (items == null || items.size() != 1) {
         continue; // "does not contain exactly one certificate or CRL: skipping"
       }
-      boolean crl = (boolean) items.get(0)[0];
-      byte[] der = (byte[]) items.get(0)[1];
+      boolean crl = items.get(0).crl();
+      byte[] der = items.get(0).der();
       long hash;
       try {
         hash = crl ? SubjectHash.ofCrl(der) : SubjectHash.ofCertificate(der);
@@ -438,47 +438,36 @@ final class UpdateCaCertificates {
     }
   }
 
+  /** A certificate or CRL of a PEM file, as DER. */
+  record PemItem(boolean crl, byte[] der) {}
+
   /**
-   * The certificates and CRLs of a PEM file as {@code {isCrl, der}}, in order; other blocks
-   * (keys) are passed over; null when a block does not decode or parse, as OpenSSL then reads
-   * nothing of the file.
+   * The certificates and CRLs of a PEM file, in order; other blocks (keys) are passed over; null
+   * when one does not decode or parse, as OpenSSL then reads nothing of the file.
    */
-  static List<Object[]> pemItems(byte[] file) {
-    List<Object[]> out = new ArrayList<>();
-    String type = null;
-    StringBuilder b64 = null;
-    for (String raw : new String(file, StandardCharsets.ISO_8859_1).split("\n")) {
-      String l = raw.strip();
-      if (type == null) {
-        if (l.startsWith("-----BEGIN ") && l.endsWith("-----") && l.length() > 16) {
-          type = l.substring(11, l.length() - 5);
-          b64 = new StringBuilder();
+  static List<PemItem> pemItems(byte[] file) {
+    List<PemItem> out = new ArrayList<>();
+    for (PemBlocks.Block block : PemBlocks.of(file)) {
+      if (List.of("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CRL").contains(block.type())) {
+        PemItem item = item(block.type(), block.base64());
+        if (item == null) {
+          return null;
         }
-      } else if (l.equals("-----END " + type + "-----")) {
-        if (List.of("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CRL").contains(type)) {
-          Object[] item = item(type, b64.toString());
-          if (item == null) {
-            return null;
-          }
-          out.add(item);
-        }
-        type = null;
-      } else if (!l.contains(":")) {
-        b64.append(l); // a line with ':' is a PEM header
+        out.add(item);
       }
     }
     return out;
   }
 
-  private static Object[] item(String type, String b64) {
+  private static PemItem item(String type, String b64) {
     try {
       byte[] der = Base64.getMimeDecoder().decode(b64);
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
       if (type.equals("X509 CRL")) {
-        return new Object[] {true, ((java.security.cert.X509CRL) cf.generateCRL(new ByteArrayInputStream(der))).getEncoded()};
+        return new PemItem(true, ((java.security.cert.X509CRL) cf.generateCRL(new ByteArrayInputStream(der))).getEncoded());
       }
       // a TRUSTED CERTIFICATE is the certificate followed by OpenSSL's trust settings: the certificate is the first element
-      return new Object[] {false, cf.generateCertificate(new ByteArrayInputStream(der)).getEncoded()};
+      return new PemItem(false, cf.generateCertificate(new ByteArrayInputStream(der)).getEncoded());
     } catch (IllegalArgumentException | CertificateException | CRLException | ClassCastException e) {
       return null;
     }
